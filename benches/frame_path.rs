@@ -1,0 +1,165 @@
+//! The per-frame path against the bare real FFT of the same size, in the same process.
+//!
+//! Method: each measurement runs for a fixed number of frames; the path and the baseline
+//! alternate for several rounds and the best round of each is kept (the machine is shared:
+//! the best round is the one least disturbed). Throughput is samples per second on one core.
+//! Run: `cargo bench --bench frame_path` (add `-- quick` for a short run).
+
+use std::hint::black_box;
+use std::process::Command;
+use std::time::Instant;
+
+use realfft::RealFftPlanner;
+use sse_tui::analysis::{AnalyzerSettings, WindowKind};
+use sse_tui::clock::Clock;
+use sse_tui::frame::SenderTime;
+use sse_tui::pipeline::{Pipeline, PipelineConfig};
+use sse_tui::source::demo::DemoBoard;
+use sse_tui::wire::binary::{self, Dtype, Header, Kind};
+
+fn i16_frame(n: usize, seq: u32) -> Vec<u8> {
+    let payload: Vec<u8> = (0..n)
+        .flat_map(|i| {
+            let x = 0.5 * (std::f64::consts::TAU * 100.3 * i as f64 / n as f64).sin();
+            ((x * 32767.0) as i16).to_le_bytes()
+        })
+        .collect();
+    let header = Header {
+        kind: Kind::Samples,
+        dtype: Dtype::I16,
+        channels: 1,
+        bits: 0,
+        seq,
+        sample_rate: 48_000,
+        timestamp: Some(SenderTime::Device(i64::from(seq) * 21_333)),
+    };
+    let mut out = Vec::new();
+    binary::encode_raw(&header, &payload, &mut out);
+    out
+}
+
+/// Seconds for `frames` bare forward FFTs of size n (input prepared once, outside the loop).
+fn bare_fft(n: usize, frames: usize) -> f64 {
+    let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
+    let mut input = fft.make_input_vec();
+    let mut output = fft.make_output_vec();
+    let mut scratch = fft.make_scratch_vec();
+    let template: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin()).collect();
+    let start = Instant::now();
+    for _ in 0..frames {
+        // realfft uses its input as scratch, so refill it as any caller must.
+        input.copy_from_slice(&template);
+        fft.process_with_scratch(&mut input, &mut output, &mut scratch)
+            .unwrap();
+        black_box(&output);
+    }
+    start.elapsed().as_secs_f64()
+}
+
+/// Seconds for `frames` trips down the whole path: decode (CRC, i16 → f32), statistics,
+/// window, FFT, scaling, averaging, peak hold, and the interpolated peak.
+fn whole_path(n: usize, frames: usize) -> f64 {
+    let wire: Vec<Vec<u8>> = (0..64).map(|s| i16_frame(frame_len(n), s)).collect();
+    let clock = Clock::new();
+    let config = PipelineConfig {
+        settings: AnalyzerSettings {
+            fft_size: n,
+            window: WindowKind::Hann,
+            ..AnalyzerSettings::default()
+        },
+        ..PipelineConfig::default()
+    };
+    let mut pipeline = Pipeline::new(config, clock).unwrap();
+    let mut arrival = clock.now();
+    let start = Instant::now();
+    for i in 0..frames {
+        let mut frame = binary::decode(&wire[i % wire.len()], None).unwrap();
+        // The wire frames are reused: give each a fresh seq so none is taken for a replay.
+        frame.seq = Some(i as u32);
+        arrival.mono_us += 21_333;
+        pipeline.ingest(frame, arrival);
+        black_box(pipeline.peak());
+    }
+    start.elapsed().as_secs_f64()
+}
+
+/// A frame holds at most 65535 values: a 65536-point FFT takes two frames of 32768, and
+/// runs once per frame over the last 65536 samples (half overlap).
+fn frame_len(n: usize) -> usize {
+    n.min(32_768)
+}
+
+fn best_of(rounds: usize, mut f: impl FnMut() -> f64) -> f64 {
+    (0..rounds).map(|_| f()).fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let rounds = if quick { 3 } else { 7 };
+    let samples_per_round = if quick { 4_000_000 } else { 16_000_000 };
+
+    println!(
+        "## per-frame path vs bare real FFT (one core, best of {rounds} alternating rounds)\n"
+    );
+    println!(
+        "| FFT size | bare FFT (Msamples/s) | whole path (Msamples/s) | path / bare | path µs per frame |"
+    );
+    println!("|---:|---:|---:|---:|---:|");
+    for n in [256, 1024, 4096, 16384, 65536] {
+        let frames = (samples_per_round / n).max(50);
+        let (mut bare, mut path) = (f64::INFINITY, f64::INFINITY);
+        for _ in 0..rounds {
+            bare = bare.min(bare_fft(n, frames));
+            path = path.min(whole_path(n, frames));
+        }
+        let rate = |secs: f64, per_frame: usize| (frames * per_frame) as f64 / secs / 1e6;
+        println!(
+            "| {n} | {:.0} | {:.0} | {:.2} | {:.2} |",
+            rate(bare, n),
+            rate(path, frame_len(n)),
+            rate(path, frame_len(n)) / rate(bare, n),
+            path / frames as f64 * 1e6
+        );
+    }
+
+    // End to end: the real binary replays a large recording as fast as it can.
+    let frames = if quick { 20_000 } else { 100_000 };
+    let dir = std::env::temp_dir().join(format!("sse-tui-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("demo.bin");
+    let mut board = DemoBoard::new(1);
+    let mut bytes = Vec::new();
+    for _ in 0..frames {
+        board.next_frame(&mut bytes);
+    }
+    std::fs::write(&file, &bytes).unwrap();
+    let samples = frames as f64 * sse_tui::source::demo::FRAME_SAMPLES as f64;
+    let secs = best_of(if quick { 1 } else { 3 }, || {
+        let start = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_sse-tui"))
+            .args([
+                "--replay",
+                file.to_str().unwrap(),
+                "--speed",
+                "0",
+                "--headless",
+            ])
+            .output()
+            .expect("run sse-tui");
+        assert!(out.status.success());
+        let summary = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            summary.contains(&format!("\"frames\":{frames}")),
+            "every frame accounted for"
+        );
+        start.elapsed().as_secs_f64()
+    });
+    std::fs::remove_dir_all(&dir).ok();
+    println!(
+        "\n## end to end: `sse-tui --replay FILE --speed 0 --headless`\n\n{frames} frames of 1024 u16 samples ({:.0} MB): {:.2} s, {:.0} Msamples/s ({:.0} k frames/s), wall clock incl. start-up",
+        bytes.len() as f64 / 1e6,
+        secs,
+        samples / secs / 1e6,
+        frames as f64 / secs / 1e3
+    );
+}

@@ -1,0 +1,96 @@
+//! Runs the pipeline on a thread of its own, so analysis never competes with the keys:
+//! source events in through a bounded channel, control in, the latest snapshot out
+//! through a `watch` (latest wins; nothing queues up behind a slow screen).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::pipeline::{Control, Pipeline};
+use crate::snapshot::Snapshot;
+use crate::source::SourceEvent;
+
+pub struct Engine {
+    pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    control: Option<mpsc::UnboundedSender<Control>>,
+    /// The last snapshot, sent when the pipeline is done or told to stop.
+    pub finished: oneshot::Receiver<Arc<Snapshot>>,
+}
+
+impl Engine {
+    /// Starts the pipeline thread. A snapshot is published at most every `publish_every`,
+    /// and only when something changed.
+    pub fn start(
+        mut pipeline: Pipeline,
+        mut events: mpsc::Receiver<SourceEvent>,
+        publish_every: Duration,
+    ) -> Self {
+        let (snapshot_tx, snapshots) = watch::channel(Arc::new(pipeline.snapshot()));
+        let (control_tx, mut control) = mpsc::unbounded_channel();
+        let (finished_tx, finished) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("pipeline".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_time()
+                    .build()
+                    .expect("a current-thread runtime");
+                runtime.block_on(async move {
+                    let mut publish = tokio::time::interval(publish_every);
+                    publish.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    let mut dirty = false;
+                    loop {
+                        // Control first, then the screen's tick, then data: a flood of
+                        // frames can neither starve the keys nor freeze the picture.
+                        tokio::select! {
+                            biased;
+                            message = control.recv() => match message {
+                                Some(message) => { pipeline.control(message); dirty = true; }
+                                None => break,
+                            },
+                            _ = publish.tick() => if dirty {
+                                pipeline.flush();
+                                snapshot_tx.send_replace(Arc::new(pipeline.snapshot()));
+                                dirty = false;
+                            },
+                            event = events.recv() => match event {
+                                Some(event) => {
+                                    pipeline.handle(event);
+                                    dirty = true;
+                                    if pipeline.is_done() { break; }
+                                }
+                                None => break,
+                            },
+                        }
+                    }
+                    pipeline.flush();
+                    let last = Arc::new(pipeline.snapshot());
+                    snapshot_tx.send_replace(last.clone());
+                    let _ = finished_tx.send(last);
+                });
+            })
+            .expect("spawn the pipeline thread");
+        Self {
+            snapshots,
+            control: Some(control_tx),
+            finished,
+        }
+    }
+
+    /// Asks the pipeline for a change.
+    pub fn control(&self, message: Control) {
+        if let Some(control) = &self.control {
+            let _ = control.send(message);
+        }
+    }
+
+    /// Stops the pipeline and returns its last snapshot.
+    pub async fn stop(mut self) -> Arc<Snapshot> {
+        self.control = None;
+        match self.finished.await {
+            Ok(last) => last,
+            Err(_) => self.snapshots.borrow().clone(),
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! The frame model every source produces and the pipeline consumes.
+//!
+//! Decoders normalise on the way in, so the rest of the program never needs to
+//! know the wire's data type: samples are in *full-scale units* (a full-scale sine
+//! has amplitude 1.0) and spectra are *linear power relative to full scale*
+//! (1.0 is 0 dBFS).
+
+use std::sync::Arc;
+
+/// The clock a frame's timestamp was taken on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SenderTime {
+    /// Microseconds since the Unix epoch: latency can be absolute.
+    Unix(i64),
+    /// Microseconds on the device's own clock (since boot): latency is relative.
+    Device(i64),
+}
+
+impl SenderTime {
+    pub fn micros(self) -> i64 {
+        match self {
+            SenderTime::Unix(us) | SenderTime::Device(us) => us,
+        }
+    }
+}
+
+/// What a frame carries.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Payload {
+    /// Time-domain samples, interleaved channel by channel, in full-scale units.
+    Samples(Vec<f32>),
+    /// A spectrum, interleaved channel by channel: linear power, 1.0 = 0 dBFS.
+    /// Bin i is at i × sample_rate / (2 × bins), as SPEC §1 lays it out.
+    Spectrum(Vec<f32>),
+}
+
+/// One block of samples or one spectrum, as received.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    pub seq: Option<u32>,
+    /// Hz; `None` when the wire did not say (then `--rate` applies).
+    pub sample_rate: Option<f64>,
+    /// Sender time of the frame's last sample.
+    pub sent_at: Option<SenderTime>,
+    pub channels: usize,
+    pub payload: Payload,
+    /// Channel names, when the input named them (Arduino-style `label:`).
+    pub labels: Option<Arc<[String]>>,
+}
+
+impl Frame {
+    /// Values per channel: samples per channel, or bins per channel.
+    pub fn count(&self) -> usize {
+        let values = match &self.payload {
+            Payload::Samples(v) | Payload::Spectrum(v) => v.len(),
+        };
+        values / self.channels.max(1)
+    }
+
+    pub fn is_spectrum(&self) -> bool {
+        matches!(self.payload, Payload::Spectrum(_))
+    }
+}
+
+/// Why an input was rejected. Shown to the user, so each reads as a sentence fragment.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum FrameError {
+    #[error("frame too short ({0} bytes)")]
+    TooShort(usize),
+    #[error("unknown frame version {0}")]
+    Version(u8),
+    #[error("unknown frame kind {0}")]
+    Kind(u8),
+    #[error("unknown dtype {0}")]
+    Dtype(u8),
+    #[error("bad channel count {0}")]
+    Channels(usize),
+    #[error("frame count is 0")]
+    EmptyCount,
+    #[error("frame length {actual} does not match its header ({expected})")]
+    Length { expected: usize, actual: usize },
+    #[error("CRC mismatch")]
+    Crc,
+    #[error("bad COBS encoding")]
+    Cobs,
+    #[error("input longer than {0} bytes without a delimiter")]
+    TooLong(usize),
+    #[error("bad base64")]
+    Base64,
+    #[error("invalid JSON: {0}")]
+    Json(String),
+    #[error("no `samples` or `bins`")]
+    MissingPayload,
+    #[error("non-finite number")]
+    NonFinite,
+    #[error("channels of unequal length")]
+    Ragged,
+    #[error("not a number: {0:?}")]
+    NotANumber(String),
+    #[error("sample rate must be positive")]
+    BadRate,
+    #[error("seq out of range")]
+    BadSeq,
+}
+
+/// One decoded item of input.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decoded {
+    Frame(Frame),
+    /// Rejected input: counted as a bad frame.
+    Bad(FrameError),
+    /// Well-formed input that is not data (an SSE event of another type): counted apart.
+    Ignored(String),
+}

@@ -1,0 +1,69 @@
+//! Headless mode (SPEC §5): one JSON object per line on stdout.
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use crate::snapshot::{ClockSync, Snapshot};
+use crate::source::LinkState;
+use crate::stats::Rates;
+
+/// A report line (`"report"` or `"summary"`), `t` seconds after start.
+pub fn line(kind: &str, snapshot: &Snapshot, t: f64, rates: Rates, now: Instant) -> Value {
+    let counters = &snapshot.counters;
+    let round = |x: f64, digits: i32| {
+        let scale = 10f64.powi(digits);
+        (x * scale).round() / scale
+    };
+    let latency = snapshot.latency.map(|l| {
+        json!({
+            "p50": round(l.p50, 3), "p90": round(l.p90, 3), "p99": round(l.p99, 3),
+            "max": round(l.max, 3), "kind": l.kind,
+        })
+    });
+    let mut line = json!({
+        "type": kind,
+        "t": round(t, 3),
+        "state": snapshot.link.name(),
+        "source": snapshot.source,
+        "frames": counters.frames,
+        "frames_per_s": round(rates.frames_per_s, 2),
+        "samples_per_s": round(rates.samples_per_s, 1),
+        "bytes_per_s": round(rates.bytes_per_s, 1),
+        "fs": snapshot.sample_rate,
+        "fft": snapshot.settings.fft_size,
+        "window": snapshot.settings.window.name(),
+        "channel": snapshot.settings.channel,
+        "peak_hz": snapshot.peak_hz().map(|hz| round(hz, 2)),
+        "peak_bin": snapshot.peak.map(|p| round(p.bin, 3)),
+        "peak_dbfs": snapshot.peak.map(|p| round(p.dbfs, 2)),
+        "latency_ms": latency,
+        "latency_corrected": matches!(snapshot.clock_sync, ClockSync::Probed { .. }),
+        "jitter_ms": snapshot.jitter_ms.map(|j| round(j, 3)),
+        "dropped": counters.dropped,
+        "bad_frames": counters.bad_frames,
+        "duplicates": counters.duplicates,
+        "ignored": counters.ignored,
+        "reconnects": counters.reconnects,
+        "restarts": counters.restarts,
+        "last_frame_age_s": snapshot.frame_age(now).map(|a| round(a, 3)),
+    });
+    let extra = line.as_object_mut().expect("an object");
+    if let Some(error) = &snapshot.last_error {
+        extra.insert("last_error".into(), error.clone().into());
+    }
+    match &snapshot.link {
+        LinkState::Disconnected { reason, retry_at } => {
+            extra.insert("reason".into(), reason.clone().into());
+            if let Some(at) = retry_at {
+                let wait = at.saturating_duration_since(now).as_secs_f64();
+                extra.insert("retry_in_s".into(), round(wait, 1).into());
+            }
+        }
+        LinkState::Failed(reason) => {
+            extra.insert("reason".into(), reason.clone().into());
+        }
+        _ => {}
+    }
+    line
+}

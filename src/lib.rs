@@ -1,0 +1,19 @@
+//! sse-tui: a terminal spectrum monitor for ADC boards.
+//!
+//! Data flows one way: a source produces [`frame::Decoded`] items, the [`pipeline`] turns
+//! them into analysis and statistics, and an immutable [`snapshot::Snapshot`] is what the
+//! screen and the headless reporter show.
+
+pub mod analysis;
+pub mod cli;
+pub mod clock;
+pub mod engine;
+pub mod frame;
+pub mod headless;
+pub mod pipeline;
+pub mod record;
+pub mod run;
+pub mod snapshot;
+pub mod source;
+pub mod stats;
+pub mod wire;

@@ -1,0 +1,166 @@
+//! Wiring: the chosen source, the engine, and the headless reporter or the screen.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::analysis::AnalyzerSettings;
+use crate::cli::{Cli, SourceChoice};
+use crate::clock::Clock;
+use crate::engine::Engine;
+use crate::headless;
+use crate::pipeline::{Pipeline, PipelineConfig};
+use crate::snapshot::Snapshot;
+use crate::source::{self, CHANNEL_CAPACITY, LinkState};
+use crate::stats::Rates;
+use crate::wire::ByteDecoder;
+use crate::wire::lines::LineOptions;
+
+/// Snapshots for headless reports are taken this often (the screen uses `--fps`).
+const HEADLESS_PUBLISH: Duration = Duration::from_millis(50);
+
+/// Runs the program; returns the exit status (SPEC §4).
+pub async fn run(cli: Cli) -> u8 {
+    let choice = cli.source();
+    let headless = cli.headless || !std::io::stdout().is_terminal();
+    let clock = Clock::new();
+    let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let line_options = LineOptions {
+        kind: cli.kind,
+        layout: cli.lines,
+        full_scale: cli.full_scale,
+    };
+    let source_task = match &choice {
+        SourceChoice::Demo => tokio::spawn(source::demo::run(tx, clock)),
+        SourceChoice::Replay(path) => {
+            let options = source::replay::ReplayOptions {
+                path: path.clone(),
+                speed: cli.speed,
+                rate: cli.rate,
+            };
+            let decoder = ByteDecoder::new(cli.format, line_options);
+            tokio::spawn(source::replay::run(options, decoder, tx, clock))
+        }
+        SourceChoice::Url(_) | SourceChoice::Serial(_) | SourceChoice::ListPorts => {
+            eprintln!("sse-tui: this source is not available in this build yet");
+            return 1;
+        }
+    };
+    let config = PipelineConfig {
+        source: describe(&choice),
+        settings: AnalyzerSettings {
+            fft_size: cli.fft,
+            window: cli.window,
+            channel: usize::from(cli.channel),
+            ..AnalyzerSettings::default()
+        },
+        rate: cli.rate,
+        frame_limit: cli.frames,
+        historic_timestamps: matches!(choice, SourceChoice::Replay(_)),
+        record: cli.record.clone(),
+    };
+    let pipeline = match Pipeline::new(config, clock) {
+        Ok(pipeline) => pipeline,
+        Err(e) => {
+            let path = cli.record.as_deref().unwrap_or_else(|| "".as_ref());
+            eprintln!(
+                "sse-tui: cannot open {} for recording: {}",
+                path.display(),
+                source::replay::plain_io_error(&e)
+            );
+            source_task.abort();
+            return 1;
+        }
+    };
+    let publish_every = if headless {
+        HEADLESS_PUBLISH
+    } else {
+        Duration::from_secs_f64(1.0 / f64::from(cli.fps))
+    };
+    let engine = Engine::start(pipeline, rx, publish_every);
+    let last = run_headless(engine, &cli).await;
+    source_task.abort();
+    exit_status(&last)
+}
+
+fn describe(choice: &SourceChoice) -> String {
+    match choice {
+        SourceChoice::Demo => "demo".into(),
+        SourceChoice::Url(url) => url.clone(),
+        SourceChoice::Serial(path) => path.clone(),
+        SourceChoice::Replay(path) => path.display().to_string(),
+        SourceChoice::ListPorts => "ports".into(),
+    }
+}
+
+/// 1 with a sentence on stderr when the source failed for good; 0 otherwise.
+fn exit_status(last: &Snapshot) -> u8 {
+    match &last.link {
+        LinkState::Failed(reason) => {
+            eprintln!("sse-tui: {reason}");
+            1
+        }
+        _ => 0,
+    }
+}
+
+/// Prints a report every `--report-every` seconds and a summary at the end.
+async fn run_headless(mut engine: Engine, cli: &Cli) -> Arc<Snapshot> {
+    let start = Instant::now();
+    let every = Duration::from_secs_f64(cli.report_every);
+    let mut ticks = tokio::time::interval_at(start + every, every);
+    let deadline = cli.duration.map(|s| start + Duration::from_secs_f64(s));
+    let mut previous = (start, engine.snapshots.borrow().counters);
+    let mut stdout = std::io::stdout().lock();
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    let last = loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                let now = Instant::now();
+                let snapshot = engine.snapshots.borrow().clone();
+                let rates = Rates::between(&previous.1, &snapshot.counters, (now - previous.0).as_secs_f64());
+                previous = (now, snapshot.counters);
+                let line = headless::line("report", &snapshot, (now - start).as_secs_f64(), rates, now.into_std());
+                if writeln!(stdout, "{line}").and_then(|_| stdout.flush()).is_err() {
+                    // stdout closed (a pipe reader went away): nobody is listening.
+                    break engine.stop().await;
+                }
+            }
+            last = &mut engine.finished => break match last {
+                Ok(last) => last,
+                Err(_) => engine.snapshots.borrow().clone(),
+            },
+            _ = sleep_until_opt(deadline) => break engine.stop().await,
+            _ = &mut shutdown => break engine.stop().await,
+        }
+    };
+    let now = Instant::now();
+    let elapsed = (now - start).as_secs_f64();
+    let rates = Rates::between(&Default::default(), &last.counters, elapsed);
+    let line = headless::line("summary", &last, elapsed, rates, now.into_std());
+    let _ = writeln!(stdout, "{line}").and_then(|_| stdout.flush());
+    last
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Ctrl-C, SIGTERM, or SIGHUP (the SSH link dropped).
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
+    let mut hup = signal(SignalKind::hangup()).expect("install SIGHUP handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+        _ = hup.recv() => {}
+    }
+}

@@ -1,0 +1,66 @@
+//! The immutable picture of the stream that the screen and the reporters show.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::analysis::{AnalyzerSettings, Origin, Peak};
+use crate::source::LinkState;
+use crate::stats::Counters;
+use crate::stats::latency::LatencySummary;
+
+/// How absolute latency relates to the sender's clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ClockSync {
+    /// No correction known: the two clocks are assumed to agree.
+    #[default]
+    Uncorrected,
+    /// Corrected by a clock probe (SPEC §6) with this round trip.
+    Probed { offset_us: i64, rtt_us: i64 },
+}
+
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// When this picture was taken.
+    pub taken_at: Instant,
+    pub source: String,
+    pub link: LinkState,
+    pub settings: AnalyzerSettings,
+    /// The sample rate in use (the frame's, else `--rate`).
+    pub sample_rate: Option<f64>,
+    /// Channels in the latest frame, and their names when the input gave any.
+    pub channels: usize,
+    pub labels: Option<Arc<[String]>>,
+    /// The averaged spectrum of the analysed channel: linear power, 1.0 = 0 dBFS.
+    pub spectrum: Arc<[f32]>,
+    /// Held peaks per bin (empty when off).
+    pub held: Arc<[f32]>,
+    pub origin: Option<Origin>,
+    pub bin_hz: Option<f64>,
+    pub peak: Option<Peak>,
+    pub counters: Counters,
+    pub latency: Option<LatencySummary>,
+    pub clock_sync: ClockSync,
+    /// Absolute latencies that came out negative (the clocks disagree).
+    pub negative_latency: u64,
+    /// The latest latencies, oldest first, ms.
+    pub latency_recent: Arc<[f32]>,
+    pub jitter_ms: Option<f64>,
+    pub last_frame_at: Option<Instant>,
+    /// The latest rejected input, and why.
+    pub last_error: Option<String>,
+    /// The latest notice from the source (what it auto-detected, say).
+    pub notice: Option<String>,
+}
+
+impl Snapshot {
+    /// The peak's frequency in Hz, when the sample rate is known.
+    pub fn peak_hz(&self) -> Option<f64> {
+        Some(self.peak?.bin * self.bin_hz?)
+    }
+
+    /// Seconds since the last frame, at `now`.
+    pub fn frame_age(&self, now: Instant) -> Option<f64> {
+        self.last_frame_at
+            .map(|t| now.saturating_duration_since(t).as_secs_f64())
+    }
+}

@@ -1,0 +1,166 @@
+//! Statistics of the stream: counters, sequence gaps, latency, jitter and rates.
+
+pub mod jitter;
+pub mod latency;
+pub mod sequence;
+
+use serde::Serialize;
+
+use crate::clock::Arrival;
+use crate::frame::{Frame, Payload, SenderTime};
+use jitter::Jitter;
+use latency::{LatencySummary, LatencyWindow};
+use sequence::{SeqTracker, SeqVerdict};
+
+/// Totals since start (or since the last reset).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// Frames accepted (duplicates are not).
+    pub frames: u64,
+    /// Samples accepted, all channels.
+    pub samples: u64,
+    /// Bytes read from the source, good or bad.
+    pub bytes: u64,
+    pub bad_frames: u64,
+    /// Well-formed input that is not data (other SSE event types).
+    pub ignored: u64,
+    /// Frames whose seq was already seen (replayed after a reconnect).
+    pub duplicates: u64,
+    pub dropped: u64,
+    pub reconnects: u64,
+    /// Times the sender started its seq over.
+    pub restarts: u64,
+}
+
+/// Rates over an interval, per second.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Rates {
+    pub frames_per_s: f64,
+    pub samples_per_s: f64,
+    pub bytes_per_s: f64,
+}
+
+impl Rates {
+    pub fn between(earlier: &Counters, later: &Counters, seconds: f64) -> Rates {
+        if seconds <= 0.0 {
+            return Rates::default();
+        }
+        let per_s = |a: u64, b: u64| b.saturating_sub(a) as f64 / seconds;
+        Rates {
+            frames_per_s: per_s(earlier.frames, later.frames),
+            samples_per_s: per_s(earlier.samples, later.samples),
+            bytes_per_s: per_s(earlier.bytes, later.bytes),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Stats {
+    counters: Counters,
+    seq: SeqTracker,
+    latency: LatencyWindow,
+    jitter: Jitter,
+    /// Sender time in µs counted in samples, for frames that carry no timestamp.
+    sample_clock_us: f64,
+}
+
+impl Stats {
+    pub fn new() -> Self {
+        Self {
+            seq: SeqTracker::new(),
+            ..Self::default()
+        }
+    }
+
+    pub fn counters(&self) -> Counters {
+        Counters {
+            dropped: self.seq.dropped(),
+            restarts: self.seq.restarts(),
+            ..self.counters
+        }
+    }
+
+    pub fn add_bytes(&mut self, n: usize) {
+        self.counters.bytes += n as u64;
+    }
+
+    pub fn add_bad(&mut self) {
+        self.counters.bad_frames += 1;
+    }
+
+    pub fn add_ignored(&mut self) {
+        self.counters.ignored += 1;
+    }
+
+    pub fn add_reconnect(&mut self) {
+        self.counters.reconnects += 1;
+    }
+
+    /// Accounts for one frame; returns `false` for a duplicate, which must not be used again.
+    /// `offset_us` corrects a Unix sender clock to ours (0 when unknown).
+    pub fn add_frame(
+        &mut self,
+        frame: &Frame,
+        sample_rate: Option<f64>,
+        arrival: Arrival,
+        offset_us: i64,
+    ) -> bool {
+        if let Some(seq) = frame.seq {
+            match self.seq.observe(seq) {
+                SeqVerdict::Duplicate => {
+                    self.counters.duplicates += 1;
+                    return false;
+                }
+                SeqVerdict::Restart => {
+                    self.latency.clear();
+                    self.jitter.reset();
+                }
+                _ => {}
+            }
+        }
+        self.counters.frames += 1;
+        let sent_us = match (&frame.payload, frame.sent_at, sample_rate) {
+            (_, Some(sent), _) => {
+                self.latency
+                    .record(sent, arrival.mono_us, arrival.unix_us, offset_us);
+                Some(match sent {
+                    SenderTime::Unix(us) => us as f64 - offset_us as f64,
+                    SenderTime::Device(us) => us as f64,
+                })
+            }
+            (Payload::Samples(_), None, Some(fs)) => {
+                self.sample_clock_us += frame.count() as f64 * 1e6 / fs;
+                Some(self.sample_clock_us)
+            }
+            _ => None,
+        };
+        if let Payload::Samples(values) = &frame.payload {
+            self.counters.samples += values.len() as u64;
+        }
+        if let Some(sent_us) = sent_us {
+            let arrival_us = match frame.sent_at {
+                Some(SenderTime::Unix(_)) => arrival.unix_us,
+                _ => arrival.mono_us,
+            };
+            self.jitter.observe(arrival_us as f64, sent_us);
+        }
+        true
+    }
+
+    pub fn latency(&mut self, now_mono_us: i64) -> Option<LatencySummary> {
+        self.latency.summary(now_mono_us)
+    }
+
+    pub fn latency_window(&self) -> &LatencyWindow {
+        &self.latency
+    }
+
+    pub fn jitter_ms(&self) -> Option<f64> {
+        self.jitter.millis()
+    }
+
+    /// Starts every figure over (the `r` key).
+    pub fn reset(&mut self) {
+        *self = Self::new();
+    }
+}

@@ -1,0 +1,272 @@
+//! SSE events (SPEC §3): JSON `samples`/`spectrum`/`message` events and base64 `frame` events.
+
+use std::fmt;
+
+use base64::Engine as _;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+
+use crate::frame::{Decoded, Frame, FrameError, Payload, SenderTime};
+use crate::wire::binary;
+
+#[derive(Deserialize)]
+struct JsonFrame {
+    seq: Option<u64>,
+    ts: Option<f64>,
+    fs: Option<f64>,
+    samples: Option<Samples>,
+    bins: Option<Vec<f64>>,
+    unit: Option<String>,
+    full_scale: Option<f64>,
+}
+
+/// `samples` is either a flat array (one channel) or an array of per-channel arrays.
+enum Samples {
+    Flat(Vec<f64>),
+    Channels(Vec<Vec<f64>>),
+}
+
+impl<'de> Deserialize<'de> for Samples {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(SamplesVisitor)
+    }
+}
+
+struct SamplesVisitor;
+
+/// One element of `samples`: a number or a channel's array. Decided by the first element,
+/// without buffering the input (as `#[serde(untagged)]` would).
+enum Element {
+    Number(f64),
+    Channel(Vec<f64>),
+}
+
+impl<'de> Deserialize<'de> for Element {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ElementVisitor;
+        impl<'de> Visitor<'de> for ElementVisitor {
+            type Value = Element;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or an array of numbers")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Element, E> {
+                Ok(Element::Number(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Element, E> {
+                Ok(Element::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Element, E> {
+                Ok(Element::Number(v as f64))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Element, A::Error> {
+                let mut values = Vec::with_capacity(seq.size_hint().unwrap_or(256));
+                while let Some(v) = seq.next_element::<f64>()? {
+                    values.push(v);
+                }
+                Ok(Element::Channel(values))
+            }
+        }
+        d.deserialize_any(ElementVisitor)
+    }
+}
+
+impl<'de> Visitor<'de> for SamplesVisitor {
+    type Value = Samples;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of numbers or of per-channel arrays")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Samples, A::Error> {
+        let mut flat = Vec::with_capacity(1024);
+        let mut channels = Vec::new();
+        while let Some(element) = seq.next_element::<Element>()? {
+            match element {
+                Element::Number(v) if channels.is_empty() => flat.push(v),
+                Element::Channel(c) if flat.is_empty() => channels.push(c),
+                _ => return Err(de::Error::custom("mixed numbers and arrays")),
+            }
+        }
+        Ok(if channels.is_empty() {
+            Samples::Flat(flat)
+        } else {
+            Samples::Channels(channels)
+        })
+    }
+}
+
+/// Decodes one SSE event. `id` is the event's last event id (used for `seq` when absent).
+pub fn decode_event(
+    event_type: &str,
+    data: &str,
+    id: Option<&str>,
+    full_scale: Option<f64>,
+) -> Decoded {
+    match event_type {
+        "frame" => decode_frame_event(data, full_scale),
+        "samples" | "spectrum" => match decode_json(data, id, full_scale) {
+            Ok(frame) => Decoded::Frame(frame),
+            Err(e) => Decoded::Bad(e),
+        },
+        // The default type is data when its keys say so, and otherwise someone else's.
+        "" | "message" => {
+            if looks_like_data(data) {
+                match decode_json(data, id, full_scale) {
+                    Ok(frame) => Decoded::Frame(frame),
+                    Err(e) => Decoded::Bad(e),
+                }
+            } else {
+                Decoded::Ignored("message".into())
+            }
+        }
+        other => Decoded::Ignored(other.chars().take(64).collect()),
+    }
+}
+
+fn looks_like_data(data: &str) -> bool {
+    data.contains("\"samples\"") || data.contains("\"bins\"")
+}
+
+fn decode_frame_event(data: &str, full_scale: Option<f64>) -> Decoded {
+    let bytes = match base64::engine::general_purpose::STANDARD.decode(data.trim()) {
+        Ok(bytes) => bytes,
+        Err(_) => return Decoded::Bad(FrameError::Base64),
+    };
+    match binary::decode(&bytes, full_scale) {
+        Ok(frame) => Decoded::Frame(frame),
+        Err(e) => Decoded::Bad(e),
+    }
+}
+
+fn decode_json(
+    data: &str,
+    id: Option<&str>,
+    full_scale_override: Option<f64>,
+) -> Result<Frame, FrameError> {
+    let parsed: JsonFrame =
+        serde_json::from_str(data).map_err(|e| FrameError::Json(short(&e.to_string())))?;
+    let seq = match parsed.seq {
+        Some(seq) => Some(u32::try_from(seq).map_err(|_| FrameError::BadSeq)?),
+        None => id.and_then(|id| id.trim().parse::<u32>().ok()),
+    };
+    let sample_rate = match parsed.fs {
+        Some(fs) if fs.is_finite() && fs > 0.0 => Some(fs),
+        Some(_) => return Err(FrameError::BadRate),
+        None => None,
+    };
+    let sent_at = match parsed.ts {
+        Some(ms) if ms.is_finite() => Some(SenderTime::Unix((ms * 1000.0).round() as i64)),
+        Some(_) => return Err(FrameError::NonFinite),
+        None => None,
+    };
+    let full_scale = full_scale_override.or(parsed.full_scale).unwrap_or(1.0);
+    if !(full_scale.is_finite() && full_scale > 0.0) {
+        return Err(FrameError::NonFinite);
+    }
+    let scale = 1.0 / full_scale;
+
+    let (channels, payload) = match (parsed.samples, parsed.bins) {
+        (Some(samples), _) => {
+            let (channels, values) = interleave(samples)?;
+            (
+                channels,
+                Payload::Samples(values.iter().map(|v| (v * scale) as f32).collect()),
+            )
+        }
+        (None, Some(bins)) => {
+            check_values(&bins)?;
+            let db = match parsed.unit.as_deref() {
+                None | Some("linear") => false,
+                Some("db") => true,
+                Some(_) => {
+                    return Err(FrameError::Json("unit must be \"linear\" or \"db\"".into()));
+                }
+            };
+            let power = bins
+                .iter()
+                .map(|&v| if db { 10f64.powf(v / 10.0) } else { (v * scale) * (v * scale) } as f32)
+                .collect();
+            (1, Payload::Spectrum(power))
+        }
+        (None, None) => return Err(FrameError::MissingPayload),
+    };
+    Ok(Frame {
+        seq,
+        sample_rate,
+        sent_at,
+        channels,
+        payload,
+        labels: None,
+    })
+}
+
+fn interleave(samples: Samples) -> Result<(usize, Vec<f64>), FrameError> {
+    match samples {
+        Samples::Flat(values) => {
+            check_values(&values)?;
+            Ok((1, values))
+        }
+        Samples::Channels(channels) => {
+            let count = channels[0].len();
+            if channels.iter().any(|c| c.len() != count) {
+                return Err(FrameError::Ragged);
+            }
+            if count == 0 {
+                return Err(FrameError::MissingPayload);
+            }
+            let mut values = Vec::with_capacity(count * channels.len());
+            for i in 0..count {
+                values.extend(channels.iter().map(|c| c[i]));
+            }
+            check_values(&values)?;
+            Ok((channels.len(), values))
+        }
+    }
+}
+
+fn check_values(values: &[f64]) -> Result<(), FrameError> {
+    if values.is_empty() {
+        return Err(FrameError::MissingPayload);
+    }
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err(FrameError::NonFinite);
+    }
+    Ok(())
+}
+
+fn short(message: &str) -> String {
+    message.chars().take(120).collect()
+}
+
+/// Encodes a frame as the data of a `samples` or `spectrum` event (SPEC §3); returns
+/// (event type, data). A spectrum travels as linear magnitude of its first channel.
+pub fn encode_event(frame: &Frame) -> (&'static str, String) {
+    let mut object = serde_json::Map::new();
+    if let Some(seq) = frame.seq {
+        object.insert("seq".into(), seq.into());
+    }
+    if let Some(SenderTime::Unix(us)) = frame.sent_at {
+        object.insert("ts".into(), (us as f64 / 1000.0).into());
+    }
+    if let Some(fs) = frame.sample_rate {
+        object.insert("fs".into(), fs.into());
+    }
+    let channels = frame.channels.max(1);
+    let event = match &frame.payload {
+        Payload::Samples(values) if channels == 1 => {
+            object.insert("samples".into(), serde_json::json!(values));
+            "samples"
+        }
+        Payload::Samples(values) => {
+            let per_channel: Vec<Vec<f32>> = (0..channels)
+                .map(|c| values.iter().skip(c).step_by(channels).copied().collect())
+                .collect();
+            object.insert("samples".into(), serde_json::json!(per_channel));
+            "samples"
+        }
+        Payload::Spectrum(power) => {
+            let magnitude: Vec<f32> = power.iter().step_by(channels).map(|p| p.sqrt()).collect();
+            object.insert("bins".into(), serde_json::json!(magnitude));
+            "spectrum"
+        }
+    };
+    (event, serde_json::Value::Object(object).to_string())
+}

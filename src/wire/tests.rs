@@ -1,0 +1,436 @@
+//! Codec round trips, damage, and property tests that feed random and mutated input to
+//! every decoder: never a panic, bounded memory, and the good frames around damage arrive.
+
+use proptest::prelude::*;
+
+use super::binary::{self, Dtype, Header, Kind};
+use super::lines::{LineLayout, LineOptions, LineReader, MAX_LINE, TextKind};
+use super::{ByteDecoder, Format, cobs_stream, json};
+use crate::frame::{Decoded, Frame, FrameError, Payload, SenderTime};
+
+fn header(dtype: Dtype, channels: u8, seq: u32) -> Header {
+    Header {
+        kind: Kind::Samples,
+        dtype,
+        channels,
+        bits: 0,
+        seq,
+        sample_rate: 8000,
+        timestamp: Some(SenderTime::Device(42)),
+    }
+}
+
+fn good_frame(seq: u32, count: usize) -> Vec<u8> {
+    let samples: Vec<u16> = (0..count).map(|i| (i * 37 % 4096) as u16).collect();
+    let mut out = Vec::new();
+    binary::encode_u16(
+        &Header {
+            bits: 12,
+            ..header(Dtype::U16, 1, seq)
+        },
+        &samples,
+        &mut out,
+    );
+    out
+}
+
+fn stream_of(frames: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for f in frames {
+        cobs_stream::encode(f, &mut out);
+    }
+    out
+}
+
+fn decode_all(decoder: &mut ByteDecoder, bytes: &[u8], split: usize) -> Vec<Decoded> {
+    let mut items = Vec::new();
+    for chunk in bytes.chunks(split.max(1)) {
+        decoder.push(chunk, &mut items);
+    }
+    decoder.finish(&mut items);
+    items
+}
+
+fn seqs(items: &[Decoded]) -> Vec<u32> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            Decoded::Frame(f) => f.seq,
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn every_dtype_scales_a_full_scale_value_to_one() {
+    // (dtype, raw positive full-scale value as LE bytes, bits)
+    let cases: [(Dtype, Vec<u8>, u8, f32); 7] = [
+        (Dtype::U8, vec![255], 0, 127.0 / 128.0),
+        (Dtype::I8, (-128i8).to_le_bytes().to_vec(), 0, -1.0),
+        (
+            Dtype::U16,
+            4095u16.to_le_bytes().to_vec(),
+            12,
+            2047.0 / 2048.0,
+        ),
+        (Dtype::I16, (-32768i16).to_le_bytes().to_vec(), 16, -1.0),
+        (Dtype::U32, 0u32.to_le_bytes().to_vec(), 24, -1.0),
+        (Dtype::I32, (1i32 << 23).to_le_bytes().to_vec(), 24, 1.0),
+        (Dtype::F32, 0.5f32.to_le_bytes().to_vec(), 0, 0.5),
+    ];
+    for (dtype, raw, bits, want) in cases {
+        let mut bytes = Vec::new();
+        binary::encode_raw(
+            &Header {
+                bits,
+                ..header(dtype, 1, 1)
+            },
+            &raw,
+            &mut bytes,
+        );
+        let frame = binary::decode(&bytes, None).expect("decodes");
+        assert_eq!(frame.payload, Payload::Samples(vec![want]), "{dtype:?}");
+    }
+}
+
+#[test]
+fn each_kind_of_damage_is_named() {
+    let good = good_frame(1, 16);
+    let mutate = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut bytes = good.clone();
+        f(&mut bytes);
+        binary::decode(&bytes, None).unwrap_err()
+    };
+    assert_eq!(mutate(&|b| b[30] ^= 4), FrameError::Crc);
+    assert_eq!(mutate(&|b| b[0] = 2), FrameError::Version(2));
+    assert_eq!(mutate(&|b| b[1] = 9), FrameError::Kind(9));
+    assert_eq!(mutate(&|b| b[2] = 7), FrameError::Dtype(7));
+    assert_eq!(mutate(&|b| b[3] = 0), FrameError::Channels(0));
+    assert_eq!(mutate(&|b| b[3] = 17), FrameError::Channels(17));
+    assert_eq!(
+        mutate(&|b| b[6] = 200),
+        FrameError::Length {
+            expected: 24 + 200 * 2 + 4,
+            actual: good.len()
+        }
+    );
+    assert_eq!(mutate(&|b| b.truncate(10)), FrameError::TooShort(10));
+    assert_eq!(
+        mutate(&|b| {
+            b[6] = 0;
+            b[7] = 0
+        }),
+        FrameError::EmptyCount
+    );
+}
+
+#[test]
+fn a_recorded_frame_round_trips_through_f32() {
+    let frame = Frame {
+        seq: Some(9),
+        sample_rate: Some(48_000.0),
+        sent_at: Some(SenderTime::Unix(1_700_000_000_000_000)),
+        channels: 2,
+        payload: Payload::Samples(vec![0.5, -0.25, 1.0, 0.0]),
+        labels: None,
+    };
+    let mut bytes = Vec::new();
+    binary::encode_frame(&frame, &mut bytes);
+    assert_eq!(binary::decode(&bytes, None).unwrap(), frame);
+    let spectrum = Frame {
+        payload: Payload::Spectrum(vec![1.0, 0.25, 0.0625, 0.0]),
+        ..frame
+    };
+    bytes.clear();
+    binary::encode_frame(&spectrum, &mut bytes);
+    assert_eq!(binary::decode(&bytes, None).unwrap(), spectrum);
+}
+
+#[test]
+fn garbage_between_frames_costs_only_the_damaged_chunk() {
+    let mut bytes = stream_of(&[good_frame(1, 64), good_frame(2, 64)]);
+    bytes.extend_from_slice(b"\x13\x37garbage without a delimiter");
+    bytes.extend(stream_of(&[good_frame(3, 64)])); // merged with the garbage: lost
+    bytes.extend_from_slice(&[0xff; 40]);
+    bytes.push(0);
+    bytes.extend(stream_of(&[good_frame(4, 64)]));
+    let mut decoder = ByteDecoder::new(Format::Frame, LineOptions::default());
+    let items = decode_all(&mut decoder, &bytes, 5);
+    assert_eq!(seqs(&items), [1, 2, 4]);
+    assert_eq!(
+        items
+            .iter()
+            .filter(|i| matches!(i, Decoded::Bad(_)))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn an_endless_run_without_a_delimiter_is_bounded_and_then_recovers() {
+    let mut decoder = ByteDecoder::new(Format::Frame, LineOptions::default());
+    let mut items = Vec::new();
+    let junk = vec![0x55u8; 1 << 20];
+    for _ in 0..8 {
+        decoder.push(&junk, &mut items);
+    }
+    decoder.push(&[0], &mut items);
+    decoder.push(&stream_of(&[good_frame(5, 8)]), &mut items);
+    assert_eq!(items.len(), 2);
+    assert!(matches!(items[0], Decoded::Bad(FrameError::TooLong(_))));
+    assert_eq!(seqs(&items), [5]);
+}
+
+#[test]
+fn text_lines_columns_blocks_and_bad_lines() {
+    let text = "# comment\r\n\r\na:1,b:2\r\na:3;b:4\n5\t6\nx:oops,b:1\n1 2 nan\n";
+    let mut reader = LineReader::new(LineOptions::default());
+    let mut items = Vec::new();
+    reader.push(text.as_bytes(), &mut items);
+    reader.finish(&mut items);
+    let bad: Vec<&FrameError> = items
+        .iter()
+        .filter_map(|i| {
+            if let Decoded::Bad(e) = i {
+                Some(e)
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(
+        bad,
+        [
+            &FrameError::NotANumber("x:oops".into()),
+            &FrameError::NonFinite
+        ]
+    );
+    let frames: Vec<&Frame> = items
+        .iter()
+        .filter_map(|i| {
+            if let Decoded::Frame(f) = i {
+                Some(f)
+            } else {
+                None
+            }
+        })
+        .collect();
+    // The labelled pair and the unlabelled pair are separate blocks.
+    assert_eq!(frames.len(), 2);
+    assert_eq!(
+        frames[0].payload,
+        Payload::Samples(vec![1.0, 2.0, 3.0, 4.0])
+    );
+    assert_eq!(
+        frames[0].labels.as_deref(),
+        Some(&["a".to_string(), "b".to_string()][..])
+    );
+    assert_eq!(frames[1].payload, Payload::Samples(vec![5.0, 6.0]));
+
+    let block: Vec<String> = (0..20).map(|i| i.to_string()).collect();
+    let mut reader = LineReader::new(LineOptions::default());
+    items.clear();
+    reader.push(format!("{}\n", block.join(",")).as_bytes(), &mut items);
+    assert!(
+        matches!(&items[0], Decoded::Frame(f) if f.channels == 1 && f.count() == 20),
+        "auto: a block"
+    );
+
+    let mut reader = LineReader::new(LineOptions {
+        kind: TextKind::Spectrum,
+        layout: LineLayout::Auto,
+        full_scale: Some(2.0),
+    });
+    items.clear();
+    reader.push(b"0 2 1\n", &mut items);
+    assert!(
+        matches!(&items[0], Decoded::Frame(f) if f.payload == Payload::Spectrum(vec![0.0, 1.0, 0.25]))
+    );
+}
+
+#[test]
+fn an_overlong_line_is_one_bad_line_and_memory_stays_bounded() {
+    let mut reader = LineReader::new(LineOptions::default());
+    let mut items = Vec::new();
+    let chunk = vec![b'1'; 10_000];
+    for _ in 0..100 {
+        reader.push(&chunk, &mut items);
+    }
+    reader.push(b"\n7,8\n", &mut items);
+    reader.finish(&mut items);
+    assert_eq!(items[0], Decoded::Bad(FrameError::TooLong(MAX_LINE)));
+    assert!(
+        matches!(&items[1], Decoded::Frame(f) if f.payload == Payload::Samples(vec![7.0, 8.0]))
+    );
+}
+
+#[test]
+fn json_events_decode_or_are_rejected_with_a_reason() {
+    let decode = |kind, data| json::decode_event(kind, data, Some("12"), None);
+    let Decoded::Frame(f) = decode(
+        "samples",
+        r#"{"fs":100,"samples":[[1,2],[3,4]],"full_scale":2}"#,
+    ) else {
+        panic!("per-channel arrays")
+    };
+    assert_eq!((f.channels, f.seq), (2, Some(12)));
+    assert_eq!(f.payload, Payload::Samples(vec![0.5, 1.5, 1.0, 2.0]));
+    let Decoded::Frame(f) = decode("spectrum", r#"{"bins":[0,-10],"unit":"db","seq":3}"#) else {
+        panic!("dB bins")
+    };
+    assert_eq!(f.seq, Some(3));
+    assert_eq!(f.payload, Payload::Spectrum(vec![1.0, 0.1]));
+    assert_eq!(
+        decode("samples", r#"{"samples":[[1],[2,3]]}"#),
+        Decoded::Bad(FrameError::Ragged)
+    );
+    assert_eq!(
+        decode("samples", r#"{"fs":1}"#),
+        Decoded::Bad(FrameError::MissingPayload)
+    );
+    assert_eq!(
+        decode("samples", r#"{"samples":[]}"#),
+        Decoded::Bad(FrameError::MissingPayload)
+    );
+    assert_eq!(
+        decode("samples", r#"{"samples":[1],"fs":-1}"#),
+        Decoded::Bad(FrameError::BadRate)
+    );
+    assert_eq!(
+        decode("samples", r#"{"samples":[1],"seq":5000000000}"#),
+        Decoded::Bad(FrameError::BadSeq)
+    );
+    assert!(matches!(
+        decode("samples", r#"{"samples":[1e999]}"#),
+        Decoded::Bad(_)
+    ));
+    assert!(matches!(
+        decode("samples", "{nope"),
+        Decoded::Bad(FrameError::Json(_))
+    ));
+    assert!(matches!(
+        decode("frame", "!!"),
+        Decoded::Bad(FrameError::Base64)
+    ));
+    assert_eq!(decode("status", "{}"), Decoded::Ignored("status".into()));
+    assert_eq!(
+        decode("message", r#"{"hello":1}"#),
+        Decoded::Ignored("message".into())
+    );
+    assert!(matches!(
+        decode("message", r#"{"samples":[1,2]}"#),
+        Decoded::Frame(_)
+    ));
+}
+
+#[test]
+fn json_encoding_round_trips() {
+    for frame in [
+        Frame {
+            seq: Some(4),
+            sample_rate: Some(8000.0),
+            sent_at: Some(SenderTime::Unix(1_764_000_000_123_500)),
+            channels: 1,
+            payload: Payload::Samples(vec![0.5, -0.5]),
+            labels: None,
+        },
+        Frame {
+            seq: Some(5),
+            sample_rate: Some(8000.0),
+            sent_at: None,
+            channels: 2,
+            payload: Payload::Samples(vec![0.5, -0.5, 0.25, 1.0]),
+            labels: None,
+        },
+        Frame {
+            seq: Some(6),
+            sample_rate: Some(8000.0),
+            sent_at: None,
+            channels: 1,
+            payload: Payload::Spectrum(vec![1.0, 0.25]),
+            labels: None,
+        },
+    ] {
+        let (kind, data) = json::encode_event(&frame);
+        assert_eq!(
+            json::decode_event(kind, &data, None, None),
+            Decoded::Frame(frame)
+        );
+    }
+}
+
+#[test]
+fn auto_detection_tells_text_from_frames() {
+    let mut text = ByteDecoder::new(Format::Auto, LineOptions::default());
+    let items = decode_all(&mut text, b"1,2\n3,4\n", 1);
+    assert_eq!(text.format_name(), "text lines");
+    assert_eq!(items.len(), 1);
+    let mut frames = ByteDecoder::new(Format::Auto, LineOptions::default());
+    let items = decode_all(
+        &mut frames,
+        &stream_of(&[good_frame(1, 300), good_frame(2, 300)]),
+        3,
+    );
+    assert_eq!(frames.format_name(), "binary frames");
+    assert_eq!(seqs(&items), [1, 2]);
+    assert!(frames.take_notice().unwrap().contains("binary frames"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_never_panic_any_byte_decoder(bytes in proptest::collection::vec(any::<u8>(), 0..4096), split in 1usize..600) {
+        for format in [Format::Auto, Format::Frame, Format::Lines] {
+            let mut decoder = ByteDecoder::new(format, LineOptions::default());
+            let items = decode_all(&mut decoder, &bytes, split);
+            // Each item accounts for at least one byte of input.
+            prop_assert!(items.len() <= bytes.len() + 1);
+        }
+    }
+
+    /// Damage one frame of a stream anywhere: every frame not touched still arrives, in order.
+    #[test]
+    fn damage_costs_at_most_the_frames_it_touches(
+        count in 3usize..8, victim in 0usize..8, at in any::<prop::sample::Index>(),
+        flip in 1u8..=255, split in 1usize..300,
+    ) {
+        let victim = victim % count;
+        let frames: Vec<Vec<u8>> = (0..count as u32).map(|s| good_frame(s, 32 + s as usize)).collect();
+        let encoded: Vec<Vec<u8>> = frames.iter().map(|f| stream_of(std::slice::from_ref(f))).collect();
+        let mut bytes = Vec::new();
+        let mut victim_range = 0..0;
+        for (i, e) in encoded.iter().enumerate() {
+            if i == victim {
+                victim_range = bytes.len()..bytes.len() + e.len();
+            }
+            bytes.extend_from_slice(e);
+        }
+        let pos = victim_range.start + at.index(victim_range.len());
+        bytes[pos] ^= flip;
+        let mut decoder = ByteDecoder::new(Format::Frame, LineOptions::default());
+        let got = seqs(&decode_all(&mut decoder, &bytes, split));
+        // A damaged delimiter merges the victim with its successor; nothing else is lost.
+        let touched = if pos == victim_range.end - 1 { victim + 1 } else { victim };
+        let want: Vec<u32> = (0..count as u32).filter(|&s| s as usize != victim && s as usize != touched).collect();
+        let lost_at_most: Vec<u32> = (0..count as u32).filter(|s| *s as usize != victim).collect();
+        prop_assert!(want.iter().all(|s| got.contains(s)), "got {got:?}, want at least {want:?}");
+        prop_assert!(got.iter().all(|s| lost_at_most.contains(s) || *s as usize == victim));
+        prop_assert!(got.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn random_event_data_never_panics(kind in "(samples|spectrum|frame|message|x)", data in ".{0,300}") {
+        let _ = json::decode_event(&kind, &data, Some("1"), None);
+    }
+
+    #[test]
+    fn mutated_json_never_panics(cut in 0usize..80, byte in any::<u8>(), pos in 0usize..80) {
+        let mut data = br#"{"seq":1,"ts":1.5,"fs":8000,"samples":[[1,2,3],[4,5,6]],"unit":"db"}"#.to_vec();
+        let pos = pos % data.len();
+        data[pos] = byte;
+        data.truncate(cut.max(1));
+        let text = String::from_utf8_lossy(&data);
+        let _ = json::decode_event("samples", &text, None, None);
+    }
+}
