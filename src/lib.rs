@@ -16,4 +16,6 @@ pub mod run;
 pub mod snapshot;
 pub mod source;
 pub mod stats;
+pub mod tui;
+pub mod ui;
 pub mod wire;

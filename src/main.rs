@@ -20,6 +20,10 @@ fn main() -> ExitCode {
         eprintln!("sse-tui: {sentence}");
         return ExitCode::from(2);
     }
+    if let Err(sentence) = init_logging(&cli) {
+        eprintln!("sse-tui: {sentence}");
+        return ExitCode::from(1);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -35,4 +39,32 @@ fn main() -> ExitCode {
     // Sources may sit in blocking reads; do not wait for them.
     runtime.shutdown_background();
     ExitCode::from(status)
+}
+
+/// Diagnostics go to `--log-file`, or to stderr in headless mode; never onto the screen.
+fn init_logging(cli: &Cli) -> Result<(), String> {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let filter =
+        || EnvFilter::try_from_env("SSE_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    if let Some(path) = &cli.log_file {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
+        tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .init();
+    } else if cli.headless || !std::io::stdout().is_terminal() {
+        tracing_subscriber::fmt()
+            .with_env_filter(
+                EnvFilter::try_from_env("SSE_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
+            )
+            .with_writer(std::io::stderr)
+            .init();
+    }
+    Ok(())
 }

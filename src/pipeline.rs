@@ -119,6 +119,7 @@ impl Pipeline {
     }
 
     fn set_link(&mut self, state: LinkState) {
+        tracing::info!(source = %self.config.source, state = ?state, "link");
         if state == LinkState::Connected && self.was_disconnected {
             self.stats.add_reconnect();
         }

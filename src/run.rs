@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::analysis::AnalyzerSettings;
+use crate::analysis::{AnalyzerSettings, FreqAxis};
 use crate::cli::{Cli, SourceChoice};
 use crate::clock::Clock;
 use crate::engine::Engine;
@@ -16,6 +16,8 @@ use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::snapshot::Snapshot;
 use crate::source::{self, CHANNEL_CAPACITY, LinkState};
 use crate::stats::Rates;
+use crate::tui;
+use crate::ui::ViewOptions;
 use crate::wire::ByteDecoder;
 use crate::wire::lines::LineOptions;
 
@@ -81,9 +83,36 @@ pub async fn run(cli: Cli) -> u8 {
         Duration::from_secs_f64(1.0 / f64::from(cli.fps))
     };
     let engine = Engine::start(pipeline, rx, publish_every);
-    let last = run_headless(engine, &cli).await;
+    let last = if headless {
+        run_headless(engine, &cli).await
+    } else {
+        match tui::run(engine, view_options(&cli), cli.fps, shutdown_signal()).await {
+            Ok(last) => last,
+            Err(e) => {
+                source_task.abort();
+                eprintln!("sse-tui: the terminal failed: {e}");
+                return 1;
+            }
+        }
+    };
     source_task.abort();
     exit_status(&last)
+}
+
+fn view_options(cli: &Cli) -> ViewOptions {
+    // https://no-color.org: set and not empty means no colour.
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    ViewOptions {
+        ascii: cli.ascii,
+        color: !(cli.no_color || no_color_env),
+        axis: if cli.log_freq {
+            FreqAxis::Log
+        } else {
+            FreqAxis::Linear
+        },
+        db_floor: cli.db_min as f32,
+        db_ceiling: cli.db_max as f32,
+    }
 }
 
 fn describe(choice: &SourceChoice) -> String {

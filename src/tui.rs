@@ -1,0 +1,225 @@
+//! The terminal loop: the only code that touches the terminal. Keys, snapshots and time
+//! come in; a frame is drawn only when something changed, and at most `--fps` times a second.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream};
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::engine::Engine;
+use crate::pipeline::Control;
+use crate::snapshot::Snapshot;
+use crate::ui::{App, Message, ViewOptions};
+
+/// Ages and staleness are re-read this often when no data comes.
+const TICK: Duration = Duration::from_millis(250);
+
+/// Takes over the terminal, runs the screen until the user quits or a signal arrives, and
+/// gives the terminal back (ratatui's panic hook gives it back on a panic too).
+pub async fn run(
+    engine: Engine,
+    view: ViewOptions,
+    fps: u32,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<Arc<Snapshot>> {
+    let mut terminal = ratatui::try_init()?;
+    let mut app = App::new(engine.snapshots.borrow().clone(), view);
+    let result = event_loop(
+        &mut terminal,
+        EventStream::new(),
+        engine.snapshots.clone(),
+        |c| engine.control(c),
+        &mut app,
+        fps,
+        shutdown,
+    )
+    .await;
+    ratatui::restore();
+    let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Show);
+    result?;
+    Ok(engine.stop().await)
+}
+
+/// The loop proper, over any backend and any source of terminal events (tests script them).
+pub async fn event_loop<B, K>(
+    terminal: &mut Terminal<B>,
+    mut keys: K,
+    mut snapshots: watch::Receiver<Arc<Snapshot>>,
+    control: impl Fn(Control),
+    app: &mut App,
+    fps: u32,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    K: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let frame_interval = Duration::from_secs_f64(1.0 / f64::from(fps.max(1)));
+    let size = terminal.size().map_err(io::Error::other)?;
+    app.update(
+        Message::Resize {
+            width: size.width,
+            height: size.height,
+        },
+        Instant::now().into_std(),
+    );
+    let mut ticks = tokio::time::interval(TICK);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    let mut engine_running = true;
+    let mut dirty = true;
+    let mut next_draw = Instant::now();
+    while !app.should_quit() {
+        if dirty && Instant::now() >= next_draw {
+            terminal
+                .draw(|frame| frame.render_widget(&*app, frame.area()))
+                .map_err(io::Error::other)?;
+            dirty = false;
+            next_draw = Instant::now() + frame_interval;
+        }
+        // Keys first: a flood of data must never make the screen deaf.
+        tokio::select! {
+            biased;
+            event = keys.next() => {
+                let now = Instant::now().into_std();
+                match event {
+                    Some(Ok(Event::Key(key))) => {
+                        if let Some(c) = app.update(Message::Key(key), now) {
+                            control(c);
+                        }
+                    }
+                    Some(Ok(Event::Resize(width, height))) => {
+                        app.update(Message::Resize { width, height }, now);
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => return Err(e),
+                    // The terminal went away (the SSH link dropped).
+                    None => return Ok(()),
+                }
+                dirty = true;
+            }
+            _ = &mut shutdown => return Ok(()),
+            changed = snapshots.changed(), if engine_running => match changed {
+                Ok(()) => {
+                    let snapshot = snapshots.borrow_and_update().clone();
+                    app.update(Message::Snapshot(snapshot), Instant::now().into_std());
+                    dirty = true;
+                }
+                // The pipeline is done (a replay ended): its last picture stays up until `q`.
+                Err(_) => engine_running = false,
+            },
+            _ = ticks.tick() => {
+                app.update(Message::Tick, Instant::now().into_std());
+                dirty = true;
+            }
+            _ = tokio::time::sleep_until(next_draw), if dirty => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use futures_util::stream;
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::ui::tests::sample_snapshot;
+
+    fn key(c: char) -> io::Result<Event> {
+        Ok(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )))
+    }
+
+    fn screen(terminal: &Terminal<TestBackend>) -> String {
+        terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect()
+    }
+
+    /// Scripted keys on paused time: `+` asks for twice the FFT, a resize reaches the
+    /// screen, `q` ends the loop; nothing sleeps for real.
+    #[tokio::test(start_paused = true)]
+    async fn scripted_keys_drive_the_loop() {
+        let first = Arc::new(sample_snapshot(std::time::Instant::now()));
+        let (snapshot_tx, snapshots) = watch::channel(first.clone());
+        let mut app = App::new(first, ViewOptions::default());
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let asked = Mutex::new(Vec::new());
+        let keys = stream::iter([key('+'), Ok(Event::Resize(100, 30)), key(' '), key('q')])
+            .chain(stream::pending());
+        event_loop(
+            &mut terminal,
+            keys,
+            snapshots,
+            |c| asked.lock().unwrap().push(c),
+            &mut app,
+            30,
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
+        assert!(app.should_quit());
+        assert!(app.is_frozen());
+        assert_eq!(*asked.lock().unwrap(), [Control::SetFftSize(2048)]);
+        drop(snapshot_tx);
+    }
+
+    /// A new snapshot is drawn; when the engine is done the last picture stays up.
+    #[tokio::test(start_paused = true)]
+    async fn snapshots_reach_the_screen_and_the_end_keeps_it() {
+        let t0 = std::time::Instant::now();
+        let (snapshot_tx, snapshots) = watch::channel(Arc::new(sample_snapshot(t0)));
+        let mut app = App::new(Arc::new(sample_snapshot(t0)), ViewOptions::default());
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let (key_tx, key_rx) = tokio::sync::mpsc::unbounded_channel();
+        let keys = Box::pin(stream::unfold(key_rx, |mut rx| async move {
+            rx.recv().await.map(|k| (k, rx))
+        }));
+        let script = async {
+            let mut ended = sample_snapshot(t0);
+            ended.link = LinkState::Ended;
+            ended.counters.frames = 777;
+            snapshot_tx.send_replace(Arc::new(ended));
+            drop(snapshot_tx);
+            // Let the loop draw (paused time runs ahead when everything waits).
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            key_tx.send(key('q')).unwrap();
+        };
+        let (result, ()) = tokio::join!(
+            event_loop(
+                &mut terminal,
+                keys,
+                snapshots,
+                |_| {},
+                &mut app,
+                30,
+                std::future::pending()
+            ),
+            script
+        );
+        result.unwrap();
+        let shown = screen(&terminal);
+        assert!(shown.contains("ended"), "{shown}");
+        assert!(shown.contains("777"));
+    }
+
+    use crate::source::LinkState;
+}

@@ -1,0 +1,60 @@
+//! What the bars show: the spectrum reduced to one band per column, steadied for the screen.
+//!
+//! A bar moves only when its level changes by more than a dead band: the noise floor's
+//! frame-to-frame flutter would otherwise rewrite most of the screen 30 times a second,
+//! which a slow SSH link cannot carry (see BENCHMARKS.md).
+
+use crate::analysis::{BandLayout, FreqAxis};
+use crate::snapshot::Snapshot;
+
+/// A bar follows its band only when the band moved more than this (dB).
+pub const DEAD_BAND_DB: f32 = 1.5;
+
+#[derive(Clone, Debug, Default)]
+pub struct Bars {
+    layout: Option<BandLayout>,
+    fresh: Vec<f32>,
+    /// Levels shown, dB.
+    pub levels: Vec<f32>,
+    /// Held peaks shown, dB (empty when peak hold is off).
+    pub caps: Vec<f32>,
+}
+
+impl Bars {
+    /// Brings the bars up to `snapshot` for `columns` bars on `axis`.
+    pub fn update(&mut self, snapshot: &Snapshot, columns: usize, axis: FreqAxis) {
+        let bins = snapshot.spectrum.len();
+        if bins == 0 || columns == 0 {
+            *self = Self::default();
+            return;
+        }
+        let layout_fits = self
+            .layout
+            .as_ref()
+            .is_some_and(|l| l.bins == bins && l.bands() == columns && l.axis == axis);
+        if !layout_fits {
+            self.layout = Some(BandLayout::new(bins, columns, axis));
+            self.levels.clear();
+        }
+        let layout = self.layout.as_ref().expect("just set");
+        layout.reduce_db(&snapshot.spectrum, &mut self.fresh);
+        if self.levels.len() != self.fresh.len() {
+            self.levels.clone_from(&self.fresh);
+        } else {
+            for (shown, &fresh) in self.levels.iter_mut().zip(&self.fresh) {
+                if (fresh - *shown).abs() > DEAD_BAND_DB {
+                    *shown = fresh;
+                }
+            }
+        }
+        if snapshot.held.len() == bins {
+            layout.reduce_db(&snapshot.held, &mut self.caps);
+        } else {
+            self.caps.clear();
+        }
+    }
+
+    pub fn layout(&self) -> Option<&BandLayout> {
+        self.layout.as_ref()
+    }
+}

@@ -1,0 +1,225 @@
+//! The screen's state and logic, with no I/O: `update(message) -> control` and, in
+//! `view`, `&App` drawn into a buffer. The terminal loop in `tui` is the only code that
+//! touches the terminal.
+
+pub mod bars;
+pub mod format;
+pub mod keys;
+pub mod view;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::KeyEvent;
+
+use crate::analysis::{FreqAxis, MAX_FFT, MIN_FFT};
+use crate::pipeline::Control;
+use crate::snapshot::Snapshot;
+use crate::stats::{Counters, Rates};
+use bars::Bars;
+use keys::Action;
+
+/// The statistics panel changes at most this often: figures that flicker cannot be read,
+/// and every change costs bytes on the link.
+pub const PANEL_REFRESH: Duration = Duration::from_millis(500);
+/// Rates are taken over about this long.
+const RATE_WINDOW: Duration = Duration::from_secs(2);
+const DB_STEP: f32 = 10.0;
+const MIN_DB_SPAN: f32 = 20.0;
+
+/// How the screen draws.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ViewOptions {
+    pub ascii: bool,
+    pub color: bool,
+    pub axis: FreqAxis,
+    pub db_floor: f32,
+    pub db_ceiling: f32,
+}
+
+impl Default for ViewOptions {
+    fn default() -> Self {
+        Self {
+            ascii: false,
+            color: true,
+            axis: FreqAxis::Linear,
+            db_floor: -120.0,
+            db_ceiling: 0.0,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    Key(KeyEvent),
+    Snapshot(Arc<Snapshot>),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// Time passed (ages and staleness change without new data).
+    Tick,
+}
+
+pub struct App {
+    pub view: ViewOptions,
+    snapshot: Arc<Snapshot>,
+    /// What the statistics panel shows: refreshed at most every [`PANEL_REFRESH`].
+    panel: Arc<Snapshot>,
+    panel_at: Option<Instant>,
+    rates: Rates,
+    meter: VecDeque<(Instant, Counters)>,
+    bars: Bars,
+    size: (u16, u16),
+    frozen: bool,
+    help: bool,
+    quit: bool,
+    now: Instant,
+}
+
+impl App {
+    pub fn new(snapshot: Arc<Snapshot>, view: ViewOptions) -> Self {
+        let now = snapshot.taken_at;
+        Self {
+            view,
+            panel: snapshot.clone(),
+            snapshot,
+            panel_at: None,
+            rates: Rates::default(),
+            meter: VecDeque::new(),
+            bars: Bars::default(),
+            size: (0, 0),
+            frozen: false,
+            help: false,
+            quit: false,
+            now,
+        }
+    }
+
+    /// Takes one message; returns what the pipeline must change, if anything.
+    pub fn update(&mut self, message: Message, now: Instant) -> Option<Control> {
+        self.now = now;
+        match message {
+            Message::Key(key) => keys::action_for(key).and_then(|a| self.act(a)),
+            Message::Snapshot(snapshot) => {
+                // Frozen: keep showing what was there; the engine runs on.
+                if !self.frozen {
+                    self.show(snapshot);
+                }
+                None
+            }
+            Message::Resize { width, height } => {
+                self.size = (width, height);
+                self.refresh_bars();
+                None
+            }
+            Message::Tick => {
+                if !self.frozen && self.panel_at.is_none_or(|at| now - at >= PANEL_REFRESH) {
+                    self.refresh_panel(now);
+                }
+                None
+            }
+        }
+    }
+
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    pub fn is_frozen(&self) -> bool {
+        self.frozen
+    }
+
+    fn act(&mut self, action: Action) -> Option<Control> {
+        let settings = self.snapshot.settings;
+        match action {
+            Action::Quit if self.help => self.help = false,
+            Action::Quit => self.quit = true,
+            Action::Help => self.help = !self.help,
+            Action::Freeze => self.frozen = !self.frozen,
+            Action::ToggleLogAxis => {
+                self.view.axis = match self.view.axis {
+                    FreqAxis::Linear => FreqAxis::Log,
+                    FreqAxis::Log => FreqAxis::Linear,
+                };
+                self.refresh_bars();
+            }
+            Action::RangeUp | Action::RangeDown => {
+                let step = if action == Action::RangeUp {
+                    DB_STEP
+                } else {
+                    -DB_STEP
+                };
+                self.view.db_floor += step;
+                self.view.db_ceiling += step;
+            }
+            Action::ZoomIn => {
+                if self.view.db_ceiling - self.view.db_floor - DB_STEP >= MIN_DB_SPAN {
+                    self.view.db_floor += DB_STEP;
+                }
+            }
+            Action::ZoomOut => self.view.db_floor -= DB_STEP,
+            Action::BiggerFft => {
+                return (settings.fft_size < MAX_FFT)
+                    .then_some(Control::SetFftSize(settings.fft_size * 2));
+            }
+            Action::SmallerFft => {
+                return (settings.fft_size > MIN_FFT)
+                    .then_some(Control::SetFftSize(settings.fft_size / 2));
+            }
+            Action::NextWindow => return Some(Control::SetWindow(settings.window.next())),
+            Action::ToggleAveraging => return Some(Control::SetAveraging(!settings.averaging)),
+            Action::TogglePeakHold => return Some(Control::SetPeakHold(!settings.peak_hold)),
+            Action::NextChannel => {
+                let channels = self.snapshot.channels.max(1);
+                return Some(Control::SetChannel((settings.channel + 1) % channels));
+            }
+            Action::ResetStats => {
+                self.meter.clear();
+                self.rates = Rates::default();
+                return Some(Control::ResetStats);
+            }
+        }
+        None
+    }
+
+    fn show(&mut self, snapshot: Arc<Snapshot>) {
+        self.snapshot = snapshot;
+        self.refresh_bars();
+        if self
+            .panel_at
+            .is_none_or(|at| self.now - at >= PANEL_REFRESH)
+        {
+            self.refresh_panel(self.now);
+        }
+    }
+
+    fn refresh_panel(&mut self, now: Instant) {
+        let counters = self.snapshot.counters;
+        self.meter.push_back((now, counters));
+        while self.meter.len() > 2 && now - self.meter[1].0 >= RATE_WINDOW {
+            self.meter.pop_front();
+        }
+        if let (Some((t0, c0)), Some((t1, c1))) = (self.meter.front(), self.meter.back()) {
+            let seconds = (*t1 - *t0).as_secs_f64();
+            if seconds > 0.0 {
+                self.rates = Rates::between(c0, c1, seconds);
+            }
+        }
+        self.panel = self.snapshot.clone();
+        self.panel_at = Some(now);
+    }
+
+    fn refresh_bars(&mut self) {
+        let columns = view::plot_columns(self.size.0, self.size.1);
+        self.bars.update(&self.snapshot, columns, self.view.axis);
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,322 @@
+//! The screen without a terminal: the App's logic, and rendered screens on ratatui's
+//! TestBackend compared as insta snapshots at a narrow, a wide and a tiny size.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::{App, Message, ViewOptions};
+use crate::analysis::{AnalyzerSettings, FreqAxis, Origin, Peak, WindowKind};
+use crate::pipeline::Control;
+use crate::snapshot::{ClockSync, Snapshot};
+use crate::source::LinkState;
+use crate::stats::Counters;
+use crate::stats::latency::{LatencyKind, LatencySummary};
+
+/// A fixed picture: 48 kHz, 1024-point FFT, tones at bins 21.3 (-6 dBFS) and 157 (-20 dBFS)
+/// over a -90 dBFS floor that wobbles deterministically.
+pub fn sample_snapshot(at: Instant) -> Snapshot {
+    let mut spectrum = vec![0f32; 512];
+    for (i, p) in spectrum.iter_mut().enumerate() {
+        let wobble = ((i * 7919) % 13) as f32 / 13.0;
+        *p = 10f32.powf((-90.0 + 6.0 * wobble) / 10.0);
+    }
+    for (bin, db) in [(21usize, -6.0f32), (22, -9.0), (20, -14.0), (157, -20.0)] {
+        spectrum[bin] = 10f32.powf(db / 10.0);
+    }
+    let held: Vec<f32> = spectrum.iter().map(|p| p * 4.0).collect();
+    Snapshot {
+        taken_at: at,
+        source: "demo".into(),
+        link: LinkState::Connected,
+        settings: AnalyzerSettings::default(),
+        sample_rate: Some(48_000.0),
+        channels: 1,
+        labels: None,
+        spectrum: spectrum.into(),
+        held: held.into(),
+        origin: Some(Origin::Computed),
+        bin_hz: Some(46.875),
+        peak: Some(Peak {
+            bin: 21.33,
+            dbfs: -6.02,
+        }),
+        counters: Counters {
+            frames: 4700,
+            samples: 4_812_800,
+            bytes: 9_800_000,
+            bad_frames: 2,
+            dropped: 1,
+            ..Counters::default()
+        },
+        latency: Some(LatencySummary {
+            p50: 1.05,
+            p90: 2.24,
+            p99: 13.6,
+            max: 15.4,
+            kind: LatencyKind::Relative,
+        }),
+        clock_sync: ClockSync::Uncorrected,
+        negative_latency: 0,
+        latency_recent: (0..256)
+            .map(|i| 1.0 + i as f32 / 64.0 + if i == 200 { 12.0 } else { 0.0 })
+            .collect(),
+        jitter_ms: Some(1.33),
+        last_frame_at: Some(at),
+        last_error: Some("CRC mismatch".into()),
+        notice: None,
+    }
+}
+
+fn key(code: KeyCode) -> Message {
+    Message::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn app_at(width: u16, height: u16) -> (App, Instant) {
+    let t0 = Instant::now();
+    let mut app = App::new(Arc::new(sample_snapshot(t0)), ViewOptions::default());
+    app.update(Message::Resize { width, height }, t0);
+    app.update(Message::Snapshot(Arc::new(sample_snapshot(t0))), t0);
+    (app, t0)
+}
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| f.render_widget(app, f.area())).unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..height)
+        .map(|y| {
+            (0..width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn screen_80x24() {
+    let (app, _) = app_at(80, 24);
+    insta::assert_snapshot!(render(&app, 80, 24));
+}
+
+#[test]
+fn screen_200x50() {
+    let (app, _) = app_at(200, 50);
+    insta::assert_snapshot!(render(&app, 200, 50));
+}
+
+#[test]
+fn screen_too_small_says_so() {
+    let (app, _) = app_at(30, 8);
+    let text = render(&app, 30, 8);
+    assert!(text.contains("too small"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn screen_ascii_without_colour_uses_no_block_glyphs() {
+    let t0 = Instant::now();
+    let view = ViewOptions {
+        ascii: true,
+        color: false,
+        ..ViewOptions::default()
+    };
+    let mut app = App::new(Arc::new(sample_snapshot(t0)), view);
+    app.update(
+        Message::Resize {
+            width: 80,
+            height: 24,
+        },
+        t0,
+    );
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
+    let buffer = terminal.backend().buffer();
+    let plot: String = buffer.content().iter().map(|c| c.symbol()).collect();
+    assert!(
+        !plot.contains(['█', '▁', '▔', '▼']),
+        "block glyphs in ASCII mode"
+    );
+    assert!(plot.contains('#'));
+    assert!(
+        buffer
+            .content()
+            .iter()
+            .all(|c| c.fg == ratatui::style::Color::Reset)
+    );
+}
+
+#[test]
+fn a_stale_feed_is_obvious() {
+    let (mut app, t0) = app_at(80, 24);
+    app.update(Message::Tick, t0 + Duration::from_secs(5));
+    assert!(render(&app, 80, 24).contains("STALE: last frame 5.0 s ago"));
+}
+
+#[test]
+fn a_lost_link_shows_the_reason_and_the_next_attempt() {
+    let t0 = Instant::now();
+    let mut snapshot = sample_snapshot(t0);
+    snapshot.link = LinkState::Disconnected {
+        reason: "connection refused".into(),
+        retry_at: Some(t0 + Duration::from_secs(3)),
+    };
+    let mut app = App::new(Arc::new(snapshot), ViewOptions::default());
+    app.update(
+        Message::Resize {
+            width: 100,
+            height: 30,
+        },
+        t0,
+    );
+    assert!(render(&app, 100, 30).contains("disconnected: connection refused, retrying in 3 s"));
+}
+
+#[test]
+fn freeze_keeps_the_picture_while_data_flows() {
+    let (mut app, t0) = app_at(80, 24);
+    assert_eq!(app.update(key(KeyCode::Char(' ')), t0), None);
+    let mut later = sample_snapshot(t0);
+    later.counters.frames = 9999;
+    app.update(Message::Snapshot(Arc::new(later)), t0);
+    assert_eq!(app.snapshot().counters.frames, 4700);
+    assert!(render(&app, 80, 24).contains("FROZEN"));
+    app.update(key(KeyCode::Char(' ')), t0);
+    let mut latest = sample_snapshot(t0);
+    latest.counters.frames = 10_000;
+    app.update(Message::Snapshot(Arc::new(latest)), t0);
+    assert_eq!(app.snapshot().counters.frames, 10_000);
+}
+
+#[test]
+fn keys_ask_the_pipeline_for_changes() {
+    let (mut app, t0) = app_at(80, 24);
+    assert_eq!(
+        app.update(key(KeyCode::Char('+')), t0),
+        Some(Control::SetFftSize(2048))
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Char('-')), t0),
+        Some(Control::SetFftSize(512))
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Char('w')), t0),
+        Some(Control::SetWindow(WindowKind::Hamming))
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Char('a')), t0),
+        Some(Control::SetAveraging(false))
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Char('p')), t0),
+        Some(Control::SetPeakHold(false))
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Char('c')), t0),
+        Some(Control::SetChannel(0)),
+        "one channel: stays"
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Char('r')), t0),
+        Some(Control::ResetStats)
+    );
+    assert_eq!(app.update(key(KeyCode::Char('x')), t0), None);
+
+    let mut smallest = sample_snapshot(t0);
+    smallest.settings.fft_size = 64;
+    smallest.channels = 3;
+    smallest.settings.channel = 2;
+    app.update(Message::Snapshot(Arc::new(smallest)), t0);
+    assert_eq!(
+        app.update(key(KeyCode::Char('-')), t0),
+        None,
+        "64 is the smallest FFT"
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Char('c')), t0),
+        Some(Control::SetChannel(0)),
+        "wraps"
+    );
+}
+
+#[test]
+fn view_keys_change_the_view_only() {
+    let (mut app, t0) = app_at(80, 24);
+    assert_eq!(app.update(key(KeyCode::Char('l')), t0), None);
+    assert_eq!(app.view.axis, FreqAxis::Log);
+    app.update(key(KeyCode::Up), t0);
+    assert_eq!((app.view.db_floor, app.view.db_ceiling), (-110.0, 10.0));
+    app.update(key(KeyCode::Right), t0);
+    assert_eq!(app.view.db_floor, -100.0);
+    for _ in 0..20 {
+        app.update(key(KeyCode::Right), t0);
+    }
+    assert!(
+        app.view.db_ceiling - app.view.db_floor >= 20.0,
+        "never narrower than 20 dB"
+    );
+    app.update(key(KeyCode::Left), t0);
+    app.update(key(KeyCode::Down), t0);
+    assert_eq!(app.view.db_ceiling, 0.0);
+}
+
+#[test]
+fn escape_closes_the_help_before_it_quits() {
+    let (mut app, t0) = app_at(80, 24);
+    app.update(key(KeyCode::Char('?')), t0);
+    assert!(render(&app, 80, 24).contains("next window function"));
+    app.update(key(KeyCode::Esc), t0);
+    assert!(!app.should_quit());
+    assert!(!render(&app, 80, 24).contains("next window function"));
+    app.update(key(KeyCode::Esc), t0);
+    assert!(app.should_quit());
+    let (mut app, t0) = app_at(80, 24);
+    app.update(
+        Message::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        t0,
+    );
+    assert!(app.should_quit(), "Ctrl-C quits in raw mode");
+}
+
+#[test]
+fn a_board_spectrum_looks_like_a_computed_one() {
+    let t0 = Instant::now();
+    let mut snapshot = sample_snapshot(t0);
+    let computed = {
+        let mut app = App::new(Arc::new(snapshot.clone()), ViewOptions::default());
+        app.update(
+            Message::Resize {
+                width: 80,
+                height: 24,
+            },
+            t0,
+        );
+        render(&app, 80, 24)
+    };
+    snapshot.origin = Some(Origin::Received);
+    let mut app = App::new(Arc::new(snapshot), ViewOptions::default());
+    app.update(
+        Message::Resize {
+            width: 80,
+            height: 24,
+        },
+        t0,
+    );
+    let received = render(&app, 80, 24);
+    // Only the header's description differs; the plot is the same.
+    let plot = |s: &str| {
+        s.lines()
+            .skip(2)
+            .take(20)
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(plot(&computed), plot(&received));
+    assert!(received.contains("board spectrum, 512 bins"));
+}

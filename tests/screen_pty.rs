@@ -1,0 +1,109 @@
+//! The real binary in a pseudo-terminal, its screen parsed by a terminal emulator.
+
+mod common;
+
+use std::time::Duration;
+
+use common::pty::PtyChild;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn spectrum_is_up(screen: &vt100::Screen) -> bool {
+    let text = screen.contents();
+    text.contains("peak 1.0")
+        && text.contains("█")
+        && text.contains("Latency relative")
+        && text.contains("10k")
+}
+
+#[test]
+fn the_demo_screen_shows_bars_axes_and_statistics_then_q_restores_the_terminal() {
+    let mut tui = PtyChild::spawn(BIN, &[], 30, 100, &[]);
+    assert!(tui.wait_for(LIMIT, spectrum_is_up), "{}", tui.screen_text());
+    assert!(tui.parser.screen().alternate_screen());
+    let text = tui.screen_text();
+    for expected in [
+        "sse-tui",
+        "connected",
+        "48 kHz",
+        "FFT 1024",
+        "Latency relative",
+        "p99",
+        "jitter",
+        "dBFS",
+        "Hz",
+    ] {
+        assert!(text.contains(expected), "{expected} missing:\n{text}");
+    }
+    // The frequency axis is the second row from the bottom.
+    assert!(tui.row(28).contains("5k"), "{}", tui.row(28));
+
+    tui.resize(24, 80);
+    assert!(
+        tui.wait_for(LIMIT, |s| s.contents_between(22, 0, 22, 80).contains("Hz")
+            && s.contents().contains("Latency")),
+        "after resize:\n{}",
+        tui.screen_text()
+    );
+
+    tui.send(b"+");
+    assert!(
+        tui.wait_for(LIMIT, |s| s.contents().contains("FFT 2048")),
+        "{}",
+        tui.screen_text()
+    );
+
+    tui.send(b"q");
+    let status = tui.wait_exit(LIMIT).expect("exits after q");
+    assert!(status.success());
+    assert!(
+        !tui.parser.screen().alternate_screen(),
+        "left the alternate screen"
+    );
+    assert!(
+        !tui.parser.screen().hide_cursor(),
+        "the cursor is shown again"
+    );
+}
+
+#[test]
+fn a_hangup_or_terminate_gives_the_terminal_back() {
+    for signal in [rustix::process::Signal::HUP, rustix::process::Signal::TERM] {
+        let mut tui = PtyChild::spawn(BIN, &[], 24, 80, &[]);
+        assert!(tui.wait_for(LIMIT, spectrum_is_up), "{}", tui.screen_text());
+        let pid = rustix::process::Pid::from_raw(tui.child.id() as i32).unwrap();
+        rustix::process::kill_process(pid, signal).unwrap();
+        let status = tui.wait_exit(LIMIT).expect("exits on the signal");
+        assert!(status.success(), "{signal:?}: {status:?}");
+        assert!(
+            !tui.parser.screen().alternate_screen(),
+            "{signal:?}: left the alternate screen"
+        );
+    }
+}
+
+#[test]
+fn no_color_and_ascii_are_honoured() {
+    let mut tui = PtyChild::spawn(BIN, &["--ascii"], 24, 80, &[("NO_COLOR", "1")]);
+    assert!(tui.wait_for(LIMIT, |s| s.contents().contains("peak 1.0")
+        && s.contents().contains('#')));
+    let screen = tui.parser.screen();
+    let (rows, cols) = screen.size();
+    for row in 0..rows {
+        for col in 0..cols {
+            let cell = screen.cell(row, col).unwrap();
+            assert_eq!(
+                cell.fgcolor(),
+                vt100::Color::Default,
+                "colour at {row},{col}"
+            );
+            assert!(
+                !cell.contents().contains(['█', '▁', '▔']),
+                "block glyph at {row},{col}"
+            );
+        }
+    }
+    tui.send(b"q");
+    assert!(tui.wait_exit(LIMIT).expect("exits").success());
+}
