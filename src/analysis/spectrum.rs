@@ -12,7 +12,7 @@ use super::peak::{Peak, find_peak};
 use super::window::WindowKind;
 
 /// Averaging weight of a new spectrum (exponential moving average on power).
-const AVERAGING_WEIGHT: f32 = 0.3;
+const AVERAGING_WEIGHT: f32 = 0.2;
 /// How fast held peaks fall back, dB per second.
 const HOLD_DECAY_DB_PER_S: f64 = 10.0;
 

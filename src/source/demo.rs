@@ -32,8 +32,8 @@ pub struct DemoBoard {
     rng: fastrand::Rng,
     sample_index: u64,
     seq: u32,
-    tone_phases: [f64; 2],
-    sweep_phase: f64,
+    /// Phases of the two tones and the sweep at the start of the next frame.
+    phases: [f64; 3],
 }
 
 impl DemoBoard {
@@ -42,8 +42,7 @@ impl DemoBoard {
             rng: fastrand::Rng::with_seed(seed),
             sample_index: 0,
             seq: 0,
-            tone_phases: [0.0; 2],
-            sweep_phase: 0.0,
+            phases: [0.0; 3],
         }
     }
 
@@ -56,27 +55,30 @@ impl DemoBoard {
     pub fn next_frame(&mut self, out: &mut Vec<u8>) {
         let fs = f64::from(SAMPLE_RATE);
         let half_range = f64::from(1u32 << (BITS - 1));
+        // The sweep is slow: its frequency is held for a frame (its phase stays continuous).
+        let cycle = (self.sample_index as f64 / fs / SWEEP_PERIOD_S).fract();
+        let position = 1.0 - (2.0 * cycle - 1.0).abs();
+        let sweep_hz = SWEEP_LOW_HZ * (SWEEP_HIGH_HZ / SWEEP_LOW_HZ).powf(position);
+        let steps = [TONES[0].0, TONES[1].0, sweep_hz].map(|hz| TAU * hz / fs);
+        let amplitudes = [TONES[0].1, TONES[1].1, SWEEP_AMPLITUDE];
+        // Uniform noise with the same RMS as the Gaussian it stands for: cheap, and the
+        // spectrum cannot tell the difference.
+        let noise_peak = NOISE_RMS * 3f64.sqrt();
         let mut samples = [0u16; FRAME_SAMPLES];
-        for sample in &mut samples {
-            let t = self.sample_index as f64 / fs;
-            let mut x = 0.0;
-            for ((freq, amplitude), phase) in TONES.iter().zip(&mut self.tone_phases) {
-                x += amplitude * phase.sin();
-                *phase = (*phase + TAU * freq / fs) % TAU;
+        for (i, sample) in samples.iter_mut().enumerate() {
+            let mut x = noise_peak * (2.0 * self.rng.f64() - 1.0);
+            for ((phase, step), amplitude) in self.phases.iter().zip(steps).zip(amplitudes) {
+                x += amplitude * (phase + step * i as f64).sin();
             }
-            // A logarithmic sweep, up and back down.
-            let cycle = (t / SWEEP_PERIOD_S).fract();
-            let position = 1.0 - (2.0 * cycle - 1.0).abs();
-            let sweep_hz = SWEEP_LOW_HZ * (SWEEP_HIGH_HZ / SWEEP_LOW_HZ).powf(position);
-            x += SWEEP_AMPLITUDE * self.sweep_phase.sin();
-            self.sweep_phase = (self.sweep_phase + TAU * sweep_hz / fs) % TAU;
-            x += NOISE_RMS * gaussian(&mut self.rng);
             let code = (half_range + x * half_range)
                 .round()
                 .clamp(0.0, 2.0 * half_range - 1.0);
             *sample = code as u16;
-            self.sample_index += 1;
         }
+        for (phase, step) in self.phases.iter_mut().zip(steps) {
+            *phase = (*phase + step * FRAME_SAMPLES as f64) % TAU;
+        }
+        self.sample_index += FRAME_SAMPLES as u64;
         let header = Header {
             kind: Kind::Samples,
             dtype: Dtype::U16,
@@ -104,13 +106,6 @@ impl DemoBoard {
         }
         Duration::from_secs_f64(ms / 1000.0)
     }
-}
-
-/// Box–Muller: a standard normal deviate.
-fn gaussian(rng: &mut fastrand::Rng) -> f64 {
-    let u1 = rng.f64().max(1e-12);
-    let u2 = rng.f64();
-    (-2.0 * u1.ln()).sqrt() * (TAU * u2).cos()
 }
 
 /// Runs the board in real time until the receiver goes away.

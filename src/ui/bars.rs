@@ -8,7 +8,7 @@ use crate::analysis::{BandLayout, FreqAxis};
 use crate::snapshot::Snapshot;
 
 /// A bar follows its band only when the band moved more than this (dB).
-pub const DEAD_BAND_DB: f32 = 1.5;
+pub const DEAD_BAND_DB: f32 = 2.0;
 
 #[derive(Clone, Debug, Default)]
 pub struct Bars {

@@ -18,6 +18,8 @@ use crate::stats::latency::LatencyKind;
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 12;
 const DB_AXIS_WIDTH: u16 = 5;
+/// Peak-hold caps are drawn only this far (dB) above their bar.
+const CAP_MIN_RISE_DB: f32 = 6.0;
 /// A feed quieter than this is called stale.
 const STALE_AFTER_S: f64 = 1.0;
 
@@ -306,7 +308,14 @@ fn render_bars(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
                 .set_style(style);
         }
         let top_row = (eighths + 7) / 8; // first row above the bar
-        if let Some(&cap) = app.bars.caps.get(column) {
+        // A cap marks a peak that has gone: one barely above the bar is noise, and
+        // redrawing it would cost bytes for nothing.
+        if let Some(&cap) = app
+            .bars
+            .caps
+            .get(column)
+            .filter(|&&cap| cap - level >= CAP_MIN_RISE_DB)
+        {
             let cap_row = level_row(cap, &app.view, rows).floor() as i32;
             if cap_row >= top_row && cap_row < i32::from(rows) {
                 let symbol = if app.view.ascii { "-" } else { "▔" };
