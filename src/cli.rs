@@ -32,6 +32,9 @@ pub struct Cli {
     #[arg(long)]
     pub list_ports: bool,
 
+    /// With --serial: wait for a device that is not there yet instead of failing
+    #[arg(long)]
+    pub wait: bool,
     /// Serial baud rate
     #[arg(long, default_value_t = 115_200, value_name = "N")]
     pub baud: u32,

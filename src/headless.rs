@@ -52,6 +52,9 @@ pub fn line(kind: &str, snapshot: &Snapshot, t: f64, rates: Rates, now: Instant)
     if let Some(error) = &snapshot.last_error {
         extra.insert("last_error".into(), error.clone().into());
     }
+    if let Some(notice) = &snapshot.notice {
+        extra.insert("notice".into(), notice.clone().into());
+    }
     match &snapshot.link {
         LinkState::Disconnected { reason, retry_at } => {
             extra.insert("reason".into(), reason.clone().into());

@@ -14,6 +14,7 @@ use crate::engine::Engine;
 use crate::headless;
 use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::snapshot::Snapshot;
+use crate::source::serial::SerialOptions;
 use crate::source::{self, CHANNEL_CAPACITY, LinkState};
 use crate::stats::Rates;
 use crate::tui;
@@ -35,8 +36,10 @@ pub async fn run(cli: Cli) -> u8 {
         layout: cli.lines,
         full_scale: cli.full_scale,
     };
+    // Async sources run as tasks (aborted at the end); the blocking serial reader runs on a
+    // thread of its own and ends when the engine drops the receiver.
     let source_task = match &choice {
-        SourceChoice::Demo => tokio::spawn(source::demo::run(tx, clock)),
+        SourceChoice::Demo => Some(tokio::spawn(source::demo::run(tx, clock))),
         SourceChoice::Replay(path) => {
             let options = source::replay::ReplayOptions {
                 path: path.clone(),
@@ -44,10 +47,32 @@ pub async fn run(cli: Cli) -> u8 {
                 rate: cli.rate,
             };
             let decoder = ByteDecoder::new(cli.format, line_options);
-            tokio::spawn(source::replay::run(options, decoder, tx, clock))
+            Some(tokio::spawn(source::replay::run(
+                options, decoder, tx, clock,
+            )))
         }
-        SourceChoice::Url(_) | SourceChoice::Serial(_) | SourceChoice::ListPorts => {
-            eprintln!("sse-tui: this source is not available in this build yet");
+        SourceChoice::Serial(path) => {
+            let options = SerialOptions {
+                wait: cli.wait,
+                ..SerialOptions::new(path, cli.baud)
+            };
+            let format = cli.format;
+            source::serial::spawn(
+                options,
+                move || ByteDecoder::new(format, line_options),
+                tx,
+                clock,
+            );
+            None
+        }
+        SourceChoice::ListPorts => {
+            for port in source::serial::list_ports() {
+                println!("{port}");
+            }
+            return 0;
+        }
+        SourceChoice::Url(_) => {
+            eprintln!("sse-tui: --url is not available in this build yet");
             return 1;
         }
     };
@@ -73,7 +98,9 @@ pub async fn run(cli: Cli) -> u8 {
                 path.display(),
                 source::replay::plain_io_error(&e)
             );
-            source_task.abort();
+            if let Some(task) = &source_task {
+                task.abort();
+            }
             return 1;
         }
     };
@@ -89,13 +116,17 @@ pub async fn run(cli: Cli) -> u8 {
         match tui::run(engine, view_options(&cli), cli.fps, shutdown_signal()).await {
             Ok(last) => last,
             Err(e) => {
-                source_task.abort();
+                if let Some(task) = &source_task {
+                    task.abort();
+                }
                 eprintln!("sse-tui: the terminal failed: {e}");
                 return 1;
             }
         }
     };
-    source_task.abort();
+    if let Some(task) = &source_task {
+        task.abort();
+    }
     exit_status(&last)
 }
 

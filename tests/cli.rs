@@ -187,3 +187,39 @@ fn an_unreadable_replay_file_is_status_1_with_a_sentence() {
     );
     assert_eq!(summary(&out)["state"], "ended");
 }
+
+#[test]
+fn the_sample_recordings_replay_to_their_tones() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let frames = run(
+        &[
+            "--replay",
+            &format!("{dir}/assets/recordings/tone_1k_frames.bin"),
+            "--speed",
+            "0",
+            "--fft",
+            "256",
+        ],
+        LIMIT,
+    );
+    let s = summary(&frames);
+    assert_eq!(
+        (s["frames"].as_u64(), s["bad_frames"].as_u64()),
+        (Some(24), Some(0))
+    );
+    assert!((s["peak_hz"].as_f64().unwrap() - 1000.0).abs() < 8000.0 / 256.0);
+    let lines = run(
+        &[
+            "--replay",
+            &format!("{dir}/assets/recordings/tone_750_lines.txt"),
+            "--speed",
+            "0",
+            "--rate",
+            "8000",
+        ],
+        LIMIT,
+    );
+    let s = summary(&lines);
+    assert_eq!(s["bad_frames"], 0);
+    assert!((s["peak_hz"].as_f64().unwrap() - 750.0).abs() < 8000.0 / 1024.0);
+}

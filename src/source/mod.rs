@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod replay;
+pub mod serial;
 
 use std::time::Instant;
 
