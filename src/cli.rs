@@ -41,6 +41,18 @@ pub struct Cli {
     /// Extra request header for --url, repeatable (e.g. 'Authorization: Bearer …')
     #[arg(long = "header", value_name = "'Name: value'")]
     pub headers: Vec<String>,
+    /// With --url: the Last-Event-ID to send on the first request
+    #[arg(long, value_name = "ID")]
+    pub last_event_id: Option<String>,
+    /// With --url: accept any TLS certificate (only for testing; never the default)
+    #[arg(long)]
+    pub insecure: bool,
+    /// With --url: the largest event accepted; a larger one is dropped and counted as bad
+    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1024..))]
+    pub max_event_bytes: u64,
+    /// With --url: a connection silent for this long (not even a heartbeat) is dropped
+    #[arg(long, default_value_t = 45.0, value_name = "SECONDS", value_parser = positive_f64)]
+    pub read_timeout: f64,
     /// Input format
     #[arg(long, value_enum, default_value_t = Format::Auto)]
     pub format: Format,
@@ -163,6 +175,15 @@ impl Cli {
     }
 
     /// Checks that need more than one option; the sentence says what is wrong.
+    /// `--header` values as (name, value).
+    pub fn header_pairs(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .filter_map(|h| h.split_once(':'))
+            .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+            .collect()
+    }
+
     pub fn check(&self) -> Result<(), String> {
         if self.db_min >= self.db_max {
             return Err("--db-min must be below --db-max".into());

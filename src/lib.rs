@@ -15,6 +15,7 @@ pub mod record;
 pub mod run;
 pub mod snapshot;
 pub mod source;
+pub mod sse;
 pub mod stats;
 pub mod tui;
 pub mod ui;

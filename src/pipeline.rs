@@ -102,6 +102,7 @@ impl Pipeline {
         match event {
             SourceEvent::Status(state) => self.set_link(state),
             SourceEvent::Notice(text) => self.notice = Some(text),
+            SourceEvent::ClockSync(sync) => self.clock_sync = sync,
             SourceEvent::Data {
                 arrival,
                 bytes,

@@ -16,6 +16,7 @@ use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::snapshot::Snapshot;
 use crate::source::serial::SerialOptions;
 use crate::source::{self, CHANNEL_CAPACITY, LinkState};
+use crate::sse::client::SseConfig;
 use crate::stats::Rates;
 use crate::tui;
 use crate::ui::ViewOptions;
@@ -71,9 +72,21 @@ pub async fn run(cli: Cli) -> u8 {
             }
             return 0;
         }
-        SourceChoice::Url(_) => {
-            eprintln!("sse-tui: --url is not available in this build yet");
-            return 1;
+        SourceChoice::Url(url) => {
+            let config = SseConfig {
+                headers: cli.header_pairs(),
+                last_event_id: cli.last_event_id.clone(),
+                max_event_bytes: usize::try_from(cli.max_event_bytes).unwrap_or(usize::MAX),
+                read_timeout: Duration::from_secs_f64(cli.read_timeout),
+                insecure: cli.insecure,
+                ..SseConfig::new(url)
+            };
+            Some(tokio::spawn(source::sse::run(
+                config,
+                cli.full_scale,
+                tx,
+                clock,
+            )))
         }
     };
     let config = PipelineConfig {
@@ -149,10 +162,25 @@ fn view_options(cli: &Cli) -> ViewOptions {
 fn describe(choice: &SourceChoice) -> String {
     match choice {
         SourceChoice::Demo => "demo".into(),
-        SourceChoice::Url(url) => url.clone(),
+        SourceChoice::Url(url) => redact(url),
         SourceChoice::Serial(path) => path.clone(),
         SourceChoice::Replay(path) => path.display().to_string(),
         SourceChoice::ListPorts => "ports".into(),
+    }
+}
+
+/// A URL fit for the screen and logs: no user info, no query (either may hold a secret).
+fn redact(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            if parsed.query().is_some() {
+                parsed.set_query(Some("…"));
+            }
+            parsed.into()
+        }
+        Err(_) => url.to_owned(),
     }
 }
 

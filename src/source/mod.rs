@@ -4,6 +4,7 @@
 pub mod demo;
 pub mod replay;
 pub mod serial;
+pub mod sse;
 
 use std::time::Instant;
 
@@ -55,6 +56,8 @@ pub enum SourceEvent {
     },
     /// Something worth a line on screen (what auto-detection chose, say).
     Notice(String),
+    /// How the sender's clock relates to ours (from a clock probe).
+    ClockSync(crate::snapshot::ClockSync),
 }
 
 /// Sources send into this. Bounded: a source that outruns the analysis waits.

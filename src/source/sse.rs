@@ -1,0 +1,144 @@
+//! `--url URL`: a remote Server-Sent Events feed. The client (`crate::sse`) does HTTP and
+//! reconnection; this turns its events into frames (SPEC §3), its states into link states,
+//! and probes the server's clock so absolute latency can be corrected (SPEC §6).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{EventSender, LinkState, SourceEvent};
+use crate::clock::{Clock, unix_now_us};
+use crate::frame::{Decoded, FrameError};
+use crate::snapshot::ClockSync;
+use crate::sse::client::{ClientEvent, SseClient, SseConfig};
+use crate::wire::json::decode_event;
+
+/// Probes per clock measurement; the one with the shortest round trip is kept.
+const PROBES: usize = 5;
+
+pub async fn run(config: SseConfig, full_scale: Option<f64>, tx: EventSender, clock: Clock) {
+    let probe_url = time_url(&config.url);
+    let mut client = match SseClient::new(config) {
+        Ok(client) => client,
+        Err(sentence) => {
+            let _ = tx
+                .send(SourceEvent::Status(LinkState::Failed(sentence)))
+                .await;
+            return;
+        }
+    };
+    let mut probed = false;
+    let mut items: Vec<Decoded> = Vec::new();
+    let mut arrival = clock.now();
+    loop {
+        let status = match client.next().await {
+            ClientEvent::Event(event) => {
+                if items.is_empty() {
+                    arrival = clock.now();
+                }
+                let id = (!event.id.is_empty()).then_some(event.id.as_str());
+                items.push(decode_event(&event.event_type, &event.data, id, full_scale));
+                continue;
+            }
+            ClientEvent::TooLarge { bytes } => {
+                items.push(Decoded::Bad(FrameError::TooLong(bytes)));
+                continue;
+            }
+            // The end of one read: its events travel together.
+            ClientEvent::Received(bytes) => {
+                if items.is_empty() {
+                    arrival = clock.now();
+                }
+                let items = std::mem::take(&mut items);
+                if tx
+                    .send(SourceEvent::Data {
+                        arrival,
+                        bytes,
+                        items,
+                    })
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
+            ClientEvent::Connecting => LinkState::Connecting,
+            ClientEvent::Open => {
+                if !probed && let Some(url) = &probe_url {
+                    // In the background: a slow /time must not hold up the events.
+                    probed = true;
+                    let (url, tx) = (url.clone(), tx.clone());
+                    tokio::spawn(async move {
+                        let _ = tx
+                            .send(SourceEvent::ClockSync(probe_clock(&url).await))
+                            .await;
+                    });
+                }
+                LinkState::Connected
+            }
+            ClientEvent::Lost { reason, retry_at } => LinkState::Disconnected {
+                reason,
+                retry_at: Some(retry_at.into_std()),
+            },
+            ClientEvent::Closed { reason } => LinkState::Failed(reason),
+        };
+        let last = status.is_final();
+        if tx.send(SourceEvent::Status(status)).await.is_err() || last {
+            return;
+        }
+    }
+}
+
+/// `/time` on the feed's origin.
+fn time_url(feed: &str) -> Option<String> {
+    let mut url = reqwest::Url::parse(feed).ok()?;
+    url.set_path("/time");
+    url.set_query(None);
+    Some(url.into())
+}
+
+#[derive(Deserialize)]
+struct TimeAnswer {
+    unix_ms: f64,
+}
+
+/// NTP-style: offset = server time − the midpoint of the round trip, from the probe with
+/// the shortest round trip. No answer, or not a number: uncorrected.
+pub async fn probe_clock(url: &str) -> ClockSync {
+    let Ok(http) = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+    else {
+        return ClockSync::Uncorrected;
+    };
+    let mut best: Option<(i64, i64)> = None;
+    for _ in 0..PROBES {
+        let sent = unix_now_us();
+        let Ok(response) = http.get(url).send().await else {
+            break;
+        };
+        if !response.status().is_success() {
+            break;
+        }
+        let Ok(body) = response.bytes().await else {
+            break;
+        };
+        let received = unix_now_us();
+        let Ok(answer) = serde_json::from_slice::<TimeAnswer>(&body) else {
+            break;
+        };
+        if !answer.unix_ms.is_finite() {
+            break;
+        }
+        let rtt = received - sent;
+        let offset = (answer.unix_ms * 1000.0) as i64 - (sent + received) / 2;
+        if best.is_none_or(|(best_rtt, _)| rtt < best_rtt) {
+            best = Some((rtt, offset));
+        }
+    }
+    match best {
+        Some((rtt_us, offset_us)) => ClockSync::Probed { offset_us, rtt_us },
+        None => ClockSync::Uncorrected,
+    }
+}

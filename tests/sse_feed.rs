@@ -1,0 +1,272 @@
+//! The real binary, headless, against SSE feeds on loopback: peaks, latency (injected delays,
+//! the clock probe), reconnection without double counting, refusals.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use common::ChildGuard;
+use common::http::{Step, TestServer, head, stream_head};
+use serde_json::Value;
+use sse_tui::frame::SenderTime;
+use sse_tui::wire::binary::{self, Dtype, Header, Kind};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
+
+fn now_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        * 1000.0
+}
+
+/// A tone at `cycles` per 1024 samples, as i16.
+fn tone(cycles: f64) -> Vec<i16> {
+    (0..1024)
+        .map(|i| (16000.0 * (std::f64::consts::TAU * cycles * i as f64 / 1024.0).sin()) as i16)
+        .collect()
+}
+
+fn frame_event(seq: u32, sent_ms: Option<f64>) -> Vec<u8> {
+    let payload: Vec<u8> = tone(100.0).iter().flat_map(|s| s.to_le_bytes()).collect();
+    let header = Header {
+        kind: Kind::Samples,
+        dtype: Dtype::I16,
+        channels: 1,
+        bits: 0,
+        seq,
+        sample_rate: 48_000,
+        timestamp: sent_ms.map(|ms| SenderTime::Unix((ms * 1000.0) as i64)),
+    };
+    let mut frame = Vec::new();
+    binary::encode_raw(&header, &payload, &mut frame);
+    let data = base64::engine::general_purpose::STANDARD.encode(&frame);
+    format!("id: {seq}\nevent: frame\ndata: {data}\n\n").into_bytes()
+}
+
+fn json_event(seq: u32, ts_ms: f64) -> Vec<u8> {
+    let samples: Vec<String> = tone(100.0).iter().map(|s| s.to_string()).collect();
+    format!(
+        "id: {seq}\nevent: samples\ndata: {{\"seq\":{seq},\"ts\":{ts_ms:.3},\"fs\":48000,\"full_scale\":32768,\"samples\":[{}]}}\n\n",
+        samples.join(",")
+    )
+    .into_bytes()
+}
+
+/// Runs the binary to its end (bounded by `--frames` or `--duration`).
+fn run(args: &[&str]) -> (Option<i32>, Value, String) {
+    let child = Command::new(BIN)
+        .args(args)
+        .args(["--headless"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut guard = ChildGuard(child);
+    let output = guard.0.wait_with_output_ref();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let summary = serde_json::from_str(stdout.lines().last().expect("a summary")).unwrap();
+    (
+        output.status.code(),
+        summary,
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+trait WaitRef {
+    fn wait_with_output_ref(&mut self) -> std::process::Output;
+}
+
+impl WaitRef for std::process::Child {
+    fn wait_with_output_ref(&mut self) -> std::process::Output {
+        use std::io::Read;
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        self.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+        self.stderr.take().unwrap().read_to_end(&mut err).unwrap();
+        let status = self.wait().unwrap();
+        std::process::Output {
+            status,
+            stdout: out,
+            stderr: err,
+        }
+    }
+}
+
+/// The binary runs on its own thread while the test's server answers on the runtime.
+async fn run_async(args: Vec<String>) -> (Option<i32>, Value, String) {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frame_events_give_the_tone_within_a_bin() {
+    let server = TestServer::start(|_, request| {
+        if request.path != "/events" {
+            return vec![head("404 Not Found", &[])];
+        }
+        let mut steps = vec![stream_head()];
+        for seq in 0..40 {
+            steps.push(Step::Send(frame_event(seq, None)));
+        }
+        steps.push(Step::Hold);
+        steps
+    })
+    .await;
+    let (status, s, stderr) = run_async(vec![
+        "--url".into(),
+        server.url("/events"),
+        "--frames".into(),
+        "40".into(),
+    ])
+    .await;
+    assert_eq!(status, Some(0), "{stderr}");
+    assert_eq!(s["frames"], 40);
+    assert_eq!(s["fs"], 48000.0);
+    let bin = 48000.0 / 1024.0;
+    assert!(
+        (s["peak_hz"].as_f64().unwrap() - 100.0 * bin).abs() < bin,
+        "{s}"
+    );
+    assert_eq!(s["bad_frames"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_injected_delay_shows_as_absolute_latency_uncorrected() {
+    let server = TestServer::start(|_, request| {
+        if request.path != "/events" {
+            return vec![head("404 Not Found", &[])];
+        }
+        let mut steps = vec![stream_head()];
+        for seq in 0..20 {
+            steps.push(Step::Send(json_event(seq, now_ms() - 250.0)));
+            steps.push(Step::Wait(Duration::from_millis(5)));
+        }
+        steps.push(Step::Hold);
+        steps
+    })
+    .await;
+    let (_, s, _) = run_async(vec![
+        "--url".into(),
+        server.url("/events"),
+        "--frames".into(),
+        "20".into(),
+    ])
+    .await;
+    let latency = &s["latency_ms"];
+    assert_eq!(latency["kind"], "absolute", "{s}");
+    assert_eq!(s["latency_corrected"], false);
+    let p50 = latency["p50"].as_f64().unwrap();
+    assert!((250.0..1250.0).contains(&p50), "{s}");
+    let bin = 48000.0 / 1024.0;
+    assert!(
+        (s["peak_hz"].as_f64().unwrap() - 100.0 * bin).abs() < bin,
+        "{s}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clock_probe_corrects_a_server_clock_that_runs_ahead() {
+    const AHEAD_MS: f64 = 5000.0;
+    let server = TestServer::start(|_, request| {
+        if request.path == "/time" {
+            let body = format!("{{\"unix_ms\": {:.3}}}", now_ms() + AHEAD_MS);
+            return vec![
+                Step::Send(
+                    format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+                        .into_bytes(),
+                ),
+            ];
+        }
+        let mut steps = vec![stream_head()];
+        for seq in 0..20 {
+            // Sent 100 ms ago, on the server's clock.
+            steps.push(Step::Send(frame_event(seq, Some(now_ms() + AHEAD_MS - 100.0))));
+            steps.push(Step::Wait(Duration::from_millis(5)));
+        }
+        steps.push(Step::Hold);
+        steps
+    })
+    .await;
+    let (_, s, _) = run_async(vec![
+        "--url".into(),
+        server.url("/events"),
+        "--frames".into(),
+        "20".into(),
+    ])
+    .await;
+    assert_eq!(s["latency_corrected"], true, "{s}");
+    let p50 = s["latency_ms"]["p50"].as_f64().unwrap();
+    // Uncorrected it would be 5 s early: negative, shown as nothing.
+    assert!((100.0..1100.0).contains(&p50), "{s}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_resumes_from_the_last_id_without_double_counting() {
+    let streams = std::sync::atomic::AtomicUsize::new(0);
+    let server = TestServer::start(move |_, request| {
+        if request.path != "/events" {
+            return vec![head("404 Not Found", &[])];
+        }
+        let mut steps = vec![stream_head()];
+        if streams.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            for seq in 1..=5 {
+                steps.push(Step::Send(frame_event(seq, None)));
+            }
+            // The server goes away mid-event.
+            steps.push(Step::Send(b"event: frame\ndata: AQAD".to_vec()));
+        } else {
+            let from: u32 = request
+                .header_str("last-event-id")
+                .and_then(|id| id.parse().ok())
+                .unwrap_or(0);
+            // It replays one frame it already sent, then goes on.
+            for seq in from..=from + 5 {
+                steps.push(Step::Send(frame_event(seq, None)));
+            }
+            steps.push(Step::Hold);
+        }
+        steps
+    })
+    .await;
+    let (_, s, _) = run_async(vec![
+        "--url".into(),
+        server.url("/events"),
+        "--frames".into(),
+        "10".into(),
+    ])
+    .await;
+    assert_eq!(s["frames"], 10, "{s}");
+    assert_eq!(s["dropped"], 0);
+    assert!(s["duplicates"].as_u64().unwrap() >= 1, "{s}");
+    assert!(s["reconnects"].as_u64().unwrap() >= 1, "{s}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_status_1_with_one_sentence_and_secrets_stay_out() {
+    let server = TestServer::start(|_, _| vec![head("401 Unauthorized", &[])]).await;
+    let (status, s, stderr) = run_async(vec![
+        "--url".into(),
+        server.url("/events?token=hunter2"),
+        "--header".into(),
+        "Authorization: Bearer hunter2".into(),
+    ])
+    .await;
+    assert_eq!(status, Some(1));
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("refused access (401"), "{stderr}");
+    assert!(
+        !stderr.contains("hunter2") && !s.to_string().contains("hunter2"),
+        "{stderr} {s}"
+    );
+    assert_eq!(
+        server.requests()[0].header_str("authorization").as_deref(),
+        Some("Bearer hunter2")
+    );
+}
