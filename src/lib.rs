@@ -13,6 +13,7 @@ pub mod headless;
 pub mod pipeline;
 pub mod record;
 pub mod run;
+pub mod serve;
 pub mod snapshot;
 pub mod source;
 pub mod sse;

@@ -8,11 +8,12 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::analysis::{AnalyzerSettings, FreqAxis};
-use crate::cli::{Cli, SourceChoice};
+use crate::cli::{Cli, Command, SourceChoice};
 use crate::clock::Clock;
 use crate::engine::Engine;
 use crate::headless;
 use crate::pipeline::{Pipeline, PipelineConfig};
+use crate::serve::{self, hub::Hub};
 use crate::snapshot::Snapshot;
 use crate::source::serial::SerialOptions;
 use crate::source::{self, CHANNEL_CAPACITY, LinkState};
@@ -29,7 +30,20 @@ const HEADLESS_PUBLISH: Duration = Duration::from_millis(50);
 /// Runs the program; returns the exit status (SPEC §4).
 pub async fn run(cli: Cli) -> u8 {
     let choice = cli.source();
-    let headless = cli.headless || !std::io::stdout().is_terminal();
+    let serving = match &cli.command {
+        Some(Command::Serve(args)) => match args.token() {
+            Ok(token) => Some((args.clone(), token)),
+            Err(sentence) => {
+                eprintln!("sse-tui: {sentence}");
+                return 2;
+            }
+        },
+        None => None,
+    };
+    let headless = match &serving {
+        Some((args, _)) => !args.tui,
+        None => cli.headless || !std::io::stdout().is_terminal(),
+    };
     let clock = Clock::new();
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let line_options = LineOptions {
@@ -122,7 +136,42 @@ pub async fn run(cli: Cli) -> u8 {
     } else {
         Duration::from_secs_f64(1.0 / f64::from(cli.fps))
     };
+    // Serving: the source's events pass through the publisher on their way to the pipeline.
+    let (rx, hub) = match &serving {
+        Some((args, _)) => {
+            let hub = Hub::new(
+                args.replay_buffer as usize,
+                args.queue as usize,
+                args.events,
+            );
+            let (to_pipeline, rx_pipeline) = mpsc::channel(CHANNEL_CAPACITY);
+            tokio::spawn(serve::tee(rx, to_pipeline, hub.clone()));
+            (rx_pipeline, Some(hub))
+        }
+        None => (rx, None),
+    };
     let engine = Engine::start(pipeline, rx, publish_every);
+    let server = match (&serving, hub) {
+        (Some((args, token)), Some(hub)) => {
+            match serve::start(args, token.clone(), hub, engine.snapshots.clone()).await {
+                Ok(server) => {
+                    eprintln!(
+                        "sse-tui: serving http://{}/ (events at /events)",
+                        server.addr
+                    );
+                    Some(server)
+                }
+                Err(sentence) => {
+                    if let Some(task) = &source_task {
+                        task.abort();
+                    }
+                    eprintln!("sse-tui: {sentence}");
+                    return 1;
+                }
+            }
+        }
+        _ => None,
+    };
     let last = if headless {
         run_headless(engine, &cli).await
     } else {
@@ -137,6 +186,9 @@ pub async fn run(cli: Cli) -> u8 {
             }
         }
     };
+    if let Some(server) = server {
+        server.stop().await;
+    }
     if let Some(task) = &source_task {
         task.abort();
     }

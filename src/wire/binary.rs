@@ -269,9 +269,10 @@ pub fn encode_u16(header: &Header, samples: &[u16], out: &mut Vec<u8>) {
     encode_raw(header, &payload, out);
 }
 
-/// Encodes a decoded frame back to the wire as f32 (full scale 1.0), e.g. for `--record`.
-/// Spectra are written as linear magnitude. Frames with more channels or values than
-/// the wire allows are cut to fit.
+/// Encodes a decoded frame back to the wire, e.g. for `--record` or publishing: as i16 when
+/// that is exact (samples from ADCs of up to 16 bits always are), else as f32 (full scale 1.0).
+/// Spectra are written as f32 linear magnitude. Frames with more channels or values than the
+/// wire allows are cut to fit.
 pub fn encode_frame(frame: &Frame, out: &mut Vec<u8>) {
     let channels = frame.channels.clamp(1, MAX_CHANNELS);
     let count = frame.count().min(65535);
@@ -279,16 +280,34 @@ pub fn encode_frame(frame: &Frame, out: &mut Vec<u8>) {
         Payload::Samples(v) => (Kind::Samples, v),
         Payload::Spectrum(v) => (Kind::SpectrumLinear, v),
     };
-    let mut payload = Vec::with_capacity(count * channels * 4);
-    for instant in values.chunks_exact(frame.channels.max(1)).take(count) {
-        for &v in &instant[..channels] {
+    let kept = || {
+        values
+            .chunks_exact(frame.channels.max(1))
+            .take(count)
+            .flat_map(|instant| &instant[..channels])
+    };
+    const I16_SCALE: f32 = 32768.0;
+    let exact_i16 = kind == Kind::Samples
+        && kept().all(|&v| {
+            let x = v * I16_SCALE;
+            x.fract() == 0.0 && (-32768.0..=32767.0).contains(&x)
+        });
+    let mut payload = Vec::with_capacity(count * channels * if exact_i16 { 2 } else { 4 });
+    let dtype = if exact_i16 {
+        for &v in kept() {
+            payload.extend_from_slice(&((v * I16_SCALE) as i16).to_le_bytes());
+        }
+        Dtype::I16
+    } else {
+        for &v in kept() {
             let v = if kind == Kind::Samples { v } else { v.sqrt() };
             payload.extend_from_slice(&v.to_le_bytes());
         }
-    }
+        Dtype::F32
+    };
     let header = Header {
         kind,
-        dtype: Dtype::F32,
+        dtype,
         channels: channels as u8,
         bits: 0,
         seq: frame.seq.unwrap_or(0),

@@ -1,0 +1,318 @@
+//! The HTTP side of `serve`: `/events` (SSE), `/time` (the clock probe), `/healthz`, and
+//! `/` (a page whose browser EventSource draws the live spectrum).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::header::{
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE,
+};
+use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+use futures_util::stream;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+use tokio::sync::{broadcast, watch};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use super::hub::{Hub, Published};
+use crate::clock::unix_now_us;
+use crate::snapshot::Snapshot;
+
+const PAGE: &str = include_str!("../../assets/index.html");
+/// Watchers reconnect this long after losing the stream (sent on their first event).
+const RETRY_MS: u32 = 2000;
+
+pub struct HttpConfig {
+    pub token: Option<String>,
+    pub max_clients: usize,
+    pub allow_origins: Vec<String>,
+    pub heartbeat: Duration,
+}
+
+struct Shared {
+    hub: Arc<Hub>,
+    config: HttpConfig,
+    clients: AtomicUsize,
+    snapshots: watch::Receiver<Arc<Snapshot>>,
+    shutdown: watch::Receiver<bool>,
+}
+
+pub fn router(
+    hub: Arc<Hub>,
+    config: HttpConfig,
+    snapshots: watch::Receiver<Arc<Snapshot>>,
+    shutdown: watch::Receiver<bool>,
+) -> Router {
+    let origins: Vec<HeaderValue> = config
+        .allow_origins
+        .iter()
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    let shared = Arc::new(Shared {
+        hub,
+        config,
+        clients: AtomicUsize::new(0),
+        snapshots,
+        shutdown,
+    });
+    let router = Router::new()
+        .route("/", get(page))
+        .route("/events", get(events))
+        .route("/time", get(time))
+        .route("/healthz", get(healthz))
+        .with_state(shared);
+    if origins.is_empty() {
+        // No --allow-origin: no CORS headers at all, so browsers keep other origins out.
+        router
+    } else {
+        router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET])
+                .allow_headers([AUTHORIZATION, HeaderName::from_static("last-event-id")]),
+        )
+    }
+}
+
+async fn page() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/html; charset=utf-8")], PAGE)
+}
+
+async fn time() -> impl IntoResponse {
+    let body = format!("{{\"unix_ms\":{:.3}}}", unix_now_us() as f64 / 1000.0);
+    (
+        [
+            (CONTENT_TYPE, "application/json"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+}
+
+async fn healthz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
+    let snapshot = shared.snapshots.borrow().clone();
+    let body = serde_json::json!({
+        "state": snapshot.link.name(),
+        "frames": snapshot.counters.frames,
+        "watchers": shared.clients.load(Ordering::Relaxed),
+    });
+    ([(CONTENT_TYPE, "application/json")], body.to_string())
+}
+
+#[derive(Deserialize)]
+struct EventsQuery {
+    token: Option<String>,
+}
+
+/// The bearer token from `Authorization`, or `?token=` (browsers' EventSource sends no headers).
+fn authorised(config: &HttpConfig, headers: &HeaderMap, query: &EventsQuery) -> bool {
+    let Some(expected) = &config.token else {
+        return true;
+    };
+    let offered = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or(query.token.as_deref());
+    offered.is_some_and(|offered| bool::from(offered.as_bytes().ct_eq(expected.as_bytes())))
+}
+
+/// Counts a watcher while its stream lives.
+struct ClientSlot(Arc<Shared>);
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        self.0.clients.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+async fn events(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<EventsQuery>,
+) -> Response {
+    if !authorised(&shared.config, &headers, &query) {
+        // Nothing leaked: no body, no hint which part was wrong.
+        return (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")]).into_response();
+    }
+    if shared.clients.fetch_add(1, Ordering::Relaxed) >= shared.config.max_clients {
+        shared.clients.fetch_sub(1, Ordering::Relaxed);
+        return (StatusCode::SERVICE_UNAVAILABLE, "too many watchers\n").into_response();
+    }
+    let slot = ClientSlot(shared.clone());
+    let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
+    let subscription = shared.hub.subscribe(last_event_id);
+    let mut first: VecDeque<Bytes> = subscription.notice.into_iter().collect();
+    first.extend(subscription.replay.iter().map(|e| e.wire.clone()));
+    let watcher = Watcher {
+        pending: first,
+        retry_sent: false,
+        live: subscription.live,
+        heartbeat: tokio::time::interval_at(
+            tokio::time::Instant::now() + shared.config.heartbeat,
+            shared.config.heartbeat,
+        ),
+        shutdown: shared.shutdown.clone(),
+        hub: shared.hub.clone(),
+        _slot: Some(slot),
+    };
+    let body = Body::from_stream(stream::unfold(watcher, |mut w| async move {
+        let bytes = w.next().await?;
+        Some((Ok::<_, std::convert::Infallible>(bytes), w))
+    }));
+    Response::builder()
+        .header(CONTENT_TYPE, "text/event-stream")
+        .header(CACHE_CONTROL, "no-cache")
+        // Tell nginx-style proxies not to buffer the stream.
+        .header("x-accel-buffering", "no")
+        .body(body)
+        .expect("a valid response")
+}
+
+struct Watcher {
+    pending: VecDeque<Bytes>,
+    retry_sent: bool,
+    live: broadcast::Receiver<Arc<Published>>,
+    heartbeat: tokio::time::Interval,
+    shutdown: watch::Receiver<bool>,
+    hub: Arc<Hub>,
+    _slot: Option<ClientSlot>,
+}
+
+impl Watcher {
+    /// The next bytes for this watcher; `None` ends its stream.
+    async fn next(&mut self) -> Option<Bytes> {
+        loop {
+            if let Some(bytes) = self.pending.pop_front() {
+                return Some(self.with_retry(bytes));
+            }
+            if *self.shutdown.borrow() {
+                return None;
+            }
+            tokio::select! {
+                biased;
+                _ = self.shutdown.changed() => return None,
+                event = self.live.recv() => match event {
+                    Ok(event) => self.pending.push_back(event.wire.clone()),
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        // Resynchronised: the oldest event still queued comes next.
+                        let data = serde_json::json!({ "missed": missed }).to_string();
+                        let id = self.hub.last_id();
+                        self.pending.push_back(Bytes::from(format!("id: {id}\nevent: lagged\ndata: {data}\n\n")));
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                _ = self.heartbeat.tick() => return Some(Bytes::from_static(b": heartbeat\n\n")),
+            }
+        }
+    }
+
+    /// `retry` rides on the first event, never alone.
+    fn with_retry(&mut self, event: Bytes) -> Bytes {
+        if self.retry_sent || !event.starts_with(b"id:") {
+            return event;
+        }
+        self.retry_sent = true;
+        let mut bytes = format!("retry: {RETRY_MS}\n").into_bytes();
+        bytes.extend_from_slice(&event);
+        Bytes::from(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{Frame, Payload};
+    use crate::serve::hub::EventForm;
+
+    fn frame(seq: u32) -> Frame {
+        Frame {
+            seq: Some(seq),
+            sample_rate: Some(8000.0),
+            sent_at: None,
+            channels: 1,
+            payload: Payload::Samples(vec![0.5; 16]),
+            labels: None,
+        }
+    }
+
+    fn watcher(hub: &Arc<Hub>, last_event_id: Option<&str>) -> (Watcher, watch::Sender<bool>) {
+        let subscription = hub.subscribe(last_event_id);
+        let (stop, shutdown) = watch::channel(false);
+        let mut pending: VecDeque<Bytes> = subscription.notice.into_iter().collect();
+        pending.extend(subscription.replay.iter().map(|e| e.wire.clone()));
+        let watcher = Watcher {
+            pending,
+            retry_sent: false,
+            live: subscription.live,
+            heartbeat: tokio::time::interval_at(
+                tokio::time::Instant::now() + Duration::from_secs(3600),
+                Duration::from_secs(3600),
+            ),
+            shutdown,
+            hub: hub.clone(),
+            _slot: None,
+        };
+        (watcher, stop)
+    }
+
+    fn text(bytes: Option<Bytes>) -> String {
+        String::from_utf8(bytes.expect("an event").to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_watcher_that_falls_behind_its_queue_is_told_and_resynchronised() {
+        let hub = Hub::new(64, 8, EventForm::Frame);
+        let (mut w, _stop) = watcher(&hub, None);
+        for seq in 0..20 {
+            hub.publish_frame(&frame(seq));
+        }
+        let lagged = text(w.next().await);
+        assert!(
+            lagged.contains("event: lagged") && lagged.contains("\"missed\":12"),
+            "{lagged}"
+        );
+        assert!(
+            lagged.starts_with("retry: 2000\n"),
+            "retry rides on the first event: {lagged}"
+        );
+        // Then the oldest event still queued.
+        let next = text(w.next().await);
+        assert!(next.starts_with("id: 12\nevent: frame\n"), "{next}");
+    }
+
+    #[tokio::test]
+    async fn replay_after_a_known_id_then_live_and_a_notice_for_an_unknown_one() {
+        let hub = Hub::new(4, 64, EventForm::Json);
+        for seq in 0..10 {
+            hub.publish_frame(&frame(seq));
+        }
+        let (mut w, _stop) = watcher(&hub, Some("7"));
+        assert!(text(w.next().await).contains("id: 8\nevent: samples\n"));
+        assert!(text(w.next().await).starts_with("id: 9\n"));
+        hub.publish_frame(&frame(10));
+        assert!(text(w.next().await).starts_with("id: 10\n"));
+        let (mut evicted, _stop) = watcher(&hub, Some("2"));
+        let notice = text(evicted.next().await);
+        assert!(
+            notice.contains("event: resync") && notice.contains("ids 7 to 10"),
+            "{notice}"
+        );
+    }
+
+    #[tokio::test]
+    async fn shutdown_ends_a_watcher() {
+        let hub = Hub::new(4, 4, EventForm::Frame);
+        let (mut w, stop) = watcher(&hub, None);
+        stop.send(true).unwrap();
+        assert!(w.next().await.is_none());
+    }
+}

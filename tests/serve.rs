@@ -1,0 +1,443 @@
+//! `sse-tui serve` end to end: the real binary publishing the demo board, read by our own
+//! client, by a raw HTTP client that checks headers and framing, and by an independent
+//! SSE library (PyPI httpx-sse).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::ChildGuard;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
+
+/// A running `sse-tui serve`, stopped (SIGTERM, then kill) when dropped.
+struct Served {
+    child: ChildGuard,
+    addr: String,
+}
+
+impl Served {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_owned();
+        Self {
+            child: ChildGuard(child),
+            addr,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = rustix::process::Pid::from_raw(self.child.0.id() as i32).unwrap();
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+        self.child.0.wait().unwrap()
+    }
+}
+
+/// A raw HTTP/1.1 GET: the status line and headers, then the body de-chunked as it comes.
+struct Raw {
+    reader: BufReader<TcpStream>,
+    pub status: String,
+    pub headers: Vec<(String, String)>,
+    buffer: Vec<u8>,
+}
+
+impl Raw {
+    fn get(addr: &str, path: &str, extra: &[(&str, &str)]) -> Self {
+        let stream = TcpStream::connect(addr).unwrap();
+        Self::get_on(stream, addr, path, extra)
+    }
+
+    fn get_on(mut stream: TcpStream, addr: &str, path: &str, extra: &[(&str, &str)]) -> Self {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n");
+        for (name, value) in extra {
+            request.push_str(&format!("{name}: {value}\r\n"));
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').unwrap();
+            headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+        }
+        Self {
+            reader,
+            status: status.trim_end().to_owned(),
+            headers,
+            buffer: Vec::new(),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The next whole event block (without its blank line); comments come as their own blocks.
+    fn next_block(&mut self) -> String {
+        self.try_next_block().expect("the stream ended")
+    }
+
+    /// The next block, or `None` at the end of the stream.
+    fn try_next_block(&mut self) -> Option<String> {
+        loop {
+            if let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
+                let block = String::from_utf8(self.buffer[..end].to_vec()).unwrap();
+                self.buffer.drain(..end + 2);
+                return Some(block);
+            }
+            let mut size = String::new();
+            if self.reader.read_line(&mut size).ok()? == 0 {
+                return None;
+            }
+            let size = usize::from_str_radix(size.trim(), 16).ok()?;
+            if size == 0 {
+                return None;
+            }
+            let mut chunk = vec![0; size + 2];
+            self.reader.read_exact(&mut chunk).ok()?;
+            self.buffer.extend_from_slice(&chunk[..size]);
+        }
+    }
+
+    /// The next event that is not a comment: (id, event type, data).
+    fn next_event(&mut self) -> (String, String, String) {
+        loop {
+            let block = self.next_block();
+            if block.starts_with(':') {
+                continue;
+            }
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+                    .unwrap_or_else(|| panic!("no {name} in {block:?}"))
+                    .to_owned()
+            };
+            return (field("id"), field("event"), field("data"));
+        }
+    }
+
+    fn ended(&mut self) -> bool {
+        let mut rest = Vec::new();
+        self.reader.read_to_end(&mut rest).is_ok() && rest.ends_with(b"0\r\n\r\n")
+    }
+}
+
+#[test]
+fn our_client_watches_the_demo_through_serve() {
+    let served = Served::start(&["--demo"]);
+    let out = Command::new(BIN)
+        .args([
+            "--url",
+            &served.url("/events"),
+            "--headless",
+            "--frames",
+            "30",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().last().unwrap()).unwrap();
+    assert_eq!(summary["frames"], 30);
+    assert_eq!(summary["bad_frames"], 0);
+    assert!(
+        (summary["peak_hz"].as_f64().unwrap() - 1000.0).abs() < 46.9 / 2.0,
+        "{summary}"
+    );
+    assert_eq!(
+        summary["latency_corrected"], true,
+        "serve answers the clock probe"
+    );
+}
+
+#[test]
+fn headers_and_framing_on_the_wire() {
+    let served = Served::start(&["--demo", "--heartbeat", "0.2"]);
+    let mut raw = Raw::get(&served.addr, "/events", &[]);
+    assert_eq!(raw.status, "HTTP/1.1 200 OK");
+    assert_eq!(raw.header("content-type"), Some("text/event-stream"));
+    assert_eq!(raw.header("cache-control"), Some("no-cache"));
+    assert_eq!(raw.header("x-accel-buffering"), Some("no"));
+    assert_eq!(raw.header("content-length"), None);
+    assert_eq!(raw.header("content-encoding"), None);
+    let first = raw.next_block();
+    assert!(
+        first.starts_with("retry: 2000\nid: "),
+        "retry rides on the first event: {first:?}"
+    );
+    let mut heartbeats = 0;
+    let mut previous: Option<u32> = None;
+    while heartbeats < 2 {
+        let block = raw.next_block();
+        if block.starts_with(':') {
+            heartbeats += 1;
+            continue;
+        }
+        let lines: Vec<&str> = block.lines().collect();
+        assert_eq!(lines.len(), 3, "{block:?}");
+        let id: u32 = lines[0].strip_prefix("id: ").unwrap().parse().unwrap();
+        assert_eq!(lines[1], "event: frame");
+        assert!(lines[2].starts_with("data: ") && !lines[2].contains('\r'));
+        if let Some(p) = previous {
+            assert_eq!(id, p + 1, "ids follow the frames' seq");
+        }
+        previous = Some(id);
+    }
+}
+
+#[test]
+fn last_event_id_replays_exactly_the_missed_frames() {
+    let served = Served::start(&["--demo"]);
+    let mut first = Raw::get(&served.addr, "/events", &[]);
+    let (k, _, _) = first.next_event();
+    drop(first);
+    let k: u32 = k.parse().unwrap();
+    let mut watcher = Raw::get(&served.addr, "/events", &[]);
+    while watcher.next_event().0.parse::<u32>().unwrap() < k + 10 {}
+    let mut resumed = Raw::get(
+        &served.addr,
+        "/events",
+        &[("Last-Event-ID", &k.to_string())],
+    );
+    for expected in k + 1..=k + 10 {
+        assert_eq!(resumed.next_event().0, expected.to_string());
+    }
+    let mut unknown = Raw::get(&served.addr, "/events", &[("Last-Event-ID", "3999999999")]);
+    let (_, event, data) = unknown.next_event();
+    assert_eq!(event, "resync");
+    assert!(data.contains("not in the replay buffer"), "{data}");
+}
+
+#[test]
+fn a_stalled_watcher_does_not_slow_a_fast_one_and_never_skips_silently() {
+    // 3000 demo frames replayed 20 times faster than real time: about 940 frames a second,
+    // enough to fill a stalled watcher's socket buffers within seconds.
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("demo.bin");
+    let mut board = sse_tui::source::demo::DemoBoard::new(5);
+    let mut bytes = Vec::new();
+    for _ in 0..3000 {
+        board.next_frame(&mut bytes);
+    }
+    std::fs::write(&recording, &bytes).unwrap();
+    let served = Served::start(&[
+        "--replay",
+        recording.to_str().unwrap(),
+        "--speed",
+        "20",
+        "--queue",
+        "64",
+    ]);
+    // A small receive buffer, set before connecting so the window never opens wide.
+    let addr: std::net::SocketAddr = served.addr.parse().unwrap();
+    let fd = rustix::net::socket(
+        rustix::net::AddressFamily::INET,
+        rustix::net::SocketType::STREAM,
+        None,
+    )
+    .unwrap();
+    rustix::net::sockopt::set_socket_recv_buffer_size(&fd, 4096).unwrap();
+    rustix::net::connect(&fd, &addr).unwrap();
+    let socket = TcpStream::from(fd);
+    let mut stalled = Raw::get_on(socket, &served.addr, "/events", &[]);
+    let mut fast = Raw::get(&served.addr, "/events", &[]);
+    let (start, _, _) = fast.next_event();
+    let start: u32 = start.parse().unwrap();
+    for expected in start + 1..start + 1000 {
+        let (id, event, _) = fast.next_event();
+        assert_eq!(
+            (id, event.as_str()),
+            (expected.to_string(), "frame"),
+            "the fast watcher misses nothing"
+        );
+    }
+    // The stalled one, read at last, never skips silently: either every frame is there, or
+    // a `lagged` event says how many were dropped where the ids jump.
+    let mut previous: Option<u32> = None;
+    let mut told = false;
+    while let Some(block) = stalled.try_next_block() {
+        if block.contains("event: lagged") {
+            told = true;
+            continue;
+        }
+        if !block.contains("event: frame") {
+            continue;
+        }
+        let id: u32 = block
+            .lines()
+            .find_map(|l| l.strip_prefix("id: "))
+            .unwrap()
+            .parse()
+            .unwrap();
+        if let Some(p) = previous {
+            assert!(
+                id == p + 1 || told,
+                "ids jumped from {p} to {id} without a lagged event"
+            );
+        }
+        told = false;
+        previous = Some(id);
+    }
+    assert!(previous.is_some());
+}
+
+#[test]
+fn tokens_cors_and_the_watcher_limit() {
+    let served = Served::start(&[
+        "--demo",
+        "--token",
+        "s3cret",
+        "--allow-origin",
+        "http://ok.example",
+        "--max-clients",
+        "2",
+    ]);
+    let refused = Raw::get(&served.addr, "/events", &[]);
+    assert!(refused.status.contains("401"), "{}", refused.status);
+    assert_eq!(
+        refused.header("content-length"),
+        Some("0"),
+        "nothing leaked"
+    );
+    assert!(
+        Raw::get(
+            &served.addr,
+            "/events",
+            &[("Authorization", "Bearer wrong")]
+        )
+        .status
+        .contains("401")
+    );
+    let mut bearer = Raw::get(
+        &served.addr,
+        "/events",
+        &[
+            ("Authorization", "Bearer s3cret"),
+            ("Origin", "http://ok.example"),
+        ],
+    );
+    assert!(bearer.status.contains("200"));
+    assert_eq!(
+        bearer.header("access-control-allow-origin"),
+        Some("http://ok.example")
+    );
+    assert_eq!(bearer.next_event().1, "frame");
+    let query = Raw::get(
+        &served.addr,
+        "/events?token=s3cret",
+        &[("Origin", "http://evil.example")],
+    );
+    assert!(query.status.contains("200"));
+    assert_eq!(query.header("access-control-allow-origin"), None);
+    let third = Raw::get(&served.addr, "/events?token=s3cret", &[]);
+    assert!(third.status.contains("503"), "{}", third.status);
+}
+
+#[test]
+fn listening_beyond_loopback_needs_a_token() {
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "0.0.0.0:0", "--demo"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("--token"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1);
+}
+
+#[test]
+fn shutdown_ends_the_streams_itself() {
+    let mut served = Served::start(&["--demo"]);
+    let mut raw = Raw::get(&served.addr, "/events", &[]);
+    raw.next_event();
+    let status = served.terminate();
+    assert!(status.success(), "{status:?}");
+    assert!(raw.ended(), "the stream was ended by the server");
+}
+
+#[test]
+fn an_independent_sse_library_reads_the_feed() {
+    let peers = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-peers");
+    if !peers.join("venv/bin/python").exists() {
+        let setup = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/setup.sh");
+        let ok = Command::new("bash")
+            .arg(setup)
+            .arg(&peers)
+            .status()
+            .unwrap()
+            .success();
+        assert!(
+            ok,
+            "installing the peer clients (npm eventsource, PyPI httpx-sse) failed"
+        );
+    }
+    let served = Served::start(&["--demo"]);
+    let out = Command::new(peers.join("venv/bin/python"))
+        .arg(peers.join("python_httpx_sse.py"))
+        .args([&served.url("/events"), "20"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["events"], 20);
+    assert!(
+        result["decoded_bytes"].as_u64().unwrap() >= 20 * 2076,
+        "{result}"
+    );
+    let node = Command::new("node")
+        .arg(peers.join("node_eventsource.mjs"))
+        .args([&served.url("/events"), "20"])
+        .output();
+    if let Ok(node) = node {
+        assert!(
+            node.status.success(),
+            "{}",
+            String::from_utf8_lossy(&node.stderr)
+        );
+        assert!(String::from_utf8_lossy(&node.stdout).contains("\"events\":20"));
+    }
+}
