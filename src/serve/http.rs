@@ -155,6 +155,7 @@ async fn events(
     let watcher = Watcher {
         pending: first,
         retry_sent: false,
+        ending: false,
         live: subscription.live,
         heartbeat: tokio::time::interval_at(
             tokio::time::Instant::now() + shared.config.heartbeat,
@@ -180,6 +181,8 @@ async fn events(
 struct Watcher {
     pending: VecDeque<Bytes>,
     retry_sent: bool,
+    /// Shutdown was asked: end once `pending` is sent.
+    ending: bool,
     live: broadcast::Receiver<Arc<Published>>,
     heartbeat: tokio::time::Interval,
     shutdown: watch::Receiver<bool>,
@@ -194,12 +197,19 @@ impl Watcher {
             if let Some(bytes) = self.pending.pop_front() {
                 return Some(self.with_retry(bytes));
             }
-            if *self.shutdown.borrow() {
+            if self.ending {
                 return None;
+            }
+            if *self.shutdown.borrow() {
+                self.finish();
+                continue;
             }
             tokio::select! {
                 biased;
-                _ = self.shutdown.changed() => return None,
+                _ = self.shutdown.changed() => {
+                    self.finish();
+                    continue;
+                }
                 event = self.live.recv() => match event {
                     Ok(event) => self.pending.push_back(event.wire.clone()),
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
@@ -213,6 +223,14 @@ impl Watcher {
                 _ = self.heartbeat.tick() => return Some(Bytes::from_static(b": heartbeat\n\n")),
             }
         }
+    }
+
+    /// Shutting down: what was already published still goes out, then the stream ends.
+    fn finish(&mut self) {
+        while let Ok(event) = self.live.try_recv() {
+            self.pending.push_back(event.wire.clone());
+        }
+        self.ending = true;
     }
 
     /// `retry` rides on the first event, never alone.
@@ -252,6 +270,7 @@ mod tests {
         let watcher = Watcher {
             pending,
             retry_sent: false,
+            ending: false,
             live: subscription.live,
             heartbeat: tokio::time::interval_at(
                 tokio::time::Instant::now() + Duration::from_secs(3600),
@@ -309,10 +328,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn shutdown_ends_a_watcher() {
+    async fn shutdown_sends_what_was_published_then_ends_a_watcher() {
         let hub = Hub::new(4, 4, EventForm::Frame);
         let (mut w, stop) = watcher(&hub, None);
+        hub.publish_frame(&frame(1));
         stop.send(true).unwrap();
+        assert!(text(w.next().await).contains("id: 1\n"));
         assert!(w.next().await.is_none());
     }
 }
