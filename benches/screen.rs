@@ -4,6 +4,10 @@
 //! Run: `cargo bench --bench screen` (add `-- quick` for a short run).
 
 // Shared with the tests; the bench uses only part of it.
+// Shared with the tests and the other benches; each uses part of it.
+#[allow(dead_code)]
+#[path = "../tests/common/procfs.rs"]
+mod procfs;
 #[allow(dead_code)]
 #[path = "../tests/common/pty.rs"]
 mod pty;
@@ -22,17 +26,6 @@ use sse_tui::ui::{App, Message, ViewOptions};
 use sse_tui::wire::lines::LineOptions;
 use sse_tui::wire::{ByteDecoder, Format};
 
-/// CPU seconds (user + system) the process has used, from /proc.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
-    // Fields after the command name (which is in parentheses); utime and stime are 14 and 15.
-    let after = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = after.split(' ').collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    let hz = rustix::param::clock_ticks_per_second() as f64;
-    ticks / hz
-}
-
 fn measure_terminal(args: &[&str], keys: &[u8], seconds: f64) -> (f64, f64) {
     let mut tui = PtyChild::spawn(env!("CARGO_BIN_EXE_sse-tui"), args, 40, 120, &[]);
     assert!(tui.wait_for(Duration::from_secs(30), |s| {
@@ -41,11 +34,11 @@ fn measure_terminal(args: &[&str], keys: &[u8], seconds: f64) -> (f64, f64) {
     tui.send(keys);
     tui.drain_for(Duration::from_secs(2)); // settle: averages and the panel fill
     let pid = tui.child.id();
-    let cpu0 = cpu_seconds(pid);
+    let cpu0 = procfs::process_cpu(pid).unwrap();
     let t0 = Instant::now();
     let bytes = tui.drain_for(Duration::from_secs_f64(seconds));
     let elapsed = t0.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(pid) - cpu0;
+    let cpu = procfs::process_cpu(pid).unwrap() - cpu0;
     tui.send(b"q");
     tui.wait_exit(Duration::from_secs(10));
     (bytes as f64 / elapsed, cpu / elapsed * 100.0)

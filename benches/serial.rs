@@ -5,6 +5,10 @@
 #[allow(dead_code)]
 #[path = "../tests/common/board.rs"]
 mod board;
+// Shared with the tests and the other benches; each uses part of it.
+#[allow(dead_code)]
+#[path = "../tests/common/procfs.rs"]
+mod procfs;
 
 use std::time::Instant;
 
@@ -17,20 +21,6 @@ use sse_tui::source::{LinkState, SourceEvent};
 use sse_tui::wire::lines::LineOptions;
 use sse_tui::wire::{ByteDecoder, Format};
 use tokio::sync::mpsc;
-
-/// CPU seconds used so far by the thread named `name` in this process.
-fn thread_cpu(name: &str) -> f64 {
-    let hz = rustix::param::clock_ticks_per_second() as f64;
-    for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
-        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-        if comm.trim() == name {
-            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap();
-            let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-            return (fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap()) / hz;
-        }
-    }
-    0.0
-}
 
 struct Run {
     mb_per_s: f64,
@@ -69,7 +59,7 @@ fn run(stream: Vec<u8>, format: Format, rate: Option<f64>, expected: u64) -> Run
         }
     }
     let bytes = stream.len();
-    let cpu0 = thread_cpu("serial");
+    let cpu0 = procfs::thread_cpu("serial");
     let start = Instant::now();
     let writer = std::thread::spawn(move || {
         for chunk in stream.chunks(16 * 1024) {
@@ -88,7 +78,7 @@ fn run(stream: Vec<u8>, format: Format, rate: Option<f64>, expected: u64) -> Run
         }
     }
     let elapsed = start.elapsed().as_secs_f64();
-    let cpu = thread_cpu("serial") - cpu0;
+    let cpu = procfs::thread_cpu("serial") - cpu0;
     let _board = writer.join().unwrap();
     let counters = pipeline.snapshot().counters;
     let mb = bytes as f64 / 1e6;

@@ -9,6 +9,11 @@
 //! /proc) and resident memory at the end.
 //! Run: `cargo bench --bench serve` (add `-- quick` for fewer sizes).
 
+// Shared with the tests and the other benches; each uses part of it.
+#[allow(dead_code)]
+#[path = "../tests/common/procfs.rs"]
+mod procfs;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -60,19 +65,10 @@ fn feed(dir: &std::path::Path) -> Feed {
 }
 
 fn cpu_and_rss(pid: u32) -> (f64, f64) {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-    let hz = rustix::param::clock_ticks_per_second() as f64;
-    let cpu = (fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap()) / hz;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let rss_kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap()
-        .parse()
-        .unwrap();
-    (cpu, rss_kb / 1024.0)
+    (
+        procfs::process_cpu(pid).unwrap(),
+        procfs::memory_mb(pid, "VmRSS").unwrap(),
+    )
 }
 
 struct Server {

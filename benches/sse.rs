@@ -12,6 +12,11 @@
 //!
 //! Run: `cargo bench --bench sse` (add `-- quick` for a short run).
 
+// Shared with the tests and the other benches; each uses part of it.
+#[allow(dead_code)]
+#[path = "../tests/common/procfs.rs"]
+mod procfs;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -139,19 +144,7 @@ struct Measured {
 }
 
 fn proc_cpu_and_rss(pid: u32) -> Option<(f64, f64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields: Vec<&str> = stat[stat.rfind(')')? + 2..].split(' ').collect();
-    let hz = rustix::param::clock_ticks_per_second() as f64;
-    let cpu = (fields[11].parse::<f64>().ok()? + fields[12].parse::<f64>().ok()?) / hz;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let hwm_kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some((cpu, hwm_kb / 1024.0))
+    Some((procfs::process_cpu(pid)?, procfs::memory_mb(pid, "VmHWM")?))
 }
 
 fn measure(program: &Path, args: &[&str]) -> Measured {

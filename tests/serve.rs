@@ -374,6 +374,46 @@ fn tokens_cors_and_the_watcher_limit() {
 }
 
 #[test]
+fn the_page_health_and_time_endpoints() {
+    let served = Served::start(&["--demo", "--token", "t"]);
+    let read_all = |path: &str| {
+        let mut stream = TcpStream::connect(&served.addr).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        stream.read_to_string(&mut text).unwrap();
+        text
+    };
+    let page = read_all("/");
+    assert!(
+        page.contains("text/html")
+            && page.contains("new EventSource(url)")
+            && page.contains("?token=")
+    );
+    let health = read_all("/healthz");
+    assert!(
+        health.contains("\"state\":") && health.contains("\"watchers\":"),
+        "{health}"
+    );
+    let time = read_all("/time");
+    let body = time.split("\r\n\r\n").nth(1).unwrap();
+    let unix_ms = serde_json::from_str::<serde_json::Value>(body).unwrap()["unix_ms"]
+        .as_f64()
+        .unwrap();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as f64;
+    assert!(
+        (unix_ms - now_ms).abs() < 60_000.0,
+        "the server's clock, in ms since the epoch"
+    );
+}
+
+#[test]
 fn listening_beyond_loopback_needs_a_token() {
     let out = Command::new(BIN)
         .args(["serve", "--listen", "0.0.0.0:0", "--demo"])

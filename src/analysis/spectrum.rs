@@ -202,10 +202,6 @@ impl Analyzer {
         }
         self.adopt(Origin::Received, sample_rate);
         let bins = power.len() / channels;
-        if self.average.len() != bins {
-            self.average.clear();
-            self.hold.clear();
-        }
         let fresh = power.iter().skip(channel).step_by(channels).copied();
         self.accumulate(fresh, bins, hold_decay(dt));
         true
@@ -283,10 +279,6 @@ impl Analyzer {
             .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch)
             .expect("buffers sized by the plan");
         let bins = n / 2;
-        if self.average.len() != bins {
-            self.average.clear();
-            self.hold.clear();
-        }
         // Bins 0..N/2: DC up to just below Nyquist, the layout of SPEC §1.
         let output = std::mem::take(&mut self.output);
         let fresh = output[..bins].iter().map(|c| c.norm_sqr() * power_scale);
@@ -294,7 +286,8 @@ impl Analyzer {
         self.output = output;
     }
 
-    /// Folds a fresh spectrum into the average and the held peaks, in one pass.
+    /// Folds a fresh spectrum into the average and the held peaks. A spectrum of another size
+    /// than the last (a new FFT size, another board) starts both afresh.
     fn accumulate(&mut self, fresh: impl Iterator<Item = f32>, bins: usize, decay: f32) {
         let weight = if self.settings.averaging && self.average.len() == bins {
             AVERAGING_WEIGHT

@@ -25,17 +25,7 @@ pub struct ReplayOptions {
 pub async fn run(options: ReplayOptions, mut decoder: ByteDecoder, tx: EventSender, clock: Clock) {
     let mut file = match tokio::fs::File::open(&options.path).await {
         Ok(file) => file,
-        Err(e) => {
-            let reason = format!(
-                "cannot open {}: {}",
-                options.path.display(),
-                plain_io_error(&e)
-            );
-            let _ = tx
-                .send(SourceEvent::Status(LinkState::Failed(reason)))
-                .await;
-            return;
-        }
+        Err(e) => return fail(&tx, "open", &options.path, &e).await,
     };
     if tx
         .send(SourceEvent::Status(LinkState::Connected))
@@ -50,17 +40,7 @@ pub async fn run(options: ReplayOptions, mut decoder: ByteDecoder, tx: EventSend
         let n = match file.read(&mut buffer).await {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e) => {
-                let reason = format!(
-                    "cannot read {}: {}",
-                    options.path.display(),
-                    plain_io_error(&e)
-                );
-                let _ = tx
-                    .send(SourceEvent::Status(LinkState::Failed(reason)))
-                    .await;
-                return;
-            }
+            Err(e) => return fail(&tx, "read", &options.path, &e).await,
         };
         let mut items = Vec::new();
         decoder.push(&buffer[..n], &mut items);
@@ -77,6 +57,14 @@ pub async fn run(options: ReplayOptions, mut decoder: ByteDecoder, tx: EventSend
         return;
     }
     let _ = tx.send(SourceEvent::Status(LinkState::Ended)).await;
+}
+
+/// The file cannot be used: the source fails for good (exit status 1).
+async fn fail(tx: &EventSender, doing: &str, path: &std::path::Path, e: &std::io::Error) {
+    let reason = format!("cannot {doing} {}: {}", path.display(), plain_io_error(e));
+    let _ = tx
+        .send(SourceEvent::Status(LinkState::Failed(reason)))
+        .await;
 }
 
 /// Spaces frames out as their sender did: by timestamps, else by samples and rate.

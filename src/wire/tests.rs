@@ -147,6 +147,34 @@ fn a_recorded_frame_round_trips_through_f32() {
 }
 
 #[test]
+fn samples_that_fit_16_bits_are_written_as_i16() {
+    let adc = Frame {
+        seq: Some(1),
+        sample_rate: Some(48_000.0),
+        sent_at: None,
+        channels: 1,
+        payload: Payload::Samples(
+            (0..1024)
+                .map(|i| ((i % 4096) as f32 - 2048.0) / 2048.0)
+                .collect(),
+        ),
+        labels: None,
+    };
+    let mut bytes = Vec::new();
+    binary::encode_frame(&adc, &mut bytes);
+    assert_eq!(bytes[2], Dtype::I16 as u8);
+    assert_eq!(bytes.len(), 24 + 1024 * 2 + 4);
+    assert_eq!(binary::decode(&bytes, None).unwrap(), adc);
+    let fine = Frame {
+        payload: Payload::Samples(vec![0.1, 0.2]),
+        ..adc
+    };
+    bytes.clear();
+    binary::encode_frame(&fine, &mut bytes);
+    assert_eq!(bytes[2], Dtype::F32 as u8, "0.1 is not a multiple of 2^-15");
+}
+
+#[test]
 fn garbage_between_frames_costs_only_the_damaged_chunk() {
     let mut bytes = stream_of(&[good_frame(1, 64), good_frame(2, 64)]);
     bytes.extend_from_slice(b"\x13\x37garbage without a delimiter");
