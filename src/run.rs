@@ -30,9 +30,15 @@ const HEADLESS_PUBLISH: Duration = Duration::from_millis(50);
 /// Runs the program; returns the exit status (SPEC §4).
 pub async fn run(cli: Cli) -> u8 {
     let choice = cli.source();
+    if choice == SourceChoice::ListPorts {
+        for port in source::serial::list_ports() {
+            println!("{port}");
+        }
+        return 0;
+    }
     let serving = match &cli.command {
         Some(Command::Serve(args)) => match args.token() {
-            Ok(token) => Some((args.clone(), token)),
+            Ok(token) => Some((args, token)),
             Err(sentence) => {
                 eprintln!("sse-tui: {sentence}");
                 return 2;
@@ -40,28 +46,116 @@ pub async fn run(cli: Cli) -> u8 {
         },
         None => None,
     };
-    let headless = match &serving {
+    let headless = match serving {
         Some((args, _)) => !args.tui,
         None => cli.headless || !std::io::stdout().is_terminal(),
     };
     let clock = Clock::new();
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
+    let _source = spawn_source(&cli, &choice, tx, clock);
+    let pipeline = match Pipeline::new(pipeline_config(&cli, &choice), clock) {
+        Ok(pipeline) => pipeline,
+        Err(e) => {
+            let path = cli.record.as_deref().unwrap_or_else(|| "".as_ref());
+            let why = source::replay::plain_io_error(&e);
+            eprintln!(
+                "sse-tui: cannot open {} for recording: {why}",
+                path.display()
+            );
+            return 1;
+        }
+    };
+    // Serving: the source's events pass through the publisher on their way to the pipeline.
+    let (rx, hub) = match serving {
+        Some((args, _)) => {
+            let hub = Hub::new(
+                args.replay_buffer as usize,
+                args.queue as usize,
+                args.events,
+            );
+            let (to_pipeline, rx_pipeline) = mpsc::channel(CHANNEL_CAPACITY);
+            tokio::spawn(serve::tee(rx, to_pipeline, hub.clone()));
+            (rx_pipeline, Some(hub))
+        }
+        None => (rx, None),
+    };
+    let publish_every = if headless {
+        HEADLESS_PUBLISH
+    } else {
+        Duration::from_secs_f64(1.0 / f64::from(cli.fps))
+    };
+    let engine = Engine::start(pipeline, rx, publish_every);
+    let server = match (serving, hub) {
+        (Some((args, token)), Some(hub)) => {
+            match serve::start(args, token, hub, engine.snapshots.clone()).await {
+                Ok(server) => {
+                    eprintln!(
+                        "sse-tui: serving http://{}/ (events at /events)",
+                        server.addr
+                    );
+                    Some(server)
+                }
+                Err(sentence) => {
+                    eprintln!("sse-tui: {sentence}");
+                    return 1;
+                }
+            }
+        }
+        _ => None,
+    };
+    let last = if headless {
+        run_headless(engine, &cli).await
+    } else {
+        match run_screen(engine, &cli).await {
+            Ok(last) => last,
+            Err(e) => {
+                eprintln!("sse-tui: the terminal failed: {e}");
+                return 1;
+            }
+        }
+    };
+    if let Some(server) = server {
+        server.stop().await;
+    }
+    exit_status(&last)
+}
+
+/// An async source, aborted when this is dropped (on every way out of `run`).
+struct SourceTask(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for SourceTask {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// Starts the chosen source. Async sources run as tasks; the blocking serial reader runs on
+/// a thread of its own and ends when the engine drops the receiver.
+fn spawn_source(
+    cli: &Cli,
+    choice: &SourceChoice,
+    tx: source::EventSender,
+    clock: Clock,
+) -> SourceTask {
     let line_options = LineOptions {
         kind: cli.kind,
         layout: cli.lines,
         full_scale: cli.full_scale,
     };
-    // Async sources run as tasks (aborted at the end); the blocking serial reader runs on a
-    // thread of its own and ends when the engine drops the receiver.
-    let source_task = match &choice {
-        SourceChoice::Demo => Some(tokio::spawn(source::demo::run(tx, clock))),
+    let format = cli.format;
+    SourceTask(match choice {
+        SourceChoice::Demo | SourceChoice::ListPorts => {
+            Some(tokio::spawn(source::demo::run(tx, clock)))
+        }
         SourceChoice::Replay(path) => {
             let options = source::replay::ReplayOptions {
                 path: path.clone(),
                 speed: cli.speed,
                 rate: cli.rate,
             };
-            let decoder = ByteDecoder::new(cli.format, line_options);
+            let decoder = ByteDecoder::new(format, line_options);
             Some(tokio::spawn(source::replay::run(
                 options, decoder, tx, clock,
             )))
@@ -71,7 +165,6 @@ pub async fn run(cli: Cli) -> u8 {
                 wait: cli.wait,
                 ..SerialOptions::new(path, cli.baud)
             };
-            let format = cli.format;
             source::serial::spawn(
                 options,
                 move || ByteDecoder::new(format, line_options),
@@ -79,12 +172,6 @@ pub async fn run(cli: Cli) -> u8 {
                 clock,
             );
             None
-        }
-        SourceChoice::ListPorts => {
-            for port in source::serial::list_ports() {
-                println!("{port}");
-            }
-            return 0;
         }
         SourceChoice::Url(url) => {
             let config = SseConfig {
@@ -102,9 +189,12 @@ pub async fn run(cli: Cli) -> u8 {
                 clock,
             )))
         }
-    };
-    let config = PipelineConfig {
-        source: describe(&choice),
+    })
+}
+
+fn pipeline_config(cli: &Cli, choice: &SourceChoice) -> PipelineConfig {
+    PipelineConfig {
+        source: describe(choice),
         settings: AnalyzerSettings {
             fft_size: cli.fft,
             window: cli.window,
@@ -115,84 +205,29 @@ pub async fn run(cli: Cli) -> u8 {
         frame_limit: cli.frames,
         historic_timestamps: matches!(choice, SourceChoice::Replay(_)),
         record: cli.record.clone(),
-    };
-    let pipeline = match Pipeline::new(config, clock) {
-        Ok(pipeline) => pipeline,
-        Err(e) => {
-            let path = cli.record.as_deref().unwrap_or_else(|| "".as_ref());
-            eprintln!(
-                "sse-tui: cannot open {} for recording: {}",
-                path.display(),
-                source::replay::plain_io_error(&e)
-            );
-            if let Some(task) = &source_task {
-                task.abort();
-            }
-            return 1;
-        }
-    };
-    let publish_every = if headless {
-        HEADLESS_PUBLISH
-    } else {
-        Duration::from_secs_f64(1.0 / f64::from(cli.fps))
-    };
-    // Serving: the source's events pass through the publisher on their way to the pipeline.
-    let (rx, hub) = match &serving {
-        Some((args, _)) => {
-            let hub = Hub::new(
-                args.replay_buffer as usize,
-                args.queue as usize,
-                args.events,
-            );
-            let (to_pipeline, rx_pipeline) = mpsc::channel(CHANNEL_CAPACITY);
-            tokio::spawn(serve::tee(rx, to_pipeline, hub.clone()));
-            (rx_pipeline, Some(hub))
-        }
-        None => (rx, None),
-    };
-    let engine = Engine::start(pipeline, rx, publish_every);
-    let server = match (&serving, hub) {
-        (Some((args, token)), Some(hub)) => {
-            match serve::start(args, token.clone(), hub, engine.snapshots.clone()).await {
-                Ok(server) => {
-                    eprintln!(
-                        "sse-tui: serving http://{}/ (events at /events)",
-                        server.addr
-                    );
-                    Some(server)
-                }
-                Err(sentence) => {
-                    if let Some(task) = &source_task {
-                        task.abort();
-                    }
-                    eprintln!("sse-tui: {sentence}");
-                    return 1;
-                }
-            }
-        }
-        _ => None,
-    };
-    let last = if headless {
-        run_headless(engine, &cli).await
-    } else {
-        match tui::run(engine, view_options(&cli), cli.fps, shutdown_signal()).await {
-            Ok(last) => last,
-            Err(e) => {
-                if let Some(task) = &source_task {
-                    task.abort();
-                }
-                eprintln!("sse-tui: the terminal failed: {e}");
-                return 1;
-            }
-        }
-    };
-    if let Some(server) = server {
-        server.stop().await;
     }
-    if let Some(task) = &source_task {
-        task.abort();
-    }
-    exit_status(&last)
+}
+
+/// The screen, until `q`, a signal, or the end of `--frames`/`--duration`. (The end of a
+/// replay keeps its last picture up until `q`.)
+async fn run_screen(engine: Engine, cli: &Cli) -> std::io::Result<Arc<Snapshot>> {
+    let deadline = cli
+        .duration
+        .map(|s| Instant::now() + Duration::from_secs_f64(s));
+    let stop = async move {
+        tokio::select! {
+            _ = shutdown_signal() => {}
+            _ = sleep_until_opt(deadline) => {}
+        }
+    };
+    tui::run(
+        engine,
+        view_options(cli),
+        cli.fps,
+        cli.frames.is_some(),
+        stop,
+    )
+    .await
 }
 
 fn view_options(cli: &Cli) -> ViewOptions {

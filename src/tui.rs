@@ -21,12 +21,14 @@ use crate::ui::{App, Message, ViewOptions};
 /// Ages and staleness are re-read this often when no data comes.
 const TICK: Duration = Duration::from_millis(250);
 
-/// Takes over the terminal, runs the screen until the user quits or a signal arrives, and
-/// gives the terminal back (ratatui's panic hook gives it back on a panic too).
+/// Takes over the terminal, runs the screen until the user quits or `shutdown` completes (or,
+/// with `quit_when_done`, the pipeline is done), and gives the terminal back (ratatui's panic
+/// hook gives it back on a panic too).
 pub async fn run(
     engine: Engine,
     view: ViewOptions,
     fps: u32,
+    quit_when_done: bool,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<Arc<Snapshot>> {
     let mut terminal = ratatui::try_init()?;
@@ -37,7 +39,10 @@ pub async fn run(
         engine.snapshots.clone(),
         |c| engine.control(c),
         &mut app,
-        fps,
+        Pace {
+            fps,
+            quit_when_done,
+        },
         shutdown,
     )
     .await;
@@ -47,6 +52,13 @@ pub async fn run(
     Ok(engine.stop().await)
 }
 
+/// How often to draw, and whether the end of the pipeline ends the screen.
+#[derive(Clone, Copy, Debug)]
+pub struct Pace {
+    pub fps: u32,
+    pub quit_when_done: bool,
+}
+
 /// The loop proper, over any backend and any source of terminal events (tests script them).
 pub async fn event_loop<B, K>(
     terminal: &mut Terminal<B>,
@@ -54,7 +66,7 @@ pub async fn event_loop<B, K>(
     mut snapshots: watch::Receiver<Arc<Snapshot>>,
     control: impl Fn(Control),
     app: &mut App,
-    fps: u32,
+    pace: Pace,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()>
 where
@@ -62,7 +74,7 @@ where
     B::Error: Send + Sync + 'static,
     K: Stream<Item = io::Result<Event>> + Unpin,
 {
-    let frame_interval = Duration::from_secs_f64(1.0 / f64::from(fps.max(1)));
+    let frame_interval = Duration::from_secs_f64(1.0 / f64::from(pace.fps.max(1)));
     let size = terminal.size().map_err(io::Error::other)?;
     app.update(
         Message::Resize {
@@ -113,7 +125,9 @@ where
                     app.update(Message::Snapshot(snapshot), Instant::now().into_std());
                     dirty = true;
                 }
-                // The pipeline is done (a replay ended): its last picture stays up until `q`.
+                // The pipeline is done: `--frames` reached ends the screen; the end of a
+                // replay keeps its last picture up until `q`.
+                Err(_) if pace.quit_when_done => return Ok(()),
                 Err(_) => engine_running = false,
             },
             _ = ticks.tick() => {
@@ -171,7 +185,10 @@ mod tests {
             snapshots,
             |c| asked.lock().unwrap().push(c),
             &mut app,
-            30,
+            Pace {
+                fps: 30,
+                quit_when_done: false,
+            },
             std::future::pending(),
         )
         .await
@@ -183,6 +200,7 @@ mod tests {
     }
 
     /// A new snapshot is drawn; when the engine is done the last picture stays up.
+    /// (With `quit_when_done`, the end of the engine ends the loop: see the next test.)
     #[tokio::test(start_paused = true)]
     async fn snapshots_reach_the_screen_and_the_end_keeps_it() {
         let t0 = std::time::Instant::now();
@@ -210,7 +228,10 @@ mod tests {
                 snapshots,
                 |_| {},
                 &mut app,
-                30,
+                Pace {
+                    fps: 30,
+                    quit_when_done: false,
+                },
                 std::future::pending()
             ),
             script
@@ -219,6 +240,32 @@ mod tests {
         let shown = screen(&terminal);
         assert!(shown.contains("ended"), "{shown}");
         assert!(shown.contains("777"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_end_of_the_pipeline_ends_the_screen_when_asked() {
+        let t0 = std::time::Instant::now();
+        let (snapshot_tx, snapshots) = watch::channel(Arc::new(sample_snapshot(t0)));
+        let mut app = App::new(Arc::new(sample_snapshot(t0)), ViewOptions::default());
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        drop(snapshot_tx);
+        let pace = Pace {
+            fps: 30,
+            quit_when_done: true,
+        };
+        let keys = stream::pending();
+        event_loop(
+            &mut terminal,
+            keys,
+            snapshots,
+            |_| {},
+            &mut app,
+            pace,
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
+        assert!(!app.should_quit(), "ended by the pipeline, not by a key");
     }
 
     use crate::source::LinkState;

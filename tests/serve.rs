@@ -152,6 +152,16 @@ impl Raw {
         }
     }
 
+    /// The next `frame` event's id (status and other events are skipped).
+    fn next_frame_id(&mut self) -> u32 {
+        loop {
+            let (id, event, _) = self.next_event();
+            if event == "frame" {
+                return id.parse().unwrap();
+            }
+        }
+    }
+
     fn ended(&mut self) -> bool {
         let mut rest = Vec::new();
         self.reader.read_to_end(&mut rest).is_ok() && rest.ends_with(b"0\r\n\r\n")
@@ -229,18 +239,17 @@ fn headers_and_framing_on_the_wire() {
 fn last_event_id_replays_exactly_the_missed_frames() {
     let served = Served::start(&["--demo"]);
     let mut first = Raw::get(&served.addr, "/events", &[]);
-    let (k, _, _) = first.next_event();
+    let k = first.next_frame_id();
     drop(first);
-    let k: u32 = k.parse().unwrap();
     let mut watcher = Raw::get(&served.addr, "/events", &[]);
-    while watcher.next_event().0.parse::<u32>().unwrap() < k + 10 {}
+    while watcher.next_frame_id() < k + 10 {}
     let mut resumed = Raw::get(
         &served.addr,
         "/events",
         &[("Last-Event-ID", &k.to_string())],
     );
     for expected in k + 1..=k + 10 {
-        assert_eq!(resumed.next_event().0, expected.to_string());
+        assert_eq!(resumed.next_frame_id(), expected);
     }
     let mut unknown = Raw::get(&served.addr, "/events", &[("Last-Event-ID", "3999999999")]);
     let (_, event, data) = unknown.next_event();
@@ -281,13 +290,11 @@ fn a_stalled_watcher_does_not_slow_a_fast_one_and_never_skips_silently() {
     let socket = TcpStream::from(fd);
     let mut stalled = Raw::get_on(socket, &served.addr, "/events", &[]);
     let mut fast = Raw::get(&served.addr, "/events", &[]);
-    let (start, _, _) = fast.next_event();
-    let start: u32 = start.parse().unwrap();
+    let start = fast.next_frame_id();
     for expected in start + 1..start + 1000 {
-        let (id, event, _) = fast.next_event();
         assert_eq!(
-            (id, event.as_str()),
-            (expected.to_string(), "frame"),
+            fast.next_frame_id(),
+            expected,
             "the fast watcher misses nothing"
         );
     }
@@ -361,7 +368,7 @@ fn tokens_cors_and_the_watcher_limit() {
         bearer.header("access-control-allow-origin"),
         Some("http://ok.example")
     );
-    assert_eq!(bearer.next_event().1, "frame");
+    bearer.next_frame_id();
     let query = Raw::get(
         &served.addr,
         "/events?token=s3cret",
