@@ -26,7 +26,9 @@ impl Recorder {
     pub fn write(&mut self, frame: &Frame) -> std::io::Result<()> {
         self.frame.clear();
         self.encoded.clear();
-        binary::encode_frame(frame, &mut self.frame);
+        if !binary::encode_frame(frame, &mut self.frame) {
+            return Ok(());
+        }
         cobs_stream::encode(&self.frame, &mut self.encoded);
         self.out.write_all(&self.encoded)
     }

@@ -66,13 +66,16 @@ impl Hub {
     }
 
     pub fn publish_frame(&self, frame: &Frame) {
+        if frame.count() == 0 {
+            return;
+        }
         let mut ring = self.ring.lock().expect("hub lock");
         let id = frame.seq.unwrap_or(ring.next_id);
         ring.next_id = id.wrapping_add(1);
         let (event, data) = match self.form {
             EventForm::Frame => {
                 let mut bytes = Vec::new();
-                binary::encode_frame(frame, &mut bytes);
+                let _ = binary::encode_frame(frame, &mut bytes);
                 // A frame without a seq (text input) travels with the id it was given.
                 bytes[8..12].copy_from_slice(&id.to_le_bytes());
                 let crc_at = bytes.len() - 4;

@@ -272,10 +272,14 @@ pub fn encode_u16(header: &Header, samples: &[u16], out: &mut Vec<u8>) {
 /// Encodes a decoded frame back to the wire, e.g. for `--record` or publishing: as i16 when
 /// that is exact (samples from ADCs of up to 16 bits always are), else as f32 (full scale 1.0).
 /// Spectra are written as f32 linear magnitude. Frames with more channels or values than the
-/// wire allows are cut to fit.
-pub fn encode_frame(frame: &Frame, out: &mut Vec<u8>) {
+/// wire allows are cut to fit; an empty frame (which no decoder makes) writes nothing and
+/// returns `false`.
+pub fn encode_frame(frame: &Frame, out: &mut Vec<u8>) -> bool {
     let channels = frame.channels.clamp(1, MAX_CHANNELS);
     let count = frame.count().min(65535);
+    if count == 0 {
+        return false;
+    }
     let (kind, values) = match &frame.payload {
         Payload::Samples(v) => (Kind::Samples, v),
         Payload::Spectrum(v) => (Kind::SpectrumLinear, v),
@@ -317,4 +321,5 @@ pub fn encode_frame(frame: &Frame, out: &mut Vec<u8>) {
         timestamp: frame.sent_at,
     };
     encode_raw(&header, &payload, out);
+    true
 }

@@ -135,6 +135,11 @@ impl LineReader {
             out.push(Decoded::Bad(e));
             return;
         }
+        if self.values.is_empty() {
+            // Separators and nothing else.
+            out.push(Decoded::Bad(FrameError::MissingPayload));
+            return;
+        }
         let is_block = match self.options.layout {
             LineLayout::Block => true,
             LineLayout::Columns => false,
