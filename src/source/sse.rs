@@ -18,6 +18,8 @@ const PROBES: usize = 5;
 
 pub async fn run(config: SseConfig, full_scale: Option<f64>, tx: EventSender, clock: Clock) {
     let probe_url = time_url(&config.url);
+    // The probe goes to the same origin: it carries the same headers (a token, say).
+    let probe_headers = config.headers.clone();
     let mut client = match SseClient::new(config) {
         Ok(client) => client,
         Err(sentence) => {
@@ -27,7 +29,14 @@ pub async fn run(config: SseConfig, full_scale: Option<f64>, tx: EventSender, cl
             return;
         }
     };
-    let mut probed = false;
+    // The clock probe runs once, before the stream opens, so every frame's latency is
+    // corrected alike (a probe against a dead /time fails fast or times out in 2 s).
+    if let Some(url) = &probe_url {
+        let sync = probe_clock(url, &probe_headers).await;
+        if tx.send(SourceEvent::ClockSync(sync)).await.is_err() {
+            return;
+        }
+    }
     let mut items: Vec<Decoded> = Vec::new();
     let mut arrival = clock.now();
     loop {
@@ -64,19 +73,7 @@ pub async fn run(config: SseConfig, full_scale: Option<f64>, tx: EventSender, cl
                 continue;
             }
             ClientEvent::Connecting => LinkState::Connecting,
-            ClientEvent::Open => {
-                if !probed && let Some(url) = &probe_url {
-                    // In the background: a slow /time must not hold up the events.
-                    probed = true;
-                    let (url, tx) = (url.clone(), tx.clone());
-                    tokio::spawn(async move {
-                        let _ = tx
-                            .send(SourceEvent::ClockSync(probe_clock(&url).await))
-                            .await;
-                    });
-                }
-                LinkState::Connected
-            }
+            ClientEvent::Open => LinkState::Connected,
             ClientEvent::Lost { reason, retry_at } => LinkState::Disconnected {
                 reason,
                 retry_at: Some(retry_at.into_std()),
@@ -105,7 +102,7 @@ struct TimeAnswer {
 
 /// NTP-style: offset = server time − the midpoint of the round trip, from the probe with
 /// the shortest round trip. No answer, or not a number: uncorrected.
-pub async fn probe_clock(url: &str) -> ClockSync {
+pub async fn probe_clock(url: &str, headers: &[(String, String)]) -> ClockSync {
     let Ok(http) = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
         .build()
@@ -115,7 +112,11 @@ pub async fn probe_clock(url: &str) -> ClockSync {
     let mut best: Option<(i64, i64)> = None;
     for _ in 0..PROBES {
         let sent = unix_now_us();
-        let Ok(response) = http.get(url).send().await else {
+        let mut request = http.get(url);
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let Ok(response) = request.send().await else {
             break;
         };
         if !response.status().is_success() {
