@@ -194,6 +194,10 @@ impl Cli {
     }
 
     pub fn check(&self) -> Result<(), String> {
+        // Timers of zero length would spin (and tokio refuses them).
+        if self.report_every < 0.01 {
+            return Err("--report-every must be at least 0.01 seconds".into());
+        }
         if self.db_min >= self.db_max {
             return Err("--db-min must be below --db-max".into());
         }

@@ -163,6 +163,9 @@ fn a_wrong_command_line_is_one_sentence_and_status_2() {
         &["--window", "triangle"],
         &["--db-min", "0", "--db-max", "-10"],
         &["--speed", "-1"],
+        &["--report-every", "0"],
+        &["--report-every", "1e-300"],
+        &["serve", "--heartbeat", "0"],
     ] {
         let out = run(args, LIMIT);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -328,6 +328,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn frames_without_a_seq_travel_with_the_id_they_were_given() {
+        let hub = Hub::new(8, 8, EventForm::Frame);
+        let (mut w, _stop) = watcher(&hub, None);
+        let text_frame = Frame {
+            seq: None,
+            ..frame(0)
+        };
+        hub.publish_frame(&text_frame);
+        hub.publish_frame(&text_frame);
+        w.next().await; // the first carries retry
+        let second = text(w.next().await);
+        assert!(second.starts_with("id: 1\n"), "{second}");
+        let data = second
+            .lines()
+            .find_map(|l| l.strip_prefix("data: "))
+            .unwrap();
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .unwrap();
+        let decoded =
+            crate::wire::binary::decode(&bytes, None).expect("a valid frame, CRC and all");
+        assert_eq!(decoded.seq, Some(1));
+    }
+
+    #[tokio::test]
     async fn shutdown_sends_what_was_published_then_ends_a_watcher() {
         let hub = Hub::new(4, 4, EventForm::Frame);
         let (mut w, stop) = watcher(&hub, None);

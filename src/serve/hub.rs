@@ -76,11 +76,13 @@ impl Hub {
             EventForm::Frame => {
                 let mut bytes = Vec::new();
                 let _ = binary::encode_frame(frame, &mut bytes);
-                // A frame without a seq (text input) travels with the id it was given.
-                bytes[8..12].copy_from_slice(&id.to_le_bytes());
-                let crc_at = bytes.len() - 4;
-                let crc = crc32fast::hash(&bytes[..crc_at]);
-                bytes[crc_at..].copy_from_slice(&crc.to_le_bytes());
+                if frame.seq.is_none() {
+                    // A frame without a seq (text input) travels with the id it was given.
+                    bytes[8..12].copy_from_slice(&id.to_le_bytes());
+                    let crc_at = bytes.len() - 4;
+                    let crc = crc32fast::hash(&bytes[..crc_at]);
+                    bytes[crc_at..].copy_from_slice(&crc.to_le_bytes());
+                }
                 (
                     "frame",
                     base64::engine::general_purpose::STANDARD.encode(&bytes),

@@ -72,8 +72,8 @@ impl ServeArgs {
                 self.listen
             ));
         }
-        if !(self.heartbeat > 0.0 && self.heartbeat <= 15.0) {
-            return Err("--heartbeat must be above 0 and at most 15 seconds".into());
+        if !(0.01..=15.0).contains(&self.heartbeat) {
+            return Err("--heartbeat must be from 0.01 to 15 seconds".into());
         }
         Ok(token)
     }
