@@ -501,6 +501,24 @@ async fn heartbeats_keep_a_quiet_stream_alive_and_silence_ends_it() {
 }
 
 #[tokio::test]
+async fn a_server_that_never_answers_is_given_up_on_and_retried() {
+    let server = TestServer::start(|_, _| vec![Step::Hold]).await;
+    let mut cfg = config(&server.url("/"));
+    cfg.read_timeout = Duration::from_millis(300);
+    let mut client = SseClient::new(cfg).unwrap();
+    let events = collect(&mut client, |e| lost(e) == 2).await;
+    let ClientEvent::Lost { reason, .. } = events
+        .iter()
+        .find(|e| matches!(e, ClientEvent::Lost { .. }))
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert!(reason.contains("no response"), "{reason}");
+    assert!(server.requests().len() >= 2);
+}
+
+#[tokio::test]
 async fn a_64_mib_event_is_refused_and_the_stream_goes_on() {
     let server = TestServer::start(|_, _| {
         let mut steps = vec![stream_head(), Step::Send(b"data: before\n\ndata:".to_vec())];

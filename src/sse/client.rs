@@ -213,11 +213,16 @@ impl SseClient {
         {
             request = request.header("Last-Event-ID", value);
         }
-        let response = match request.send().await {
-            Ok(response) => response,
+        // A server that accepts and then says nothing is as dead as a silent stream.
+        let response = match tokio::time::timeout(self.config.read_timeout, request.send()).await {
+            Ok(Ok(response)) => response,
             // A redirect loop or one to nowhere does not mend itself: no retrying it.
-            Err(e) if e.is_redirect() => return self.close(plain(&e)),
-            Err(e) => return self.lose(plain(&e)),
+            Ok(Err(e)) if e.is_redirect() => return self.close(plain(&e)),
+            Ok(Err(e)) => return self.lose(plain(&e)),
+            Err(_) => {
+                let wait = self.config.read_timeout.as_secs_f64();
+                return self.lose(format!("no response for {wait} s"));
+            }
         };
         let status = response.status();
         match status {
