@@ -119,14 +119,12 @@ impl Stats {
             }
         }
         self.counters.frames += 1;
+        // Jitter needs only the sender's spacing of frames: any constant clock offset cancels.
         let sent_us = match (&frame.payload, frame.sent_at, sample_rate) {
             (_, Some(sent), _) => {
                 self.latency
                     .record(sent, arrival.mono_us, arrival.unix_us, offset_us);
-                Some(match sent {
-                    SenderTime::Unix(us) => us as f64 - offset_us as f64,
-                    SenderTime::Device(us) => us as f64,
-                })
+                Some(sent.micros() as f64)
             }
             (Payload::Samples(_), None, Some(fs)) => {
                 self.sample_clock_us += frame.count() as f64 * 1e6 / fs;
