@@ -11,6 +11,9 @@
 
 // Shared with the tests and the other benches; each uses part of it.
 #[allow(dead_code)]
+#[path = "../tests/common/peers.rs"]
+mod peers;
+#[allow(dead_code)]
 #[path = "../tests/common/procfs.rs"]
 mod procfs;
 
@@ -115,7 +118,7 @@ fn start_ours(feed: &Feed) -> Server {
 }
 
 fn start_better_sse(feed: &Feed) -> Server {
-    let peers = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-peers");
+    let peers = peers::ensure();
     let mut child = Command::new("node")
         .arg(peers.join("better_sse_server.mjs"))
         .arg(&feed.payloads)
@@ -289,18 +292,6 @@ fn run(mut server: Server, watchers: usize) -> Outcome {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
-    let peers = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-peers");
-    if !peers.join("node_modules/better-sse").exists() {
-        let setup = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/setup.sh");
-        assert!(
-            Command::new("bash")
-                .arg(setup)
-                .arg(&peers)
-                .status()
-                .unwrap()
-                .success()
-        );
-    }
     let dir = tempfile::tempdir().unwrap();
     let feed = feed(dir.path());
     println!("## fan-out of a {RATE} frames/s `frame` feed (about 2.8 KB an event)\n");

@@ -13,12 +13,14 @@
 //! Run: `cargo bench --bench sse` (add `-- quick` for a short run).
 
 // Shared with the tests and the other benches; each uses part of it.
+#[path = "../tests/common/peers.rs"]
+mod peers;
 #[allow(dead_code)]
 #[path = "../tests/common/procfs.rs"]
 mod procfs;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -211,19 +213,7 @@ fn main() {
     } else {
         (200_000, 40_000)
     };
-    let peers = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-peers");
-    if !peers.join("node_modules/eventsource").exists() || !peers.join("venv/bin/python").exists() {
-        let setup = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/setup.sh");
-        assert!(
-            Command::new("bash")
-                .arg(setup)
-                .arg(&peers)
-                .status()
-                .unwrap()
-                .success(),
-            "peer setup"
-        );
-    }
+    let peers = peers::ensure();
     let addr = serve(frame_events(n_frames), json_events(n_json));
     let frames_url = format!("http://{addr}/frames");
     let json_url = format!("http://{addr}/json");

@@ -198,6 +198,10 @@ impl Cli {
         if self.report_every < 0.01 {
             return Err("--report-every must be at least 0.01 seconds".into());
         }
+        if !(-1000.0..=1000.0).contains(&self.db_min) || !(-1000.0..=1000.0).contains(&self.db_max)
+        {
+            return Err("--db-min and --db-max must lie within ±1000 dB".into());
+        }
         if self.db_min >= self.db_max {
             return Err("--db-min must be below --db-max".into());
         }

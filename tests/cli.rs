@@ -166,6 +166,8 @@ fn a_wrong_command_line_is_one_sentence_and_status_2() {
         &["--report-every", "0"],
         &["--report-every", "1e-300"],
         &["serve", "--heartbeat", "0"],
+        &["serve", "--replay-buffer", "1000000000000"],
+        &["--db-min", "-1e300"],
     ] {
         let out = run(args, LIMIT);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -444,20 +444,7 @@ fn shutdown_ends_the_streams_itself() {
 
 #[test]
 fn an_independent_sse_library_reads_the_feed() {
-    let peers = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-peers");
-    if !peers.join("venv/bin/python").exists() {
-        let setup = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/setup.sh");
-        let ok = Command::new("bash")
-            .arg(setup)
-            .arg(&peers)
-            .status()
-            .unwrap()
-            .success();
-        assert!(
-            ok,
-            "installing the peer clients (npm eventsource, PyPI httpx-sse) failed"
-        );
-    }
+    let peers = common::peers::ensure();
     let served = Served::start(&["--demo"]);
     let out = Command::new(peers.join("venv/bin/python"))
         .arg(peers.join("python_httpx_sse.py"))
@@ -478,13 +465,12 @@ fn an_independent_sse_library_reads_the_feed() {
     let node = Command::new("node")
         .arg(peers.join("node_eventsource.mjs"))
         .args([&served.url("/events"), "20"])
-        .output();
-    if let Ok(node) = node {
-        assert!(
-            node.status.success(),
-            "{}",
-            String::from_utf8_lossy(&node.stderr)
-        );
-        assert!(String::from_utf8_lossy(&node.stdout).contains("\"events\":20"));
-    }
+        .output()
+        .expect("node (it installed the npm peers)");
+    assert!(
+        node.status.success(),
+        "{}",
+        String::from_utf8_lossy(&node.stderr)
+    );
+    assert!(String::from_utf8_lossy(&node.stdout).contains("\"events\":20"));
 }

@@ -16,6 +16,9 @@ use crate::snapshot::Snapshot;
 use crate::source::SourceEvent;
 use hub::{EventForm, Hub};
 
+/// The replay ring and the broadcast queue are allocated up front: bound them.
+const MAX_BUFFERED: u64 = 1 << 20;
+
 #[derive(Clone, Debug, clap::Args)]
 pub struct ServeArgs {
     /// Address to listen on; beyond loopback it needs --token or --token-file
@@ -37,10 +40,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ORIGIN")]
     pub allow_origin: Vec<String>,
     /// Events kept for replay after a reconnect (Last-Event-ID)
-    #[arg(long, default_value_t = 4096, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 4096, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_BUFFERED))]
     pub replay_buffer: u64,
     /// How far one watcher may fall behind before it is told it lagged
-    #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_BUFFERED))]
     pub queue: u64,
     /// Seconds between heartbeat comments
     #[arg(long, default_value_t = 15.0, value_name = "SECONDS")]

@@ -66,19 +66,26 @@ impl LatencyWindow {
     /// Records one frame. `mono_us` and `unix_us` are its arrival time on this machine's
     /// monotonic and wall clocks; `offset_us` is the sender clock's lead over ours.
     pub fn record(&mut self, sent: SenderTime, mono_us: i64, unix_us: i64, offset_us: i64) {
-        let (kind, latency_us) = match sent {
-            SenderTime::Unix(ts) => (LatencyKind::Absolute, unix_us + offset_us - ts),
-            SenderTime::Device(ts) => {
-                let delay = mono_us - ts;
-                let min = self.min_delay_us.map_or(delay, |m| m.min(delay));
-                self.min_delay_us = Some(min);
-                (LatencyKind::Relative, delay - min)
-            }
+        let kind = match sent {
+            SenderTime::Unix(_) => LatencyKind::Absolute,
+            SenderTime::Device(_) => LatencyKind::Relative,
         };
+        // Another kind of clock: the old figures mean nothing (cleared before the
+        // smallest delay below is taken, so the first frame's delay counts).
         if self.kind != Some(kind) {
             self.clear();
             self.kind = Some(kind);
         }
+        // Saturating: a sender's timestamp is input, and may be absurd.
+        let latency_us = match sent {
+            SenderTime::Unix(ts) => unix_us.saturating_add(offset_us).saturating_sub(ts),
+            SenderTime::Device(ts) => {
+                let delay = mono_us.saturating_sub(ts);
+                let min = self.min_delay_us.map_or(delay, |m| m.min(delay));
+                self.min_delay_us = Some(min);
+                delay.saturating_sub(min)
+            }
+        };
         if latency_us < 0 {
             // Never shown as if it were real: counted, and recorded as zero.
             self.negative += 1;
@@ -215,6 +222,25 @@ mod tests {
         let summary = window.summary(1_030_000).expect("summary");
         assert_eq!(summary.kind, LatencyKind::Relative);
         assert!((summary.max - 5.0).abs() < 0.05, "{summary:?}");
+    }
+
+    #[test]
+    fn absurd_timestamps_neither_overflow_nor_show() {
+        let mut window = LatencyWindow::new();
+        for ts in [i64::MIN, i64::MAX, -1] {
+            window.record(SenderTime::Unix(ts), 1_000, i64::MAX - 10, 1_000_000);
+        }
+        let summary = window.summary(1_000).expect("summary");
+        let top = MAX_US as f64 / 1000.0;
+        assert!(
+            (summary.max - top).abs() < top * 0.01,
+            "saturated at the histogram's top: {summary:?}"
+        );
+        let mut window = LatencyWindow::new();
+        window.record(SenderTime::Device(i64::MAX), 1_000, 0, 0);
+        window.record(SenderTime::Device(0), 1_000, 0, 0);
+        let summary = window.summary(1_000).expect("summary");
+        assert!((summary.max - top).abs() < top * 0.01, "{summary:?}");
     }
 
     #[test]
