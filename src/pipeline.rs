@@ -49,7 +49,7 @@ pub struct Pipeline {
     channels: usize,
     labels: Option<Arc<[String]>>,
     clock_sync: ClockSync,
-    last_frame_at: Option<Instant>,
+    /// When the last accepted frame arrived, on the clock's monotonic scale.
     last_frame_mono_us: Option<i64>,
     last_error: Option<String>,
     notice: Option<String>,
@@ -73,7 +73,6 @@ impl Pipeline {
             channels: 0,
             labels: None,
             clock_sync: ClockSync::Uncorrected,
-            last_frame_at: None,
             last_frame_mono_us: None,
             last_error: None,
             notice: None,
@@ -95,7 +94,7 @@ impl Pipeline {
     fn limit_reached(&self) -> bool {
         self.config
             .frame_limit
-            .is_some_and(|n| self.stats.counters().frames >= n)
+            .is_some_and(|n| self.stats.frames() >= n)
     }
 
     pub fn handle(&mut self, event: SourceEvent) {
@@ -171,9 +170,6 @@ impl Pipeline {
             .last_frame_mono_us
             .map_or(0.0, |last| (arrival.mono_us - last) as f64 / 1e6);
         self.last_frame_mono_us = Some(arrival.mono_us);
-        self.last_frame_at = Some(
-            self.clock.start() + std::time::Duration::from_micros(arrival.mono_us.max(0) as u64),
-        );
         self.sample_rate = sample_rate;
         if frame.channels != self.channels || frame.labels != self.labels {
             self.channels = frame.channels;
@@ -245,7 +241,9 @@ impl Pipeline {
             negative_latency: self.stats.latency_window().negative(),
             latency_recent: self.stats.latency_window().recent_ms().collect(),
             jitter_ms: self.stats.jitter_ms(),
-            last_frame_at: self.last_frame_at,
+            last_frame_at: self
+                .last_frame_mono_us
+                .map(|us| self.clock.start() + std::time::Duration::from_micros(us.max(0) as u64)),
             last_error: self.last_error.clone(),
             notice: self.notice.clone(),
         }

@@ -74,15 +74,9 @@ impl Hub {
         ring.next_id = id.wrapping_add(1);
         let (event, data) = match self.form {
             EventForm::Frame => {
+                // A frame without a seq (text input) travels with the id it was given.
                 let mut bytes = Vec::new();
-                let _ = binary::encode_frame(frame, &mut bytes);
-                if frame.seq.is_none() {
-                    // A frame without a seq (text input) travels with the id it was given.
-                    bytes[8..12].copy_from_slice(&id.to_le_bytes());
-                    let crc_at = bytes.len() - 4;
-                    let crc = crc32fast::hash(&bytes[..crc_at]);
-                    bytes[crc_at..].copy_from_slice(&crc.to_le_bytes());
-                }
+                let _ = binary::encode_frame_as(frame, id, &mut bytes);
                 (
                     "frame",
                     base64::engine::general_purpose::STANDARD.encode(&bytes),

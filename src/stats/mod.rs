@@ -80,6 +80,11 @@ impl Stats {
         }
     }
 
+    /// Frames accepted (checked per frame against `--frames`: no need for all the counters).
+    pub fn frames(&self) -> u64 {
+        self.counters.frames
+    }
+
     pub fn add_bytes(&mut self, n: usize) {
         self.counters.bytes += n as u64;
     }

@@ -275,6 +275,12 @@ pub fn encode_u16(header: &Header, samples: &[u16], out: &mut Vec<u8>) {
 /// wire allows are cut to fit; an empty frame (which no decoder makes) writes nothing and
 /// returns `false`.
 pub fn encode_frame(frame: &Frame, out: &mut Vec<u8>) -> bool {
+    encode_frame_as(frame, frame.seq.unwrap_or(0), out)
+}
+
+/// [`encode_frame`] with the given `seq` in the header (a publisher numbers frames that
+/// came without one).
+pub fn encode_frame_as(frame: &Frame, seq: u32, out: &mut Vec<u8>) -> bool {
     let channels = frame.channels.clamp(1, MAX_CHANNELS);
     let count = frame.count().min(65535);
     if count == 0 {
@@ -314,7 +320,7 @@ pub fn encode_frame(frame: &Frame, out: &mut Vec<u8>) -> bool {
         dtype,
         channels: channels as u8,
         bits: 0,
-        seq: frame.seq.unwrap_or(0),
+        seq,
         sample_rate: frame
             .sample_rate
             .map_or(0, |r| r.round().clamp(0.0, f64::from(u32::MAX)) as u32),
