@@ -15,26 +15,16 @@ use sse_tui::clock::Clock;
 use sse_tui::frame::SenderTime;
 use sse_tui::pipeline::{Pipeline, PipelineConfig};
 use sse_tui::source::demo::DemoBoard;
-use sse_tui::wire::binary::{self, Dtype, Header, Kind};
+use sse_tui::wire::binary::{self, Dtype, Header};
 
 fn i16_frame(n: usize, seq: u32) -> Vec<u8> {
-    let payload: Vec<u8> = (0..n)
-        .flat_map(|i| {
-            let x = 0.5 * (std::f64::consts::TAU * 100.3 * i as f64 / n as f64).sin();
-            ((x * 32767.0) as i16).to_le_bytes()
-        })
+    let samples: Vec<i16> = (0..n)
+        .map(|i| (16383.0 * (std::f64::consts::TAU * 100.3 * i as f64 / n as f64).sin()) as i16)
         .collect();
-    let header = Header {
-        kind: Kind::Samples,
-        dtype: Dtype::I16,
-        channels: 1,
-        bits: 0,
-        seq,
-        sample_rate: 48_000,
-        timestamp: Some(SenderTime::Device(i64::from(seq) * 21_333)),
-    };
+    let sent = SenderTime::Device(i64::from(seq) * 21_333);
+    let header = Header::samples(Dtype::I16, seq, 48_000, Some(sent));
     let mut out = Vec::new();
-    binary::encode_raw(&header, &payload, &mut out);
+    binary::encode_values(&header, &samples, i16::to_le_bytes, &mut out);
     out
 }
 

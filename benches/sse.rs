@@ -27,25 +27,18 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use sse_tui::frame::SenderTime;
 use sse_tui::sse::client::{ClientEvent, SseClient, SseConfig};
-use sse_tui::wire::binary::{self, Dtype, Header, Kind};
+use sse_tui::wire::binary::{self, Dtype, Header};
 
 fn frame_events(n: usize) -> Vec<u8> {
     let mut body = Vec::new();
-    let payload: Vec<u8> = (0..1024)
-        .flat_map(|i| ((12000.0 * (i as f64 * 0.613).sin()) as i16).to_le_bytes())
+    let samples: Vec<i16> = (0..1024)
+        .map(|i| (12000.0 * (i as f64 * 0.613).sin()) as i16)
         .collect();
     for seq in 0..n as u32 {
-        let header = Header {
-            kind: Kind::Samples,
-            dtype: Dtype::I16,
-            channels: 1,
-            bits: 0,
-            seq,
-            sample_rate: 48_000,
-            timestamp: Some(SenderTime::Device(i64::from(seq) * 21_333)),
-        };
+        let sent = SenderTime::Device(i64::from(seq) * 21_333);
+        let header = Header::samples(Dtype::I16, seq, 48_000, Some(sent));
         let mut frame = Vec::new();
-        binary::encode_raw(&header, &payload, &mut frame);
+        binary::encode_values(&header, &samples, i16::to_le_bytes, &mut frame);
         let data = base64::engine::general_purpose::STANDARD.encode(&frame);
         write!(body, "id: {seq}\nevent: frame\ndata: {data}\n\n").unwrap();
     }

@@ -158,6 +158,27 @@ mod tests {
         )))
     }
 
+    /// An 80×24 test terminal, an App and a snapshot channel, all on `sample_snapshot`.
+    struct Rig {
+        terminal: Terminal<TestBackend>,
+        app: App,
+        snapshot_tx: watch::Sender<Arc<Snapshot>>,
+        snapshots: watch::Receiver<Arc<Snapshot>>,
+        t0: std::time::Instant,
+    }
+
+    fn rig() -> Rig {
+        let t0 = std::time::Instant::now();
+        let (snapshot_tx, snapshots) = watch::channel(Arc::new(sample_snapshot(t0)));
+        Rig {
+            terminal: Terminal::new(TestBackend::new(80, 24)).unwrap(),
+            app: App::new(Arc::new(sample_snapshot(t0)), ViewOptions::default()),
+            snapshot_tx,
+            snapshots,
+            t0,
+        }
+    }
+
     fn screen(terminal: &Terminal<TestBackend>) -> String {
         terminal
             .backend()
@@ -172,10 +193,13 @@ mod tests {
     /// screen, `q` ends the loop; nothing sleeps for real.
     #[tokio::test(start_paused = true)]
     async fn scripted_keys_drive_the_loop() {
-        let first = Arc::new(sample_snapshot(std::time::Instant::now()));
-        let (snapshot_tx, snapshots) = watch::channel(first.clone());
-        let mut app = App::new(first, ViewOptions::default());
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let Rig {
+            mut terminal,
+            mut app,
+            snapshot_tx,
+            snapshots,
+            ..
+        } = rig();
         let asked = Mutex::new(Vec::new());
         let keys = stream::iter([key('+'), Ok(Event::Resize(100, 30)), key(' '), key('q')])
             .chain(stream::pending());
@@ -203,10 +227,13 @@ mod tests {
     /// (With `quit_when_done`, the end of the engine ends the loop: see the next test.)
     #[tokio::test(start_paused = true)]
     async fn snapshots_reach_the_screen_and_the_end_keeps_it() {
-        let t0 = std::time::Instant::now();
-        let (snapshot_tx, snapshots) = watch::channel(Arc::new(sample_snapshot(t0)));
-        let mut app = App::new(Arc::new(sample_snapshot(t0)), ViewOptions::default());
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let Rig {
+            mut terminal,
+            mut app,
+            snapshot_tx,
+            snapshots,
+            t0,
+        } = rig();
         let (key_tx, key_rx) = tokio::sync::mpsc::unbounded_channel();
         let keys = Box::pin(stream::unfold(key_rx, |mut rx| async move {
             rx.recv().await.map(|k| (k, rx))
@@ -244,10 +271,13 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_end_of_the_pipeline_ends_the_screen_when_asked() {
-        let t0 = std::time::Instant::now();
-        let (snapshot_tx, snapshots) = watch::channel(Arc::new(sample_snapshot(t0)));
-        let mut app = App::new(Arc::new(sample_snapshot(t0)), ViewOptions::default());
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let Rig {
+            mut terminal,
+            mut app,
+            snapshot_tx,
+            snapshots,
+            ..
+        } = rig();
         drop(snapshot_tx);
         let pace = Pace {
             fps: 30,

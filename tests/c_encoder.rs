@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use sse_tui::frame::{Decoded, Payload, SenderTime};
-use sse_tui::wire::binary::{self, Dtype, Header, Kind};
+use sse_tui::wire::binary::{self, Dtype, Header};
 use sse_tui::wire::lines::LineOptions;
 use sse_tui::wire::{ByteDecoder, Format, cobs_stream};
 
@@ -73,16 +73,11 @@ fn the_c_encoder_writes_what_the_rust_decoder_reads() {
     let period: [i16; 8] = [0, 724, 1024, 724, 0, -724, -1024, -724];
     let samples: Vec<u16> = (0..256).map(|i| (2048 + period[i % 8]) as u16).collect();
     let header = Header {
-        kind: Kind::Samples,
-        dtype: Dtype::U16,
-        channels: 1,
         bits: 12,
-        seq: 100,
-        sample_rate: 8000,
-        timestamp: Some(SenderTime::Device(32_000)),
+        ..Header::samples(Dtype::U16, 100, 8000, Some(SenderTime::Device(32_000)))
     };
     let mut frame = Vec::new();
-    binary::encode_u16(&header, &samples, &mut frame);
+    binary::encode_values(&header, &samples, u16::to_le_bytes, &mut frame);
     let mut wire = Vec::new();
     cobs_stream::encode(&frame, &mut wire);
     assert_eq!(&out.stdout[..wire.len()], &wire[..]);

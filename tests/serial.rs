@@ -85,19 +85,7 @@ fn unplug_and_replug_reconnect_and_are_counted() {
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("ttyACM0");
     let mut board = Board::plug_in(&link);
-    let (tx, rx) = mpsc::channel(64);
-    let options = SerialOptions {
-        wait: true,
-        retry_every: Duration::from_millis(10),
-        ..SerialOptions::new(link.to_str().unwrap(), 115_200)
-    };
-    serial::spawn(
-        options,
-        || ByteDecoder::new(Format::Frame, LineOptions::default()),
-        tx,
-        Clock::new(),
-    );
-    let mut reader = Reader::new(rx);
+    let mut reader = Reader::start(&link, Format::Frame);
     let mut pipeline = Pipeline::new(PipelineConfig::default(), Clock::new()).unwrap();
     let mut feed = |reader: &mut Reader, want: &dyn Fn(&SourceEvent) -> bool| loop {
         let event = reader.next();

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use common::http::{Step, TestServer, head, stream_head};
 use sse_tui::sse::client::{ClientEvent, SseClient, SseConfig};
+use sse_tui::sse::parser::SseEvent;
 use tokio::time::Instant;
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -48,11 +49,30 @@ fn closed(events: &[ClientEvent]) -> Option<&str> {
     })
 }
 
-fn data(events: &[ClientEvent]) -> Vec<&str> {
+/// The events delivered, in order.
+fn delivered(events: &[ClientEvent]) -> Vec<&SseEvent> {
     events
         .iter()
         .filter_map(|e| match e {
-            ClientEvent::Event(e) => Some(e.data.as_str()),
+            ClientEvent::Event(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+fn data(events: &[ClientEvent]) -> Vec<&str> {
+    delivered(events)
+        .into_iter()
+        .map(|e| e.data.as_str())
+        .collect()
+}
+
+/// Why each connection was lost, in order.
+fn lost_reasons(events: &[ClientEvent]) -> Vec<&str> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ClientEvent::Lost { reason, .. } => Some(reason.as_str()),
             _ => None,
         })
         .collect()
@@ -128,15 +148,9 @@ async fn event_types() {
     .await;
     let mut client = SseClient::new(config(&server.url("/"))).unwrap();
     let events = collect(&mut client, |e| lost(e) == 1).await;
-    let types: Vec<&str> = events
-        .iter()
-        .filter_map(|e| {
-            if let ClientEvent::Event(e) = e {
-                Some(e.event_type.as_str())
-            } else {
-                None
-            }
-        })
+    let types: Vec<&str> = delivered(&events)
+        .into_iter()
+        .map(|e| e.event_type.as_str())
         .collect();
     assert_eq!(types, ["test", "message", "message"]);
 }
@@ -213,15 +227,9 @@ async fn the_last_id_persists_across_reconnects() {
     .await;
     let mut client = SseClient::new(config(&server.url("/"))).unwrap();
     let events = collect(&mut client, |e| lost(e) == 3).await;
-    let ids: Vec<&str> = events
-        .iter()
-        .filter_map(|e| {
-            if let ClientEvent::Event(e) = e {
-                Some(e.id.as_str())
-            } else {
-                None
-            }
-        })
+    let ids: Vec<&str> = delivered(&events)
+        .into_iter()
+        .map(|e| e.id.as_str())
         .collect();
     assert_eq!(&ids[..2], ["5", "5"], "b carries the last id 5");
     let requests = server.requests();
@@ -247,15 +255,9 @@ async fn an_id_only_block_a_reset_id_and_a_non_ascii_id() {
     .await;
     let mut client = SseClient::new(config(&server.url("/"))).unwrap();
     let events = collect(&mut client, |e| lost(e) == 4).await;
-    let ids: Vec<&str> = events
-        .iter()
-        .filter_map(|e| {
-            if let ClientEvent::Event(e) = e {
-                Some(e.id.as_str())
-            } else {
-                None
-            }
-        })
+    let ids: Vec<&str> = delivered(&events)
+        .into_iter()
+        .map(|e| e.id.as_str())
         .collect();
     assert_eq!(ids, ["1", "", "", "é☃"]);
     let requests = server.requests();
@@ -358,16 +360,7 @@ async fn server_errors_refusals_and_resets_are_retried_with_the_id_kept() {
     let mut client = SseClient::new(config(&server.url("/"))).unwrap();
     let events = collect(&mut client, |e| data(e).len() == 2).await;
     assert_eq!(data(&events), ["first", "second"]);
-    let reasons: Vec<&str> = events
-        .iter()
-        .filter_map(|e| {
-            if let ClientEvent::Lost { reason, .. } = e {
-                Some(reason.as_str())
-            } else {
-                None
-            }
-        })
-        .collect();
+    let reasons: Vec<&str> = lost_reasons(&events);
     assert!(reasons[0].contains("503"), "{reasons:?}");
     assert_eq!(
         server.requests()[2].header("last-event-id"),
@@ -382,13 +375,7 @@ async fn server_errors_refusals_and_resets_are_retried_with_the_id_kept() {
         .port();
     let mut client = SseClient::new(config(&format!("http://127.0.0.1:{port}/"))).unwrap();
     let events = collect(&mut client, |e| lost(e) == 2).await;
-    let ClientEvent::Lost { reason, .. } = events
-        .iter()
-        .find(|e| matches!(e, ClientEvent::Lost { .. }))
-        .unwrap()
-    else {
-        panic!()
-    };
+    let reason = lost_reasons(&events)[0];
     assert!(reason.contains("cannot connect"), "{reason}");
 }
 
@@ -485,13 +472,7 @@ async fn heartbeats_keep_a_quiet_stream_alive_and_silence_ends_it() {
     let mut client = SseClient::new(cfg).unwrap();
     let events = collect(&mut client, |e| data(e).len() == 2).await;
     assert_eq!(data(&events), ["still here", "again"]);
-    let ClientEvent::Lost { reason, .. } = events
-        .iter()
-        .find(|e| matches!(e, ClientEvent::Lost { .. }))
-        .unwrap()
-    else {
-        panic!()
-    };
+    let reason = lost_reasons(&events)[0];
     assert!(reason.contains("no data"), "{reason}");
     assert_eq!(
         lost(&events),
@@ -507,13 +488,7 @@ async fn a_server_that_never_answers_is_given_up_on_and_retried() {
     cfg.read_timeout = Duration::from_millis(300);
     let mut client = SseClient::new(cfg).unwrap();
     let events = collect(&mut client, |e| lost(e) == 2).await;
-    let ClientEvent::Lost { reason, .. } = events
-        .iter()
-        .find(|e| matches!(e, ClientEvent::Lost { .. }))
-        .unwrap()
-    else {
-        panic!()
-    };
+    let reason = lost_reasons(&events)[0];
     assert!(reason.contains("no response"), "{reason}");
     assert!(server.requests().len() >= 2);
 }

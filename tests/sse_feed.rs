@@ -11,7 +11,7 @@ use common::ChildGuard;
 use common::http::{Step, TestServer, head, stream_head};
 use serde_json::Value;
 use sse_tui::frame::SenderTime;
-use sse_tui::wire::binary::{self, Dtype, Header, Kind};
+use sse_tui::wire::binary::{self, Dtype, Header};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
 
@@ -31,18 +31,10 @@ fn tone(cycles: f64) -> Vec<i16> {
 }
 
 fn frame_event(seq: u32, sent_ms: Option<f64>) -> Vec<u8> {
-    let payload: Vec<u8> = tone(100.0).iter().flat_map(|s| s.to_le_bytes()).collect();
-    let header = Header {
-        kind: Kind::Samples,
-        dtype: Dtype::I16,
-        channels: 1,
-        bits: 0,
-        seq,
-        sample_rate: 48_000,
-        timestamp: sent_ms.map(|ms| SenderTime::Unix((ms * 1000.0) as i64)),
-    };
+    let sent = sent_ms.map(|ms| SenderTime::Unix((ms * 1000.0) as i64));
+    let header = Header::samples(Dtype::I16, seq, 48_000, sent);
     let mut frame = Vec::new();
-    binary::encode_raw(&header, &payload, &mut frame);
+    binary::encode_values(&header, &tone(100.0), i16::to_le_bytes, &mut frame);
     let data = base64::engine::general_purpose::STANDARD.encode(&frame);
     format!("id: {seq}\nevent: frame\ndata: {data}\n\n").into_bytes()
 }
@@ -95,6 +87,22 @@ impl WaitRef for std::process::Child {
     }
 }
 
+/// Everything but `/events` (the clock probe, say) is not there.
+fn only_events(request: &common::http::Request) -> Option<Vec<Step>> {
+    (request.path != "/events").then(|| vec![head("404 Not Found", &[])])
+}
+
+/// The binary, headless, on the server's `/events` until `frames` frames.
+async fn watch(server: &TestServer, frames: u32) -> (Option<i32>, Value, String) {
+    run_async(vec![
+        "--url".into(),
+        server.url("/events"),
+        "--frames".into(),
+        frames.to_string(),
+    ])
+    .await
+}
+
 /// The binary runs on its own thread while the test's server answers on the runtime.
 async fn run_async(args: Vec<String>) -> (Option<i32>, Value, String) {
     tokio::task::spawn_blocking(move || {
@@ -108,8 +116,8 @@ async fn run_async(args: Vec<String>) -> (Option<i32>, Value, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frame_events_give_the_tone_within_a_bin() {
     let server = TestServer::start(|_, request| {
-        if request.path != "/events" {
-            return vec![head("404 Not Found", &[])];
+        if let Some(not_found) = only_events(request) {
+            return not_found;
         }
         let mut steps = vec![stream_head()];
         for seq in 0..40 {
@@ -119,13 +127,7 @@ async fn frame_events_give_the_tone_within_a_bin() {
         steps
     })
     .await;
-    let (status, s, stderr) = run_async(vec![
-        "--url".into(),
-        server.url("/events"),
-        "--frames".into(),
-        "40".into(),
-    ])
-    .await;
+    let (status, s, stderr) = watch(&server, 40).await;
     assert_eq!(status, Some(0), "{stderr}");
     assert_eq!(s["frames"], 40);
     assert_eq!(s["fs"], 48000.0);
@@ -140,8 +142,8 @@ async fn frame_events_give_the_tone_within_a_bin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_injected_delay_shows_as_absolute_latency_uncorrected() {
     let server = TestServer::start(|_, request| {
-        if request.path != "/events" {
-            return vec![head("404 Not Found", &[])];
+        if let Some(not_found) = only_events(request) {
+            return not_found;
         }
         let mut steps = vec![stream_head()];
         for seq in 0..20 {
@@ -152,13 +154,7 @@ async fn an_injected_delay_shows_as_absolute_latency_uncorrected() {
         steps
     })
     .await;
-    let (_, s, _) = run_async(vec![
-        "--url".into(),
-        server.url("/events"),
-        "--frames".into(),
-        "20".into(),
-    ])
-    .await;
+    let (_, s, _) = watch(&server, 20).await;
     let latency = &s["latency_ms"];
     assert_eq!(latency["kind"], "absolute", "{s}");
     assert_eq!(s["latency_corrected"], false);
@@ -194,13 +190,7 @@ async fn the_clock_probe_corrects_a_server_clock_that_runs_ahead() {
         steps
     })
     .await;
-    let (_, s, _) = run_async(vec![
-        "--url".into(),
-        server.url("/events"),
-        "--frames".into(),
-        "20".into(),
-    ])
-    .await;
+    let (_, s, _) = watch(&server, 20).await;
     assert_eq!(s["latency_corrected"], true, "{s}");
     let p50 = s["latency_ms"]["p50"].as_f64().unwrap();
     // Uncorrected it would be 5 s early: negative, shown as nothing.
@@ -211,8 +201,8 @@ async fn the_clock_probe_corrects_a_server_clock_that_runs_ahead() {
 async fn a_server_restart_resumes_from_the_last_id_without_double_counting() {
     let streams = std::sync::atomic::AtomicUsize::new(0);
     let server = TestServer::start(move |_, request| {
-        if request.path != "/events" {
-            return vec![head("404 Not Found", &[])];
+        if let Some(not_found) = only_events(request) {
+            return not_found;
         }
         let mut steps = vec![stream_head()];
         if streams.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
@@ -235,13 +225,7 @@ async fn a_server_restart_resumes_from_the_last_id_without_double_counting() {
         steps
     })
     .await;
-    let (_, s, _) = run_async(vec![
-        "--url".into(),
-        server.url("/events"),
-        "--frames".into(),
-        "10".into(),
-    ])
-    .await;
+    let (_, s, _) = watch(&server, 10).await;
     assert_eq!(s["frames"], 10, "{s}");
     assert_eq!(s["dropped"], 0);
     assert!(s["duplicates"].as_u64().unwrap() >= 1, "{s}");

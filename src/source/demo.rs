@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::{EventSender, LinkState, SourceEvent};
 use crate::clock::Clock;
 use crate::frame::SenderTime;
-use crate::wire::binary::{self, Dtype, Header, Kind};
+use crate::wire::binary::{self, Dtype, Header};
 use crate::wire::lines::LineOptions;
 use crate::wire::{ByteDecoder, Format, cobs_stream};
 
@@ -79,21 +79,20 @@ impl DemoBoard {
             *phase = (*phase + step * FRAME_SAMPLES as f64) % TAU;
         }
         self.sample_index += FRAME_SAMPLES as u64;
+        let end_us = (self.sample_index * 1_000_000 / u64::from(SAMPLE_RATE)) as i64;
         let header = Header {
-            kind: Kind::Samples,
-            dtype: Dtype::U16,
-            channels: 1,
             bits: BITS,
-            seq: self.seq,
-            sample_rate: SAMPLE_RATE,
-            timestamp: Some(SenderTime::Device(
-                (self.sample_index * 1_000_000 / u64::from(SAMPLE_RATE)) as i64,
-            )),
+            ..Header::samples(
+                Dtype::U16,
+                self.seq,
+                SAMPLE_RATE,
+                Some(SenderTime::Device(end_us)),
+            )
         };
         self.seq = self.seq.wrapping_add(1);
         let mut frame =
             Vec::with_capacity(binary::HEADER_LEN + FRAME_SAMPLES * 2 + binary::CRC_LEN);
-        binary::encode_u16(&header, &samples, &mut frame);
+        binary::encode_values(&header, &samples, u16::to_le_bytes, &mut frame);
         cobs_stream::encode(&frame, out);
     }
 

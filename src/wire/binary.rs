@@ -230,6 +230,27 @@ pub struct Header {
     pub timestamp: Option<SenderTime>,
 }
 
+impl Header {
+    /// One channel of time-domain samples at the full width of `dtype` (set `bits` for an
+    /// ADC narrower than its word).
+    pub fn samples(
+        dtype: Dtype,
+        seq: u32,
+        sample_rate: u32,
+        timestamp: Option<SenderTime>,
+    ) -> Self {
+        Self {
+            kind: Kind::Samples,
+            dtype,
+            channels: 1,
+            bits: 0,
+            seq,
+            sample_rate,
+            timestamp,
+        }
+    }
+}
+
 /// Encodes raw little-endian payload bytes (already in `dtype`) as one frame.
 /// Panics if the payload does not match the header: encoders are fed by our own code.
 pub fn encode_raw(header: &Header, payload: &[u8], out: &mut Vec<u8>) {
@@ -263,9 +284,15 @@ pub fn encode_raw(header: &Header, payload: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&crc.to_le_bytes());
 }
 
-/// Encodes 16-bit samples (the demo board's ADC words).
-pub fn encode_u16(header: &Header, samples: &[u16], out: &mut Vec<u8>) {
-    let payload: Vec<u8> = samples.iter().flat_map(|v| v.to_le_bytes()).collect();
+/// Encodes values given as numbers, with the function that writes one little-endian
+/// (`u16::to_le_bytes` for ADC words, `i16::to_le_bytes`, …); `header.dtype` must match.
+pub fn encode_values<T: Copy, const N: usize>(
+    header: &Header,
+    values: &[T],
+    to_le_bytes: impl Fn(T) -> [u8; N],
+    out: &mut Vec<u8>,
+) {
+    let payload: Vec<u8> = values.iter().flat_map(|&v| to_le_bytes(v)).collect();
     encode_raw(header, &payload, out);
 }
 

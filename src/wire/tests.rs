@@ -3,34 +3,26 @@
 
 use proptest::prelude::*;
 
-use super::binary::{self, Dtype, Header, Kind};
+use super::binary::{self, Dtype, Header};
 use super::lines::{LineLayout, LineOptions, LineReader, MAX_LINE, TextKind};
 use super::{ByteDecoder, Format, cobs_stream, json};
 use crate::frame::{Decoded, Frame, FrameError, Payload, SenderTime};
 
 fn header(dtype: Dtype, channels: u8, seq: u32) -> Header {
     Header {
-        kind: Kind::Samples,
-        dtype,
         channels,
-        bits: 0,
-        seq,
-        sample_rate: 8000,
-        timestamp: Some(SenderTime::Device(42)),
+        ..Header::samples(dtype, seq, 8000, Some(SenderTime::Device(42)))
     }
 }
 
 fn good_frame(seq: u32, count: usize) -> Vec<u8> {
     let samples: Vec<u16> = (0..count).map(|i| (i * 37 % 4096) as u16).collect();
     let mut out = Vec::new();
-    binary::encode_u16(
-        &Header {
-            bits: 12,
-            ..header(Dtype::U16, 1, seq)
-        },
-        &samples,
-        &mut out,
-    );
+    let header = Header {
+        bits: 12,
+        ..header(Dtype::U16, 1, seq)
+    };
+    binary::encode_values(&header, &samples, u16::to_le_bytes, &mut out);
     out
 }
 

@@ -7,7 +7,7 @@ use sse_tui::clock::Clock;
 use sse_tui::frame::{Decoded, Frame};
 use sse_tui::source::serial::{self, SerialOptions};
 use sse_tui::source::{LinkState, SourceEvent};
-use sse_tui::wire::binary::{self, Dtype, Header, Kind};
+use sse_tui::wire::binary::{self, Dtype, Header};
 use sse_tui::wire::lines::LineOptions;
 use sse_tui::wire::{ByteDecoder, Format, cobs_stream};
 use tokio::sync::mpsc;
@@ -88,18 +88,13 @@ pub fn frame_bytes(seq: u32) -> Vec<u8> {
     let samples: Vec<i16> = (0..256)
         .map(|i| (8000.0 * (std::f64::consts::TAU * 32.0 * i as f64 / 256.0).sin()) as i16)
         .collect();
-    let payload: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
-    let header = Header {
-        kind: Kind::Samples,
-        dtype: Dtype::I16,
-        channels: 1,
-        bits: 0,
-        seq,
-        sample_rate: 8000,
-        timestamp: None,
-    };
     let mut frame = Vec::new();
-    binary::encode_raw(&header, &payload, &mut frame);
+    binary::encode_values(
+        &Header::samples(Dtype::I16, seq, 8000, None),
+        &samples,
+        i16::to_le_bytes,
+        &mut frame,
+    );
     let mut out = Vec::new();
     cobs_stream::encode(&frame, &mut out);
     out
