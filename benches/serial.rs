@@ -14,10 +14,11 @@ use std::time::Instant;
 
 use board::Board;
 use sse_tui::clock::Clock;
+use sse_tui::link::LinkState;
 use sse_tui::pipeline::{Pipeline, PipelineConfig};
+use sse_tui::source::SourceEvent;
 use sse_tui::source::demo::DemoBoard;
 use sse_tui::source::serial::{self, SerialOptions};
-use sse_tui::source::{LinkState, SourceEvent};
 use sse_tui::wire::lines::LineOptions;
 use sse_tui::wire::{ByteDecoder, Format};
 use tokio::sync::mpsc;

@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::snapshot::{ClockSync, Snapshot};
-use crate::source::LinkState;
+use crate::link::{ClockSync, LinkState};
+use crate::snapshot::Snapshot;
 use crate::stats::Rates;
 
 /// A report line (`"report"` or `"summary"`), `t` seconds after start.

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod engine;
 pub mod frame;
 pub mod headless;
+pub mod link;
 pub mod pipeline;
 pub mod record;
 pub mod run;

@@ -8,9 +8,10 @@ use std::time::Instant;
 use crate::analysis::{Analyzer, AnalyzerSettings, WindowKind, is_valid_fft_size};
 use crate::clock::{Arrival, Clock};
 use crate::frame::{Decoded, Frame, Payload, SenderTime};
+use crate::link::{ClockSync, LinkState};
 use crate::record::Recorder;
-use crate::snapshot::{ClockSync, Snapshot};
-use crate::source::{LinkState, SourceEvent};
+use crate::snapshot::Snapshot;
+use crate::source::SourceEvent;
 use crate::stats::Stats;
 
 /// Changes asked for by the user (keys) or by a source (the clock probe).

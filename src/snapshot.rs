@@ -4,19 +4,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::analysis::{AnalyzerSettings, Origin, Peak};
-use crate::source::LinkState;
+use crate::link::{ClockSync, LinkState};
 use crate::stats::Counters;
 use crate::stats::latency::LatencySummary;
-
-/// How absolute latency relates to the sender's clock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum ClockSync {
-    /// No correction known: the two clocks are assumed to agree.
-    #[default]
-    Uncorrected,
-    /// Corrected by a clock probe (SPEC §6) with this round trip.
-    Probed { offset_us: i64, rtt_us: i64 },
-}
 
 #[derive(Clone, Debug)]
 pub struct Snapshot {

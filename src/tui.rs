@@ -298,5 +298,5 @@ mod tests {
         assert!(!app.should_quit(), "ended by the pipeline, not by a key");
     }
 
-    use crate::source::LinkState;
+    use crate::link::LinkState;
 }

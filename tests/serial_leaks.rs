@@ -5,7 +5,7 @@ mod common;
 
 use common::board::Board;
 use common::serial::{Reader, frame_bytes, seqs};
-use sse_tui::source::LinkState;
+use sse_tui::link::LinkState;
 use sse_tui::wire::Format;
 
 #[test]

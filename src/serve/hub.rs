@@ -10,7 +10,7 @@ use bytes::Bytes;
 use tokio::sync::broadcast;
 
 use crate::frame::Frame;
-use crate::source::LinkState;
+use crate::link::LinkState;
 use crate::wire::{binary, json};
 
 /// `frame` events (base64 binary frames) or the JSON events of SPEC §3.

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{EventSender, LinkState, SourceEvent};
+use super::{EventSender, SourceEvent};
 use crate::clock::Clock;
 use crate::frame::SenderTime;
+use crate::link::LinkState;
 use crate::wire::binary::{self, Dtype, Header};
 use crate::wire::lines::LineOptions;
 use crate::wire::{ByteDecoder, Format, cobs_stream};

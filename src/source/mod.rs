@@ -6,44 +6,11 @@ pub mod replay;
 pub mod serial;
 pub mod sse;
 
-use std::time::Instant;
-
 use tokio::sync::mpsc;
 
 use crate::clock::Arrival;
 use crate::frame::Decoded;
-
-/// The state of the link to the data, as the screen and reports show it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum LinkState {
-    Connecting,
-    Connected,
-    /// Lost; a new attempt is due at `retry_at` (when known).
-    Disconnected {
-        reason: String,
-        retry_at: Option<Instant>,
-    },
-    /// The input ended normally (a replay reached its end).
-    Ended,
-    /// The source gave up for good: exit status 1 with this sentence.
-    Failed(String),
-}
-
-impl LinkState {
-    /// The state's name in headless reports (SPEC §5).
-    pub fn name(&self) -> &'static str {
-        match self {
-            LinkState::Connecting => "connecting",
-            LinkState::Connected => "connected",
-            LinkState::Disconnected { .. } => "disconnected",
-            LinkState::Ended | LinkState::Failed(_) => "ended",
-        }
-    }
-
-    pub fn is_final(&self) -> bool {
-        matches!(self, LinkState::Ended | LinkState::Failed(_))
-    }
-}
+use crate::link::{ClockSync, LinkState};
 
 #[derive(Debug)]
 pub enum SourceEvent {
@@ -57,7 +24,7 @@ pub enum SourceEvent {
     /// Something worth a line on screen (what auto-detection chose, say).
     Notice(String),
     /// How the sender's clock relates to ours (from a clock probe).
-    ClockSync(crate::snapshot::ClockSync),
+    ClockSync(ClockSync),
 }
 
 /// Sources send into this. Bounded: a source that outruns the analysis waits.

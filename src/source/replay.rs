@@ -7,9 +7,10 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
 
-use super::{EventSender, LinkState, SourceEvent};
+use super::{EventSender, SourceEvent};
 use crate::clock::Clock;
 use crate::frame::{Decoded, Frame, Payload};
+use crate::link::LinkState;
 use crate::wire::ByteDecoder;
 
 const CHUNK: usize = 256 * 1024;

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 
 use serialport::{ClearBuffer, SerialPort, SerialPortType};
 
-use super::{EventSender, LinkState, SourceEvent};
+use super::{EventSender, SourceEvent};
 use crate::clock::Clock;
 use crate::frame::Decoded;
+use crate::link::LinkState;
 use crate::wire::ByteDecoder;
 
 /// ST Microelectronics' USB vendor id: STM32 virtual COM ports.

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{EventSender, LinkState, SourceEvent};
+use super::{EventSender, SourceEvent};
 use crate::clock::{Clock, unix_now_us};
 use crate::frame::{Decoded, FrameError};
-use crate::snapshot::ClockSync;
+use crate::link::ClockSync;
+use crate::link::LinkState;
 use crate::sse::client::{ClientEvent, SseClient, SseConfig};
 use crate::wire::json::decode_event;
 

@@ -10,9 +10,9 @@ use ratatui::backend::TestBackend;
 
 use super::{App, Message, ViewOptions};
 use crate::analysis::{AnalyzerSettings, FreqAxis, Origin, Peak, WindowKind};
+use crate::link::{ClockSync, LinkState};
 use crate::pipeline::Control;
-use crate::snapshot::{ClockSync, Snapshot};
-use crate::source::LinkState;
+use crate::snapshot::Snapshot;
 use crate::stats::Counters;
 use crate::stats::latency::{LatencyKind, LatencySummary};
 

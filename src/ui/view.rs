@@ -11,8 +11,8 @@ use super::format;
 use super::keys::KEYS;
 use super::{App, ViewOptions};
 use crate::analysis::FreqAxis;
-use crate::snapshot::{ClockSync, Snapshot};
-use crate::source::LinkState;
+use crate::link::{ClockSync, LinkState};
+use crate::snapshot::Snapshot;
 use crate::stats::latency::LatencyKind;
 
 pub const MIN_WIDTH: u16 = 40;

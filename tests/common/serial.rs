@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use sse_tui::clock::Clock;
 use sse_tui::frame::{Decoded, Frame};
+use sse_tui::link::LinkState;
+use sse_tui::source::SourceEvent;
 use sse_tui::source::serial::{self, SerialOptions};
-use sse_tui::source::{LinkState, SourceEvent};
 use sse_tui::wire::binary::{self, Dtype, Header};
 use sse_tui::wire::lines::LineOptions;
 use sse_tui::wire::{ByteDecoder, Format, cobs_stream};
