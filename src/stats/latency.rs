@@ -1,15 +1,20 @@
-//! Latency percentiles over a sliding window, kept in HDR histograms (one per second,
-//! merged on demand), so memory is fixed whatever the frame rate.
+//! Latency percentiles over a sliding window. The latest frames are kept as (arrival, value)
+//! pairs and the percentiles are taken from them per summary, not per frame: relative
+//! latency is measured against a line fitted to the whole window's delays, so every frame in
+//! the window is read against the best line known, not the one known when it came.
 
 use std::collections::VecDeque;
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+use super::envelope::{Envelope, Line};
 use crate::frame::SenderTime;
 
-/// Percentiles cover the last this many seconds.
-pub const WINDOW_S: i64 = 10;
+/// Percentiles cover the last this many seconds…
+pub const WINDOW_US: i64 = 10_000_000;
+/// …or this many frames, whichever is fewer: memory stays bounded at any frame rate.
+pub const MAX_FRAMES: usize = 65_536;
 /// Latencies above an hour are recorded as an hour.
 const MAX_US: u64 = 3_600_000_000;
 /// Recent latencies kept for the screen's sparkline.
@@ -20,7 +25,8 @@ pub const RECENT: usize = 256;
 pub enum LatencyKind {
     /// The sender's clock is Unix time: receive time minus send time.
     Absolute,
-    /// The sender's clock is its own: delay above the smallest seen.
+    /// The sender's clock is its own: delay above the fastest frames, with the device
+    /// clock's offset and rate error removed.
     Relative,
 }
 
@@ -31,18 +37,23 @@ pub struct LatencySummary {
     pub p99: f64,
     pub max: f64,
     pub kind: LatencyKind,
+    /// Relative latency only: how far the device clock runs from ours, in parts per
+    /// million (negative: slow), as the fit of its delays says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_clock_ppm: Option<f64>,
 }
 
 pub struct LatencyWindow {
     kind: Option<LatencyKind>,
-    /// (second, histogram of latencies in µs that arrived in it), oldest first.
-    buckets: VecDeque<(i64, Histogram<u32>)>,
-    merged: Histogram<u32>,
-    /// For relative latency: the smallest delay (arrival − device time) seen.
-    min_delay_us: Option<i64>,
+    /// (arrival on the monotonic clock µs, value µs), oldest first. Absolute: the latency.
+    /// Relative: the raw delay (arrival − device time), read against `line` per summary.
+    frames: VecDeque<(i64, i64)>,
+    envelope: Envelope,
+    /// The line of the latest summary (relative latency only).
+    line: Option<Line>,
     /// Absolute latencies that came out negative: the clocks disagree.
     negative: u64,
-    recent_ms: VecDeque<f32>,
+    merged: Histogram<u32>,
 }
 
 impl Default for LatencyWindow {
@@ -55,11 +66,11 @@ impl LatencyWindow {
     pub fn new() -> Self {
         Self {
             kind: None,
-            buckets: VecDeque::with_capacity(WINDOW_S as usize + 1),
-            merged: new_histogram(),
-            min_delay_us: None,
+            frames: VecDeque::new(),
+            envelope: Envelope::default(),
+            line: None,
             negative: 0,
-            recent_ms: VecDeque::with_capacity(RECENT),
+            merged: new_histogram(),
         }
     }
 
@@ -70,55 +81,48 @@ impl LatencyWindow {
             SenderTime::Unix(_) => LatencyKind::Absolute,
             SenderTime::Device(_) => LatencyKind::Relative,
         };
-        // Another kind of clock: the old figures mean nothing (cleared before the
-        // smallest delay below is taken, so the first frame's delay counts).
+        // Another kind of clock: the old figures mean nothing.
         if self.kind != Some(kind) {
             self.clear();
             self.kind = Some(kind);
         }
         // Saturating: a sender's timestamp is input, and may be absurd.
-        let latency_us = match sent {
-            SenderTime::Unix(ts) => unix_us.saturating_add(offset_us).saturating_sub(ts),
+        let value = match sent {
+            SenderTime::Unix(ts) => {
+                let latency = unix_us.saturating_add(offset_us).saturating_sub(ts);
+                if latency < 0 {
+                    // Never shown as if it were real: counted, and recorded as zero.
+                    self.negative += 1;
+                }
+                latency.max(0)
+            }
             SenderTime::Device(ts) => {
                 let delay = mono_us.saturating_sub(ts);
-                let min = self.min_delay_us.map_or(delay, |m| m.min(delay));
-                self.min_delay_us = Some(min);
-                delay.saturating_sub(min)
+                self.envelope.add(mono_us, delay);
+                delay
             }
         };
-        if latency_us < 0 {
-            // Never shown as if it were real: counted, and recorded as zero.
-            self.negative += 1;
+        if self.frames.len() == MAX_FRAMES {
+            self.frames.pop_front();
         }
-        let value = latency_us.clamp(0, MAX_US as i64) as u64;
-        let second = mono_us.div_euclid(1_000_000);
-        if self.buckets.back().is_none_or(|(s, _)| *s != second) {
-            let histogram = if self.buckets.len() > WINDOW_S as usize {
-                let (_, mut oldest) = self.buckets.pop_front().expect("non-empty");
-                oldest.reset();
-                oldest
-            } else {
-                new_histogram()
-            };
-            self.buckets.push_back((second, histogram));
-        }
-        let (_, histogram) = self.buckets.back_mut().expect("just pushed");
-        histogram.saturating_record(value);
-        if self.recent_ms.len() == RECENT {
-            self.recent_ms.pop_front();
-        }
-        self.recent_ms.push_back(value as f32 / 1000.0);
+        self.frames.push_back((mono_us, value));
     }
 
     /// Percentiles over the window ending at `now_mono_us`, in milliseconds.
     pub fn summary(&mut self, now_mono_us: i64) -> Option<LatencySummary> {
         let kind = self.kind?;
-        let oldest = now_mono_us.div_euclid(1_000_000) - WINDOW_S + 1;
+        let oldest = now_mono_us.saturating_sub(WINDOW_US);
+        while self.frames.front().is_some_and(|(t, _)| *t < oldest) {
+            self.frames.pop_front();
+        }
+        self.line = match kind {
+            LatencyKind::Relative => self.envelope.fit(),
+            LatencyKind::Absolute => None,
+        };
         self.merged.reset();
-        for (second, histogram) in &self.buckets {
-            if *second >= oldest {
-                self.merged.add(histogram).expect("same bounds");
-            }
+        for &(t, value) in &self.frames {
+            self.merged
+                .saturating_record(latency_us(self.line, t, value));
         }
         if self.merged.is_empty() {
             return None;
@@ -130,6 +134,7 @@ impl LatencyWindow {
             p99: ms(0.99),
             max: self.merged.max() as f64 / 1000.0,
             kind,
+            device_clock_ppm: self.line.map(|line| -line.skew() * 1e6),
         })
     }
 
@@ -141,22 +146,35 @@ impl LatencyWindow {
         self.negative
     }
 
-    /// The most recent latencies, oldest first, in milliseconds.
+    /// The most recent latencies, oldest first, in milliseconds, as of the latest summary.
     pub fn recent_ms(&self) -> impl Iterator<Item = f32> + '_ {
-        self.recent_ms.iter().copied()
+        let skip = self.frames.len().saturating_sub(RECENT);
+        self.frames
+            .iter()
+            .skip(skip)
+            .map(|&(t, value)| latency_us(self.line, t, value) as f32 / 1000.0)
     }
 
     /// Forgets everything (a sender restart starts a new device clock).
     pub fn clear(&mut self) {
-        self.buckets.clear();
-        self.min_delay_us = None;
-        self.recent_ms.clear();
+        self.frames.clear();
+        self.envelope.clear();
+        self.line = None;
         self.kind = None;
     }
 }
 
+/// A kept value as latency: as it is (absolute), or above the fitted line (relative).
+fn latency_us(line: Option<Line>, t: i64, value: i64) -> u64 {
+    let latency = match line {
+        Some(line) => (value as f64 - line.at(t)).round() as i64,
+        None => value,
+    };
+    latency.clamp(0, MAX_US as i64) as u64
+}
+
 fn new_histogram() -> Histogram<u32> {
-    // Two significant digits: 1 % resolution, ~13 KB per histogram.
+    // Two significant digits: 1 % resolution.
     Histogram::new_with_bounds(1, MAX_US, 2).expect("valid bounds")
 }
 
@@ -222,6 +240,64 @@ mod tests {
         let summary = window.summary(1_030_000).expect("summary");
         assert_eq!(summary.kind, LatencyKind::Relative);
         assert!((summary.max - 5.0).abs() < 0.05, "{summary:?}");
+    }
+
+    /// A board at 46.9 frames/s whose clock runs `rate` × ours, 0.3–0.8 ms of transport, and
+    /// frames `late` (arrival µs range) 30 ms late; summaries along the way.
+    fn drifting_feed(
+        rate: f64,
+        late: std::ops::Range<i64>,
+        summaries_at: &[i64],
+    ) -> Vec<LatencySummary> {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut window = LatencyWindow::new();
+        let mut out = Vec::new();
+        let mut next = summaries_at.iter().peekable();
+        let boot_offset = 123_456_789; // the board booted long before we started
+        for i in 0..(15_000_000 / 21_333) {
+            let sent = i * 21_333;
+            let mut arrival = sent + 300 + rng.i64(0..500);
+            if late.contains(&arrival) {
+                arrival += 30_000;
+            }
+            while let Some(&&at) = next.peek().filter(|&&&at| at <= arrival) {
+                out.push(window.summary(at).expect("a summary"));
+                next.next();
+            }
+            let device = boot_offset + (sent as f64 * rate) as i64;
+            window.record(SenderTime::Device(device), arrival, 0, 0);
+        }
+        out.extend(next.map(|&at| window.summary(at).expect("a summary")));
+        out
+    }
+
+    #[test]
+    fn relative_latency_of_a_steady_feed_stays_near_zero_whatever_the_crystal() {
+        for rate in [0.99, 1.01, 0.98, 1.0] {
+            let summaries = drifting_feed(rate, 0..0, &[1_000_000, 3_000_000, 15_000_000]);
+            for s in &summaries {
+                assert_eq!(s.kind, LatencyKind::Relative);
+                // The transport varies by 0.5 ms: nothing more may show.
+                assert!(
+                    s.p50 < 0.6 && s.p99 < 0.8 && s.max < 1.0,
+                    "rate {rate}: {s:?}"
+                );
+            }
+            let ppm = summaries[2].device_clock_ppm.expect("a fitted clock");
+            let want = (rate - 1.0) * 1e6;
+            assert!((ppm - want).abs() < 50.0, "rate {rate}: {ppm} ppm");
+        }
+    }
+
+    #[test]
+    fn a_burst_of_late_frames_shows_at_its_true_size_on_a_drifting_clock() {
+        for rate in [0.99, 1.01] {
+            // Half a second of frames (23 of the 469 in the window) 30 ms late.
+            let s = drifting_feed(rate, 9_000_000..9_500_000, &[15_000_000])[0];
+            assert!((s.max - 30.5).abs() < 0.8, "rate {rate}: {s:?}");
+            assert!((s.p99 - 30.5).abs() < 0.8, "rate {rate}: {s:?}");
+            assert!(s.p90 < 0.8, "rate {rate}: {s:?}");
+        }
     }
 
     #[test]

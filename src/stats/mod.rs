@@ -1,5 +1,6 @@
 //! Statistics of the stream: counters, sequence gaps, latency, jitter and rates.
 
+pub mod envelope;
 pub mod jitter;
 pub mod latency;
 pub mod sequence;
@@ -7,7 +8,7 @@ pub mod sequence;
 use serde::Serialize;
 
 use crate::clock::Arrival;
-use crate::frame::{Frame, Payload, SenderTime};
+use crate::frame::{Frame, Payload};
 use jitter::Jitter;
 use latency::{LatencySummary, LatencyWindow};
 use sequence::{SeqTracker, SeqVerdict};
@@ -124,7 +125,9 @@ impl Stats {
             }
         }
         self.counters.frames += 1;
-        // Jitter needs only the sender's spacing of frames: any constant clock offset cancels.
+        // Jitter needs only the sender's spacing of frames: any constant offset between the
+        // clocks cancels. Arrivals are read on the monotonic clock, so a step of this
+        // machine's wall clock (NTP, a suspend) is not taken for jitter.
         let sent_us = match (&frame.payload, frame.sent_at, sample_rate) {
             (_, Some(sent), _) => {
                 self.latency
@@ -141,11 +144,7 @@ impl Stats {
             self.counters.samples += values.len() as u64;
         }
         if let Some(sent_us) = sent_us {
-            let arrival_us = match frame.sent_at {
-                Some(SenderTime::Unix(_)) => arrival.unix_us,
-                _ => arrival.mono_us,
-            };
-            self.jitter.observe(arrival_us as f64, sent_us);
+            self.jitter.observe(arrival.mono_us as f64, sent_us);
         }
         true
     }

@@ -9,7 +9,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::{App, Message, ViewOptions};
-use crate::analysis::{AnalyzerSettings, FreqAxis, Origin, Peak, WindowKind};
+use crate::analysis::{AnalyzerSettings, FreqAxis, Origin, Peak};
 use crate::link::{ClockSync, LinkState};
 use crate::pipeline::Control;
 use crate::snapshot::Snapshot;
@@ -58,6 +58,7 @@ pub fn sample_snapshot(at: Instant) -> Snapshot {
             p99: 13.6,
             max: 15.4,
             kind: LatencyKind::Relative,
+            device_clock_ppm: Some(-12.5),
         }),
         clock_sync: ClockSync::Uncorrected,
         negative_latency: 0,
@@ -68,6 +69,7 @@ pub fn sample_snapshot(at: Instant) -> Snapshot {
         last_frame_at: Some(at),
         last_error: Some("CRC mismatch".into()),
         notice: None,
+        warning: None,
     }
 }
 
@@ -195,53 +197,25 @@ fn freeze_keeps_the_picture_while_data_flows() {
 }
 
 #[test]
-fn keys_ask_the_pipeline_for_changes() {
+fn keys_ask_the_pipeline_for_changes_to_the_settings_in_force() {
     let (mut app, t0) = app_at(80, 24);
+    for (c, control) in [
+        ('+', Control::BiggerFft),
+        ('-', Control::SmallerFft),
+        ('w', Control::NextWindow),
+        ('a', Control::ToggleAveraging),
+        ('p', Control::TogglePeakHold),
+        ('c', Control::NextChannel),
+        ('r', Control::ResetStats),
+    ] {
+        assert_eq!(app.update(key(KeyCode::Char(c)), t0), Some(control), "{c}");
+    }
+    assert_eq!(app.update(key(KeyCode::Char('x')), t0), None);
+    // Frozen, the keys still ask: the change applies to the live analysis.
+    app.update(key(KeyCode::Char(' ')), t0);
     assert_eq!(
         app.update(key(KeyCode::Char('+')), t0),
-        Some(Control::SetFftSize(2048))
-    );
-    assert_eq!(
-        app.update(key(KeyCode::Char('-')), t0),
-        Some(Control::SetFftSize(512))
-    );
-    assert_eq!(
-        app.update(key(KeyCode::Char('w')), t0),
-        Some(Control::SetWindow(WindowKind::Hamming))
-    );
-    assert_eq!(
-        app.update(key(KeyCode::Char('a')), t0),
-        Some(Control::SetAveraging(false))
-    );
-    assert_eq!(
-        app.update(key(KeyCode::Char('p')), t0),
-        Some(Control::SetPeakHold(false))
-    );
-    assert_eq!(
-        app.update(key(KeyCode::Char('c')), t0),
-        Some(Control::SetChannel(0)),
-        "one channel: stays"
-    );
-    assert_eq!(
-        app.update(key(KeyCode::Char('r')), t0),
-        Some(Control::ResetStats)
-    );
-    assert_eq!(app.update(key(KeyCode::Char('x')), t0), None);
-
-    let mut smallest = sample_snapshot(t0);
-    smallest.settings.fft_size = 64;
-    smallest.channels = 3;
-    smallest.settings.channel = 2;
-    app.update(Message::Snapshot(Arc::new(smallest)), t0);
-    assert_eq!(
-        app.update(key(KeyCode::Char('-')), t0),
-        None,
-        "64 is the smallest FFT"
-    );
-    assert_eq!(
-        app.update(key(KeyCode::Char('c')), t0),
-        Some(Control::SetChannel(0)),
-        "wraps"
+        Some(Control::BiggerFft)
     );
 }
 
