@@ -50,6 +50,10 @@ pub struct Parser {
     event_type: String,
     /// The event's data passed the bound: it will be dropped at dispatch.
     data_overflow: usize,
+    /// What `id:` lines set; it becomes the last event id only when an event is
+    /// dispatched, so a connection cut in the middle of an event does not skip it.
+    id_buffer: String,
+    /// The last event id: what the next request's `Last-Event-ID` says.
     last_event_id: String,
 }
 
@@ -65,6 +69,7 @@ impl Parser {
             data: String::new(),
             event_type: String::new(),
             data_overflow: 0,
+            id_buffer: String::new(),
             last_event_id: String::new(),
         }
     }
@@ -76,13 +81,15 @@ impl Parser {
 
     pub fn set_last_event_id(&mut self, id: &str) {
         self.last_event_id = id.to_owned();
+        self.id_buffer = id.to_owned();
     }
 
-    /// A new connection: a new stream (its own BOM, no half line), the same last id.
+    /// A new connection: a new stream (its own BOM, no half line, no half event), the same
+    /// last id — the `id:` of an event cut off with the old connection is forgotten.
     pub fn reconnected(&mut self) {
         let id = std::mem::take(&mut self.last_event_id);
         *self = Self::new(self.max_event_bytes);
-        self.last_event_id = id;
+        self.set_last_event_id(&id);
     }
 
     /// Parses `chunk`; everything complete goes to `out`.
@@ -188,9 +195,9 @@ impl Parser {
                 }
             }
             b"event" => self.event_type = String::from_utf8_lossy(value).into_owned(),
-            // An id with NUL is ignored; an empty one resets the last id.
+            // An id with NUL is ignored; an empty one resets the last id (at dispatch).
             b"id" if !value.contains(&0) => {
-                self.last_event_id = String::from_utf8_lossy(value).into_owned();
+                self.id_buffer = String::from_utf8_lossy(value).into_owned();
             }
             // Digits only ("+1500" or "1000x" are ignored); more than a u64 holds: the most.
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
@@ -205,6 +212,8 @@ impl Parser {
     }
 
     fn dispatch(&mut self, out: &mut impl FnMut(Parsed)) {
+        // Even a block with no data (an `id:`-only block) sets the last event id.
+        self.last_event_id.clone_from(&self.id_buffer);
         let event_type = std::mem::take(&mut self.event_type);
         if self.data_overflow > 0 {
             out(Parsed::TooLarge {

@@ -193,6 +193,33 @@ fn ids_persist_reset_and_refuse_nul() {
 }
 
 #[test]
+fn an_id_changes_the_last_id_only_when_its_event_is_dispatched() {
+    // `id: 2` and half of event 2, then the connection drops (WHATWG: the `id:` line fills a
+    // buffer; the last event id string changes on dispatch).
+    let mut parser = Parser::new(DEFAULT_MAX_EVENT_BYTES);
+    let mut got = Vec::new();
+    parser.push(b"id: 1\ndata: a\n\nid: 2\ndata: b", &mut |p| got.push(p));
+    assert_eq!(parser.last_event_id(), "1", "event 2 was never dispatched");
+    parser.reconnected();
+    assert_eq!(
+        parser.last_event_id(),
+        "1",
+        "so a reconnect asks for what follows 1"
+    );
+    // The cut-off `id: 2` is gone with its connection: the next event without an id of its
+    // own carries 1.
+    parser.push(b"data: c\n\n", &mut |p| got.push(p));
+    let ids: Vec<&str> = got
+        .iter()
+        .filter_map(|p| match p {
+            Parsed::Event(e) => Some(e.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids, ["1", "1"]);
+}
+
+#[test]
 fn retry_takes_digits_only() {
     assert_eq!(parse(b"retry: 1500\n\n"), [Parsed::Retry(1500)]);
     assert_eq!(parse(b"retry: +1500\n\n"), []);
