@@ -5,6 +5,7 @@
 //! has amplitude 1.0) and spectra are *linear power relative to full scale*
 //! (1.0 is 0 dBFS).
 
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 
 /// The clock a frame's timestamp was taken on.
@@ -62,6 +63,37 @@ impl Frame {
     }
 }
 
+/// The largest magnitude a sample may have, in full-scale units (a spectrum bin's power may be
+/// its square). No converter makes more; beyond it the FFT of one frame could overflow `f32`,
+/// and a single infinity or NaN would poison every average after it. A frame holding such a
+/// value is bad (SPEC §3: "a value beyond the range of f32 included"), never analysed.
+pub const MAX_LEVEL: f64 = 1e12;
+
+/// Sample rates taken from the wire or the command line, Hz.
+pub const RATE_RANGE_HZ: RangeInclusive<f64> = 0.001..=10e9;
+/// Full-scale amplitudes taken from JSON or `--full-scale`, in input units.
+pub const FULL_SCALE_RANGE: RangeInclusive<f64> = 1e-12..=1e12;
+
+/// Checks every sample against [`MAX_LEVEL`] (NaN fails too).
+pub fn check_samples(values: &[f32]) -> Result<(), FrameError> {
+    let max = MAX_LEVEL as f32;
+    if values.iter().all(|v| v.abs() <= max) {
+        Ok(())
+    } else {
+        Err(FrameError::OutOfRange)
+    }
+}
+
+/// Checks every bin's power: not negative, not beyond [`MAX_LEVEL`]² (NaN fails too).
+pub fn check_power(values: &[f32]) -> Result<(), FrameError> {
+    let max = (MAX_LEVEL * MAX_LEVEL) as f32;
+    if values.iter().all(|p| (0.0..=max).contains(p)) {
+        Ok(())
+    } else {
+        Err(FrameError::OutOfRange)
+    }
+}
+
 /// Why an input was rejected. Shown to the user, so each reads as a sentence fragment.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum FrameError {
@@ -93,12 +125,16 @@ pub enum FrameError {
     MissingPayload,
     #[error("non-finite number")]
     NonFinite,
+    #[error("a value out of range (beyond ±1e12 × full scale)")]
+    OutOfRange,
     #[error("channels of unequal length")]
     Ragged,
     #[error("not a number: {0:?}")]
     NotANumber(String),
-    #[error("sample rate must be positive")]
+    #[error("sample rate out of range (0.001 Hz to 10 GHz)")]
     BadRate,
+    #[error("full scale out of range (1e-12 to 1e12)")]
+    BadFullScale,
     #[error("seq out of range")]
     BadSeq,
 }

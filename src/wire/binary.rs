@@ -1,6 +1,6 @@
 //! The binary frame, version 1 (SPEC §1): a 24-byte header, the payload, a CRC-32.
 
-use crate::frame::{Frame, FrameError, Payload, SenderTime};
+use crate::frame::{Frame, FrameError, Payload, SenderTime, check_power, check_samples};
 
 pub const VERSION: u8 = 1;
 pub const HEADER_LEN: usize = 24;
@@ -143,9 +143,10 @@ pub fn decode(bytes: &[u8], full_scale: Option<f64>) -> Result<Frame, FrameError
     let payload = match kind {
         Kind::Samples => {
             let values = convert(raw, dtype, sample_scaling(dtype, bits, full_scale));
-            // Only floats can carry NaN or infinity.
-            if dtype == Dtype::F32 && values.iter().any(|v| !v.is_finite()) {
-                return Err(FrameError::NonFinite);
+            // Integers scaled by their own width stay within a few × full scale; floats, and
+            // any scale given with --full-scale, may not.
+            if dtype == Dtype::F32 || full_scale.is_some() {
+                check_samples(&values)?;
             }
             Payload::Samples(values)
         }
@@ -188,11 +189,8 @@ pub fn decode(bytes: &[u8], full_scale: Option<f64>) -> Result<Frame, FrameError
 }
 
 fn finite_spectrum(values: Vec<f32>) -> Result<Payload, FrameError> {
-    if values.iter().all(|v| v.is_finite()) {
-        Ok(Payload::Spectrum(values))
-    } else {
-        Err(FrameError::NonFinite)
-    }
+    check_power(&values)?;
+    Ok(Payload::Spectrum(values))
 }
 
 /// The hot loop of decoding: little-endian values to scaled f32, one pass, no zero-fill.

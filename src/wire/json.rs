@@ -6,8 +6,11 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
-use crate::frame::{Decoded, Frame, FrameError, Payload, SenderTime};
-use crate::wire::binary;
+use crate::frame::{
+    Decoded, FULL_SCALE_RANGE, Frame, FrameError, Payload, RATE_RANGE_HZ, SenderTime, check_power,
+    check_samples,
+};
+use crate::wire::binary::{self, MAX_CHANNELS};
 
 #[derive(Deserialize)]
 struct JsonFrame {
@@ -148,7 +151,7 @@ fn decode_json(
         None => id.and_then(|id| id.trim().parse::<u32>().ok()),
     };
     let sample_rate = match parsed.fs {
-        Some(fs) if fs.is_finite() && fs > 0.0 => Some(fs),
+        Some(fs) if RATE_RANGE_HZ.contains(&fs) => Some(fs),
         Some(_) => return Err(FrameError::BadRate),
         None => None,
     };
@@ -158,21 +161,22 @@ fn decode_json(
         None => None,
     };
     let full_scale = full_scale_override.or(parsed.full_scale).unwrap_or(1.0);
-    if !(full_scale.is_finite() && full_scale > 0.0) {
-        return Err(FrameError::NonFinite);
+    if !FULL_SCALE_RANGE.contains(&full_scale) {
+        return Err(FrameError::BadFullScale);
     }
     let scale = 1.0 / full_scale;
 
+    // Values are checked once scaled, as f32: a number JSON holds as a finite f64 (1e39) may
+    // be infinite as f32, or too large to analyse.
     let (channels, payload) = match (parsed.samples, parsed.bins) {
         (Some(samples), _) => {
             let (channels, values) = interleave(samples)?;
-            (
-                channels,
-                Payload::Samples(values.iter().map(|v| (v * scale) as f32).collect()),
-            )
+            let values: Vec<f32> = values.iter().map(|v| (v * scale) as f32).collect();
+            check_samples(&values)?;
+            (channels, Payload::Samples(values))
         }
         (None, Some(bins)) => {
-            check_values(&bins)?;
+            not_empty(&bins)?;
             let db = match parsed.unit.as_deref() {
                 None | Some("linear") => false,
                 Some("db") => true,
@@ -180,10 +184,11 @@ fn decode_json(
                     return Err(FrameError::Json("unit must be \"linear\" or \"db\"".into()));
                 }
             };
-            let power = bins
+            let power: Vec<f32> = bins
                 .iter()
                 .map(|&v| if db { 10f64.powf(v / 10.0) } else { (v * scale) * (v * scale) } as f32)
                 .collect();
+            check_power(&power)?;
             (1, Payload::Spectrum(power))
         }
         (None, None) => return Err(FrameError::MissingPayload),
@@ -201,10 +206,13 @@ fn decode_json(
 fn interleave(samples: Samples) -> Result<(usize, Vec<f64>), FrameError> {
     match samples {
         Samples::Flat(values) => {
-            check_values(&values)?;
+            not_empty(&values)?;
             Ok((1, values))
         }
         Samples::Channels(channels) => {
+            if channels.len() > MAX_CHANNELS {
+                return Err(FrameError::Channels(channels.len()));
+            }
             let count = channels[0].len();
             if channels.iter().any(|c| c.len() != count) {
                 return Err(FrameError::Ragged);
@@ -216,18 +224,14 @@ fn interleave(samples: Samples) -> Result<(usize, Vec<f64>), FrameError> {
             for i in 0..count {
                 values.extend(channels.iter().map(|c| c[i]));
             }
-            check_values(&values)?;
             Ok((channels.len(), values))
         }
     }
 }
 
-fn check_values(values: &[f64]) -> Result<(), FrameError> {
+fn not_empty(values: &[f64]) -> Result<(), FrameError> {
     if values.is_empty() {
         return Err(FrameError::MissingPayload);
-    }
-    if values.iter().any(|v| !v.is_finite()) {
-        return Err(FrameError::NonFinite);
     }
     Ok(())
 }

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use crate::frame::{Decoded, Frame, FrameError, Payload};
+use crate::frame::{Decoded, Frame, FrameError, MAX_LEVEL, Payload};
+use crate::wire::binary::MAX_CHANNELS;
 
 /// A longer line is bad (SPEC §2).
 pub const MAX_LINE: usize = 64 * 1024;
@@ -146,6 +147,12 @@ impl LineReader {
             LineLayout::Auto => self.values.len() > AUTO_BLOCK_THRESHOLD,
         };
         let scale = 1.0 / self.options.full_scale.unwrap_or(1.0);
+        // Checked once scaled, as f32: `1e39` parses as a finite f64 and is infinite as f32.
+        let in_range = |v: f64| (v * scale).abs() <= MAX_LEVEL;
+        if !self.values.iter().all(|&v| in_range(v)) {
+            out.push(Decoded::Bad(FrameError::OutOfRange));
+            return;
+        }
         if self.options.kind == TextKind::Spectrum {
             let power = self
                 .values
@@ -158,6 +165,10 @@ impl LineReader {
             out.push(Decoded::Frame(single_channel(Payload::Samples(samples))));
         } else {
             let channels = self.values.len();
+            if channels > MAX_CHANNELS {
+                out.push(Decoded::Bad(FrameError::Channels(channels)));
+                return;
+            }
             let labels = self.labels_if_named();
             if channels != self.block_channels || labels != self.block_labels {
                 self.flush(out);

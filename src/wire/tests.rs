@@ -454,3 +454,56 @@ proptest! {
         let _ = json::decode_event("samples", &text, None, None);
     }
 }
+
+/// A value finite as f64 and infinite as f32 (or simply too large to analyse) makes its frame
+/// bad, in every decoder that reads numbers wider than f32.
+#[test]
+fn values_beyond_the_range_of_f32_make_a_bad_frame_in_every_decoder() {
+    let bad = |item: &Decoded| matches!(item, Decoded::Bad(FrameError::OutOfRange));
+    for data in [
+        r#"{"fs":48000,"samples":[0.1,1e39,0.2]}"#,
+        r#"{"fs":48000,"samples":[[0.1,0.2],[1e39,0.3]]}"#,
+        r#"{"fs":48000,"samples":[0.1,2e12]}"#,
+        r#"{"fs":48000,"bins":[0.1,1e20]}"#,
+        r#"{"fs":48000,"bins":[-60,300],"unit":"db"}"#,
+        r#"{"fs":48000,"full_scale":1e-12,"samples":[5,6]}"#,
+    ] {
+        let item = json::decode_event("samples", data, None, None);
+        assert!(bad(&item), "{data}: {item:?}");
+    }
+    for (kind, text) in [
+        (TextKind::Samples, "0.5\n1e39\n"),
+        (TextKind::Samples, &format!("{}1e39\n", "0.1 ".repeat(40))),
+        (TextKind::Spectrum, "0.1 1e20 0.3\n"),
+    ] {
+        let mut reader = LineReader::new(LineOptions {
+            kind,
+            ..LineOptions::default()
+        });
+        let mut items = Vec::new();
+        reader.push(text.as_bytes(), &mut items);
+        reader.finish(&mut items);
+        assert!(items.iter().any(bad), "{text:?}: {items:?}");
+    }
+    // f32 samples in a binary frame: a huge finite value, and through --full-scale.
+    let mut frame = Vec::new();
+    binary::encode_values(
+        &header(Dtype::F32, 1, 0),
+        &[0.5f32, 3e38],
+        f32::to_le_bytes,
+        &mut frame,
+    );
+    assert_eq!(binary::decode(&frame, None), Err(FrameError::OutOfRange));
+    let mut frame = Vec::new();
+    binary::encode_values(
+        &header(Dtype::I16, 1, 0),
+        &[1000i16, -5],
+        i16::to_le_bytes,
+        &mut frame,
+    );
+    assert_eq!(
+        binary::decode(&frame, Some(1e-12)),
+        Err(FrameError::OutOfRange)
+    );
+    assert!(binary::decode(&frame, Some(1e-3)).is_ok());
+}
