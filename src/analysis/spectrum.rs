@@ -2,6 +2,11 @@
 //! and peak-held. The FFT plan, window and buffers are made once per size and reused: the
 //! per-frame path allocates nothing and takes no logarithm (dB is computed per display
 //! band, later).
+//!
+//! Each frame makes one spectrum: the mean of the FFTs of the whole FFT-sized blocks it holds
+//! (Welch), or one FFT over the latest samples when it holds less than a block. Averaging and
+//! peak hold are defined per unit of time, not per spectrum: a frame weighs what the time it
+//! stands for weighs, so the picture moves alike whatever the frame and FFT sizes.
 
 use std::sync::Arc;
 
@@ -11,10 +16,18 @@ use realfft::{RealFftPlanner, RealToComplex};
 use super::peak::{Peak, find_peak};
 use super::window::WindowKind;
 
-/// Averaging weight of a new spectrum (exponential moving average on power).
-const AVERAGING_WEIGHT: f32 = 0.2;
+/// Time constant of the exponential average on power, seconds: a spectrum standing for
+/// `span` seconds moves the average by 1 − e^(−span/τ) of the way toward it (0.19 for the
+/// demo's 21 ms frames).
+pub const AVERAGING_TIME_S: f64 = 0.1;
 /// How fast held peaks fall back, dB per second.
-const HOLD_DECAY_DB_PER_S: f64 = 10.0;
+pub const HOLD_DECAY_DB_PER_S: f64 = 10.0;
+/// The time a spectrum stands for when nothing says (no timestamps, rate or arrival times).
+const DEFAULT_SPAN_S: f64 = 0.02;
+/// A sample rate that moves by less than this from one frame to the next is the same rate,
+/// measured again (boards that report a measured `fs` move in its last digits); more is a
+/// new rate, and the average starts over.
+const SAME_RATE_TOLERANCE: f64 = 0.01;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AnalyzerSettings {
@@ -58,6 +71,8 @@ pub struct Analyzer {
     scratch: Vec<Complex32>,
     /// The most recent samples of the analysed channel, at most one FFT's worth.
     history: Vec<f32>,
+    /// The frame's spectrum: the sum, then the mean, of its blocks' power.
+    fresh: Vec<f32>,
     average: Vec<f32>,
     hold: Vec<f32>,
     origin: Option<Origin>,
@@ -79,6 +94,7 @@ impl Analyzer {
             window: Vec::new(),
             power_scale: 1.0,
             history: Vec::new(),
+            fresh: Vec::new(),
             average: Vec::new(),
             hold: Vec::new(),
             origin: None,
@@ -142,13 +158,13 @@ impl Analyzer {
     }
 
     /// Takes a block of interleaved samples; returns whether a new spectrum was made.
-    /// `dt` is the time since the previous frame, for the decay of held peaks.
+    /// `span` is the time the frame stands for, in seconds (for averaging and peak hold).
     pub fn push_samples(
         &mut self,
         values: &[f32],
         channels: usize,
         sample_rate: Option<f64>,
-        dt: f64,
+        span: Option<f64>,
     ) -> bool {
         let channel = self.settings.channel;
         if channels == 0 || channel >= channels {
@@ -157,23 +173,27 @@ impl Analyzer {
         self.adopt(Origin::Computed, sample_rate);
         let n = self.settings.fft_size;
         let count = values.len() / channels;
-        let decay = hold_decay(dt);
         if count >= n {
             // Every whole FFT in the frame counts (Welch), the last ending at the frame's end.
             // The history is not needed while frames hold a whole FFT each.
             self.history.clear();
             let first = count % n;
-            for start in (first..count).step_by(n) {
+            let blocks = count / n;
+            for (k, start) in (first..count).step_by(n).enumerate() {
                 let block = &values[start * channels..(start + n) * channels];
                 if channels == 1 {
-                    self.transform(block, decay);
+                    self.transform(block, k > 0);
                 } else {
                     let mut segment = std::mem::take(&mut self.history);
                     extend_channel(&mut segment, block, channels, channel);
-                    self.transform(&segment, decay);
+                    self.transform(&segment, k > 0);
                     segment.clear();
                     self.history = segment;
                 }
+            }
+            if blocks > 1 {
+                let mean = 1.0 / blocks as f32;
+                self.fresh.iter_mut().for_each(|p| *p *= mean);
             }
         } else {
             let keep = n - count;
@@ -182,9 +202,10 @@ impl Analyzer {
             }
             extend_channel(&mut self.history, values, channels, channel);
             let history = std::mem::take(&mut self.history);
-            self.transform(&history, decay);
+            self.transform(&history, false);
             self.history = history;
         }
+        self.accumulate(span);
         true
     }
 
@@ -194,16 +215,17 @@ impl Analyzer {
         power: &[f32],
         channels: usize,
         sample_rate: Option<f64>,
-        dt: f64,
+        span: Option<f64>,
     ) -> bool {
         let channel = self.settings.channel;
         if channels == 0 || channel >= channels {
             return false;
         }
         self.adopt(Origin::Received, sample_rate);
-        let bins = power.len() / channels;
-        let fresh = power.iter().skip(channel).step_by(channels).copied();
-        self.accumulate(fresh, bins, hold_decay(dt));
+        self.fresh.clear();
+        self.fresh
+            .extend(power.iter().skip(channel).step_by(channels).copied());
+        self.accumulate(span);
         true
     }
 
@@ -243,17 +265,23 @@ impl Analyzer {
         find_peak(&self.average, skip)
     }
 
-    /// A change of origin or sample rate makes the old average meaningless.
+    /// A change of origin or sample rate makes the old average meaningless. The rate shown
+    /// is always the latest.
     fn adopt(&mut self, origin: Origin, sample_rate: Option<f64>) {
-        if self.origin != Some(origin) || self.sample_rate != sample_rate {
+        let same_rate = match (self.sample_rate, sample_rate) {
+            (Some(old), Some(new)) => ((new - old) / old).abs() <= SAME_RATE_TOLERANCE,
+            (old, new) => old == new,
+        };
+        if self.origin != Some(origin) || !same_rate {
             self.clear_spectrum();
             self.origin = Some(origin);
-            self.sample_rate = sample_rate;
         }
+        self.sample_rate = sample_rate;
     }
 
-    /// Window (with DC removed), FFT and scale `segment` (at most one FFT long) into the average.
-    fn transform(&mut self, segment: &[f32], decay: f32) {
+    /// Window (with DC removed), FFT and scale `segment` (at most one FFT long) into the
+    /// frame's spectrum: stored, or with `add` summed onto what is there.
+    fn transform(&mut self, segment: &[f32], add: bool) {
         let n = self.settings.fft_size;
         let m = segment.len();
         if m == 0 {
@@ -278,29 +306,41 @@ impl Analyzer {
         self.fft
             .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch)
             .expect("buffers sized by the plan");
-        let bins = n / 2;
         // Bins 0..N/2: DC up to just below Nyquist, the layout of SPEC §1.
-        let output = std::mem::take(&mut self.output);
-        let fresh = output[..bins].iter().map(|c| c.norm_sqr() * power_scale);
-        self.accumulate(fresh, bins, decay);
-        self.output = output;
+        let bins = &self.output[..n / 2];
+        if add {
+            for (p, c) in self.fresh.iter_mut().zip(bins) {
+                *p += c.norm_sqr() * power_scale;
+            }
+        } else {
+            self.fresh.clear();
+            self.fresh
+                .extend(bins.iter().map(|c| c.norm_sqr() * power_scale));
+        }
     }
 
-    /// Folds a fresh spectrum into the average and the held peaks. A spectrum of another size
-    /// than the last (a new FFT size, another board) starts both afresh.
-    fn accumulate(&mut self, fresh: impl Iterator<Item = f32>, bins: usize, decay: f32) {
+    /// Folds the frame's spectrum, standing for `span` seconds, into the average and the held
+    /// peaks. A spectrum of another size than the last (a new FFT size, another board)
+    /// starts both afresh.
+    fn accumulate(&mut self, span: Option<f64>) {
+        let span = span
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .unwrap_or(DEFAULT_SPAN_S);
+        let bins = self.fresh.len();
         let weight = if self.settings.averaging && self.average.len() == bins {
-            AVERAGING_WEIGHT
+            averaging_weight(span)
         } else {
             1.0
         };
         if self.average.len() != bins {
+            self.average.clear();
             self.average.resize(bins, 0.0);
         }
-        for (avg, p) in self.average.iter_mut().zip(fresh) {
+        for (avg, &p) in self.average.iter_mut().zip(&self.fresh) {
             *avg += weight * (p - *avg);
         }
         if self.settings.peak_hold {
+            let decay = hold_decay(span);
             if self.hold.len() != bins {
                 self.hold.clear();
                 self.hold.resize(bins, 0.0);
@@ -313,6 +353,10 @@ impl Analyzer {
     }
 }
 
+fn averaging_weight(span: f64) -> f32 {
+    (1.0 - (-span / AVERAGING_TIME_S).exp()) as f32
+}
+
 /// Coherent-gain correction: a sine of amplitude A peaks at |X| = A·Σw/2, so power
 /// 4|X|²/(Σw)² reads A², and a full-scale sine (A = 1) reads 1.0 = 0 dBFS on every window.
 fn power_scale(window: &[f32]) -> f32 {
@@ -320,8 +364,8 @@ fn power_scale(window: &[f32]) -> f32 {
     (4.0 / (sum * sum)) as f32
 }
 
-fn hold_decay(dt: f64) -> f32 {
-    10f64.powf(-HOLD_DECAY_DB_PER_S * dt.max(0.0) / 10.0) as f32
+fn hold_decay(span: f64) -> f32 {
+    10f64.powf(-HOLD_DECAY_DB_PER_S * span / 10.0) as f32
 }
 
 /// A sum in eight lanes: the compiler may not reorder a plain float sum, and a serial
@@ -367,7 +411,7 @@ mod tests {
             window,
             ..AnalyzerSettings::default()
         });
-        assert!(analyzer.push_samples(samples, 1, Some(48_000.0), 0.0));
+        assert!(analyzer.push_samples(samples, 1, Some(48_000.0), None));
         analyzer
     }
 
@@ -441,17 +485,109 @@ mod tests {
     }
 
     #[test]
-    fn averaging_moves_a_fixed_fraction_toward_each_new_spectrum() {
+    fn averaging_moves_toward_each_new_spectrum_by_the_time_it_stands_for() {
         let mut analyzer = Analyzer::new(AnalyzerSettings::default());
-        analyzer.push_spectrum(&[1.0, 4.0], 1, Some(4.0), 0.0);
-        analyzer.push_spectrum(&[2.0, 0.0], 1, Some(4.0), 0.0);
-        let expected = [1.0 + AVERAGING_WEIGHT, 4.0 * (1.0 - AVERAGING_WEIGHT)];
+        analyzer.push_spectrum(&[1.0, 4.0], 1, Some(4.0), Some(0.05));
+        analyzer.push_spectrum(&[2.0, 0.0], 1, Some(4.0), Some(0.05));
+        let w = 1.0 - (-0.05 / AVERAGING_TIME_S).exp() as f32;
+        let expected = [1.0 + w, 4.0 * (1.0 - w)];
         for (got, want) in analyzer.spectrum().iter().zip(expected) {
             assert!((got - want).abs() < 1e-6, "{got} != {want}");
         }
         analyzer.set_averaging(false);
-        analyzer.push_spectrum(&[3.0, 5.0], 1, Some(4.0), 0.0);
+        analyzer.push_spectrum(&[3.0, 5.0], 1, Some(4.0), Some(0.05));
         assert_eq!(analyzer.spectrum(), &[3.0, 5.0]);
+    }
+
+    /// A tone for two seconds, then about a second of silence, in frames of `frame` samples
+    /// at 48 kHz analysed with an FFT of `fft`: the seconds of silence, and what the held
+    /// peak and the average read then.
+    fn after_a_second_of_silence(frame: usize, fft: usize, averaging: bool) -> (f64, f32, f32) {
+        let fs = 48_000.0;
+        let mut analyzer = Analyzer::new(AnalyzerSettings {
+            fft_size: fft,
+            averaging,
+            ..AnalyzerSettings::default()
+        });
+        let span = frame as f64 / fs;
+        let tone = sine(frame, frame as f64 / 16.0, 1.0, 0.0);
+        for _ in 0..(2.0 / span) as usize {
+            analyzer.push_samples(&tone, 1, Some(fs), Some(span));
+        }
+        let bin = fft / 16;
+        let silence = vec![0.0; frame];
+        let frames = (1.0 / span).round() as usize;
+        for _ in 0..frames {
+            analyzer.push_samples(&silence, 1, Some(fs), Some(span));
+        }
+        let seconds = frames as f64 * span;
+        (
+            seconds,
+            power_to_db(analyzer.held()[bin]),
+            power_to_db(analyzer.spectrum()[bin]),
+        )
+    }
+
+    #[test]
+    fn held_peaks_fall_at_ten_db_a_second_whatever_the_blocks_per_frame() {
+        // One block a frame, four blocks a frame, and frames shorter than the FFT.
+        for (frame, fft) in [(1024, 1024), (1024, 256), (4096, 256), (256, 1024)] {
+            let (seconds, held, _) = after_a_second_of_silence(frame, fft, false);
+            let want = -(HOLD_DECAY_DB_PER_S * seconds) as f32;
+            assert!(
+                (held - want).abs() < 0.05,
+                "{frame}-sample frames, FFT {fft}: {held} dB after {seconds} s, want {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_average_forgets_at_the_same_pace_whatever_the_blocks_per_frame() {
+        // After t s of silence a 0 dB tone has fallen by 10·log10(e^(−t/τ)): −43.4 dB a second.
+        for (frame, fft) in [(1024, 1024), (1024, 256), (4096, 256)] {
+            let (seconds, _, average) = after_a_second_of_silence(frame, fft, true);
+            let want = 10.0 * (-seconds / AVERAGING_TIME_S).exp().log10() as f32;
+            assert!(
+                (average - want).abs() < 0.5,
+                "{frame}-sample frames, FFT {fft}: {average} dB, want {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn with_averaging_off_a_frame_shows_the_mean_of_its_blocks() {
+        // The tone fills the first half of the frame only: half its power in the mean of
+        // four blocks, not nothing (as the last block alone would show).
+        let mut frame = sine(512, 32.0, 1.0, 0.0);
+        frame.extend(std::iter::repeat_n(0.0, 512));
+        let mut analyzer = Analyzer::new(AnalyzerSettings {
+            fft_size: 256,
+            averaging: false,
+            ..AnalyzerSettings::default()
+        });
+        analyzer.push_samples(&frame, 1, Some(48_000.0), None);
+        let db = power_to_db(analyzer.spectrum()[16]);
+        assert!((db + 3.01).abs() < 0.05, "{db}");
+    }
+
+    #[test]
+    fn a_measured_rate_that_moves_in_its_last_digits_keeps_the_average() {
+        let mut analyzer = Analyzer::new(AnalyzerSettings::default());
+        let tone = sine(1024, 100.0, 1.0, 0.0);
+        analyzer.push_samples(&tone, 1, Some(47_999.7), Some(0.02));
+        analyzer.push_samples(&vec![0.0; 1024], 1, Some(48_000.2), Some(0.02));
+        assert!(
+            analyzer.spectrum()[100] > 0.5,
+            "averaged on, not started over"
+        );
+        assert_eq!(
+            analyzer.bin_hz(),
+            Some(48_000.2 / 1024.0),
+            "the latest rate shows"
+        );
+        // A new rate is a new spectrum.
+        analyzer.push_samples(&vec![0.0; 1024], 1, Some(44_100.0), Some(0.02));
+        assert_eq!(analyzer.spectrum()[100], 0.0);
     }
 
     #[test]
@@ -462,7 +598,7 @@ mod tests {
         });
         // Two channels interleaved; channel 1 is analysed.
         let power = [9.0, 0.0, 9.0, 0.25, 9.0, 1.0, 9.0, 0.5];
-        assert!(analyzer.push_spectrum(&power, 2, Some(16_000.0), 0.0));
+        assert!(analyzer.push_spectrum(&power, 2, Some(16_000.0), None));
         assert_eq!(analyzer.spectrum(), &[0.0, 0.25, 1.0, 0.5]);
         assert_eq!(analyzer.origin(), Some(Origin::Received));
         assert_eq!(analyzer.bin_hz(), Some(2000.0));
@@ -475,8 +611,8 @@ mod tests {
             averaging: false,
             ..AnalyzerSettings::default()
         });
-        analyzer.push_spectrum(&[0.0, 1.0], 1, None, 0.0);
-        analyzer.push_spectrum(&[0.0, 0.0], 1, None, 1.0);
+        analyzer.push_spectrum(&[0.0, 1.0], 1, None, None);
+        analyzer.push_spectrum(&[0.0, 0.0], 1, None, Some(1.0));
         let held_db = power_to_db(analyzer.held()[1]);
         assert!(
             (held_db + HOLD_DECAY_DB_PER_S as f32).abs() < 1e-3,
@@ -494,7 +630,7 @@ mod tests {
             ..AnalyzerSettings::default()
         });
         for block in signal.chunks(256) {
-            assert!(analyzer.push_samples(block, 1, Some(1024.0), 0.0));
+            assert!(analyzer.push_samples(block, 1, Some(1024.0), None));
         }
         let peak = analyzer.peak().expect("a peak");
         assert!(
@@ -510,10 +646,10 @@ mod tests {
         let interleaved: Vec<f32> = a.iter().zip(&b).flat_map(|(x, y)| [*x, *y]).collect();
         let mut analyzer = Analyzer::new(AnalyzerSettings::default());
         analyzer.set_channel(1);
-        assert!(analyzer.push_samples(&interleaved, 2, Some(1024.0), 0.0));
+        assert!(analyzer.push_samples(&interleaved, 2, Some(1024.0), None));
         assert!((analyzer.peak().expect("peak").bin - 300.0).abs() < 0.01);
         assert!(
-            !analyzer.push_samples(&a, 1, Some(1024.0), 0.0),
+            !analyzer.push_samples(&a, 1, Some(1024.0), None),
             "channel 1 of a 1-channel frame"
         );
     }
@@ -523,7 +659,7 @@ mod tests {
         let mut analyzer = analyse(WindowKind::Hann, &sine(1024, 100.0, 1.0, 0.0));
         analyzer.set_fft_size(2048);
         assert!(analyzer.spectrum().is_empty());
-        analyzer.push_samples(&sine(2048, 100.0, 1.0, 0.0), 1, Some(48_000.0), 0.0);
+        analyzer.push_samples(&sine(2048, 100.0, 1.0, 0.0), 1, Some(48_000.0), None);
         assert_eq!(analyzer.spectrum().len(), 1024);
         assert!((analyzer.peak().expect("peak").bin - 100.0).abs() < 0.01);
     }
