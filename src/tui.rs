@@ -219,7 +219,7 @@ mod tests {
         .unwrap();
         assert!(app.should_quit());
         assert!(app.is_frozen());
-        assert_eq!(*asked.lock().unwrap(), [Control::SetFftSize(2048)]);
+        assert_eq!(*asked.lock().unwrap(), [Control::BiggerFft]);
         drop(snapshot_tx);
     }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::KeyEvent;
 
-use crate::analysis::{FreqAxis, MAX_FFT, MIN_FFT};
+use crate::analysis::FreqAxis;
 use crate::pipeline::Control;
 use crate::snapshot::Snapshot;
 use crate::stats::{Counters, Rates};
@@ -136,7 +136,6 @@ impl App {
     }
 
     fn act(&mut self, action: Action) -> Option<Control> {
-        let settings = self.snapshot.settings;
         match action {
             Action::Quit if self.help => self.help = false,
             Action::Quit => self.quit = true,
@@ -164,21 +163,14 @@ impl App {
                 }
             }
             Action::ZoomOut => self.view.db_floor -= DB_STEP,
-            Action::BiggerFft => {
-                return (settings.fft_size < MAX_FFT)
-                    .then_some(Control::SetFftSize(settings.fft_size * 2));
-            }
-            Action::SmallerFft => {
-                return (settings.fft_size > MIN_FFT)
-                    .then_some(Control::SetFftSize(settings.fft_size / 2));
-            }
-            Action::NextWindow => return Some(Control::SetWindow(settings.window.next())),
-            Action::ToggleAveraging => return Some(Control::SetAveraging(!settings.averaging)),
-            Action::TogglePeakHold => return Some(Control::SetPeakHold(!settings.peak_hold)),
-            Action::NextChannel => {
-                let channels = self.snapshot.channels.max(1);
-                return Some(Control::SetChannel((settings.channel + 1) % channels));
-            }
+            // Changes to the analysis are asked of the pipeline, which applies them to the
+            // settings in force (not to those of a frozen picture).
+            Action::BiggerFft => return Some(Control::BiggerFft),
+            Action::SmallerFft => return Some(Control::SmallerFft),
+            Action::NextWindow => return Some(Control::NextWindow),
+            Action::ToggleAveraging => return Some(Control::ToggleAveraging),
+            Action::TogglePeakHold => return Some(Control::TogglePeakHold),
+            Action::NextChannel => return Some(Control::NextChannel),
             Action::ResetStats => {
                 self.meter.clear();
                 self.rates = Rates::default();

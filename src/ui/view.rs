@@ -517,7 +517,7 @@ fn render_sparkline(s: &Snapshot, theme: Theme, ascii: bool, area: Rect, buf: &m
 }
 
 fn render_hint(theme: Theme, area: Rect, buf: &mut Buffer) {
-    let hint = " q quit · space freeze · l log · w window · +/- FFT · a avg · p hold · c channel · r reset · ↑↓←→ dB · ? help";
+    let hint = super::keys::hint_line(usize::from(area.width));
     Paragraph::new(Line::styled(hint, theme.dim())).render(area, buf);
 }
 
@@ -533,10 +533,10 @@ fn render_help(theme: Theme, area: Rect, buf: &mut Buffer) {
     Clear.render(popup, buf);
     let lines: Vec<Line> = KEYS
         .iter()
-        .map(|(keys, _, what)| {
+        .map(|row| {
             Line::from(vec![
-                Span::styled(format!(" {keys:<7}"), theme.fg(Color::Cyan)),
-                Span::raw(*what),
+                Span::styled(format!(" {:<7}", row.shown), theme.fg(Color::Cyan)),
+                Span::raw(row.help),
             ])
         })
         .collect();
