@@ -1,5 +1,9 @@
-//! The command line (SPEC §4). Parsing only: what to run is decided in `main`.
+//! The command line (SPEC §4). Parsing only: what to run is decided in `run`.
+//!
+//! Every number has a range, checked as it is parsed: a value outside it is one sentence
+//! and exit status 2, never a panic further in (a duration of 1e20 s does not fit a timer).
 
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Parser};
@@ -8,125 +12,186 @@ use crate::analysis::{MAX_FFT, MIN_FFT, WindowKind, is_valid_fft_size};
 use crate::wire::Format;
 use crate::wire::lines::{LineLayout, TextKind};
 
+const SOURCE: &str = "Source";
+const SERIAL: &str = "Serial port (--serial)";
+const SSE: &str = "Server-Sent Events feed (--url)";
+const INPUT: &str = "Input format";
+const ANALYSIS: &str = "Analysis";
+const SCREEN: &str = "Screen";
+const HEADLESS: &str = "Headless reports and runs";
+
+const EXAMPLES: &str = "\
+Examples:
+  sse-tui                                        the built-in demo board
+  sse-tui --serial auto                          the first ST virtual COM port
+  sse-tui --serial /dev/ttyUSB0 --baud 921600 --format lines --rate 8000
+  sse-tui --url https://lab.example/events --header 'Authorization: Bearer TOKEN'
+  sse-tui --replay capture.bin --speed 0 --headless
+  sse-tui --headless --duration 10 > report.jsonl
+  sse-tui serve --serial auto --listen 0.0.0.0:8080 --token-file ~/.sse-token";
+
+/// Ranges of the numeric options (inclusive).
+pub mod limits {
+    use std::ops::RangeInclusive;
+    pub const BAUD: RangeInclusive<i64> = 50..=12_000_000;
+    pub const MAX_EVENT_BYTES: RangeInclusive<u64> = 1024..=(1 << 30);
+    pub const READ_TIMEOUT_S: RangeInclusive<f64> = 0.1..=86_400.0;
+    pub const RATE_HZ: RangeInclusive<f64> = crate::frame::RATE_RANGE_HZ;
+    pub const FULL_SCALE: RangeInclusive<f64> = crate::frame::FULL_SCALE_RANGE;
+    pub const FPS: RangeInclusive<i64> = 1..=240;
+    pub const REPORT_EVERY_S: RangeInclusive<f64> = 0.01..=86_400.0;
+    /// A year: any longer does not fit a timer.
+    pub const DURATION_S: RangeInclusive<f64> = 0.01..=31_536_000.0;
+    /// 0 (as fast as possible) or within this.
+    pub const SPEED: RangeInclusive<f64> = 0.001..=1000.0;
+    pub const DB: RangeInclusive<f64> = -1000.0..=1000.0;
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "sse-tui",
     version,
     about = "Live spectrum and latency monitor for ADC boards: serial, Server-Sent Events, or a built-in demo board",
+    after_help = EXAMPLES,
     group(ArgGroup::new("source").args(["demo", "url", "serial", "replay", "list_ports"]))
 )]
 pub struct Cli {
     /// Built-in simulated STM32 board (the default when no source is given)
-    #[arg(long, global = true, global = true)]
+    #[arg(long, global = true, help_heading = SOURCE)]
     pub demo: bool,
     /// Subscribe to a Server-Sent Events feed (http or https)
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", help_heading = SOURCE)]
     pub url: Option<String>,
     /// Read a serial device; `auto` picks the first ST virtual COM port (USB VID 0483)
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH", help_heading = SOURCE)]
     pub serial: Option<String>,
     /// Play a file written by --record
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = SOURCE)]
     pub replay: Option<PathBuf>,
     /// Print serial ports with USB VID:PID, serial number and product, then exit
-    #[arg(long, global = true, global = true)]
+    #[arg(long, global = true, help_heading = SOURCE)]
     pub list_ports: bool,
 
-    /// With --serial: wait for a device that is not there yet instead of failing
-    #[arg(long, global = true, global = true)]
+    /// Wait for a device that is not there yet instead of failing
+    #[arg(long, global = true, help_heading = SERIAL)]
     pub wait: bool,
-    /// Serial baud rate
-    #[arg(long, global = true, default_value_t = 115_200, value_name = "N")]
+    /// Serial baud rate (50 to 12000000)
+    #[arg(long, global = true, default_value_t = 115_200, value_name = "N", help_heading = SERIAL,
+          value_parser = clap::value_parser!(u32).range(limits::BAUD))]
     pub baud: u32,
-    /// Extra request header for --url, repeatable (e.g. 'Authorization: Bearer …')
-    #[arg(long = "header", global = true, value_name = "'Name: value'")]
+
+    /// Extra request header, repeatable (e.g. 'Authorization: Bearer …')
+    #[arg(long = "header", global = true, value_name = "'Name: value'", help_heading = SSE)]
     pub headers: Vec<String>,
-    /// With --url: the Last-Event-ID to send on the first request
-    #[arg(long, global = true, value_name = "ID")]
+    /// The Last-Event-ID to send on the first request
+    #[arg(long, global = true, value_name = "ID", help_heading = SSE)]
     pub last_event_id: Option<String>,
-    /// With --url: accept any TLS certificate (only for testing; never the default)
-    #[arg(long, global = true, global = true)]
+    /// Accept any TLS certificate (only for testing; never the default)
+    #[arg(long, global = true, help_heading = SSE)]
     pub insecure: bool,
-    /// With --url: the largest event accepted; a larger one is dropped and counted as bad
-    #[arg(long, global = true, default_value_t = 16 * 1024 * 1024, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1024..))]
+    /// The largest event accepted (1024 to 1 GiB); a larger one is dropped and counted as bad
+    #[arg(long, global = true, default_value_t = 16 * 1024 * 1024, value_name = "BYTES", help_heading = SSE,
+          value_parser = clap::value_parser!(u64).range(limits::MAX_EVENT_BYTES))]
     pub max_event_bytes: u64,
-    /// With --url: a connection silent for this long (not even a heartbeat) is dropped
-    #[arg(long, global = true, default_value_t = 45.0, value_name = "SECONDS", value_parser = positive_f64)]
+    /// A connection silent for this long (not even a heartbeat) is dropped (0.1 to 86400)
+    #[arg(long, global = true, default_value_t = 45.0, value_name = "SECONDS", help_heading = SSE,
+          value_parser = number_in(limits::READ_TIMEOUT_S, "seconds"))]
     pub read_timeout: f64,
+
     /// Input format
-    #[arg(long, global = true, value_enum, default_value_t = Format::Auto)]
+    #[arg(long, global = true, value_enum, default_value_t = Format::Auto, help_heading = INPUT)]
     pub format: Format,
     /// Sample rate in Hz, for input that does not carry it
-    #[arg(long, global = true, value_name = "HZ", value_parser = positive_f64)]
+    #[arg(long, global = true, value_name = "HZ", help_heading = INPUT,
+          value_parser = number_in(limits::RATE_HZ, "Hz"))]
     pub rate: Option<f64>,
     /// What text lines hold
-    #[arg(long, global = true, value_enum, default_value_t = TextKind::Samples)]
+    #[arg(long, global = true, value_enum, default_value_t = TextKind::Samples, help_heading = INPUT)]
     pub kind: TextKind,
     /// How text lines lay out samples
-    #[arg(long, global = true, value_enum, default_value_t = LineLayout::Auto)]
+    #[arg(long, global = true, value_enum, default_value_t = LineLayout::Auto, help_heading = INPUT)]
     pub lines: LineLayout,
     /// The value of a full-scale amplitude (the dBFS reference), in input units
-    #[arg(long, global = true, value_name = "X", value_parser = positive_f64)]
+    #[arg(long, global = true, value_name = "X", help_heading = INPUT,
+          value_parser = number_in(limits::FULL_SCALE, ""))]
     pub full_scale: Option<f64>,
 
     /// FFT size, a power of two from 64 to 65536
-    #[arg(long, global = true, default_value_t = 1024, value_name = "N", value_parser = fft_size)]
+    #[arg(long, global = true, default_value_t = 1024, value_name = "N", value_parser = fft_size, help_heading = ANALYSIS)]
     pub fft: usize,
     /// Window function
-    #[arg(long, global = true, value_enum, default_value_t = WindowKind::Hann)]
+    #[arg(long, global = true, value_enum, default_value_t = WindowKind::Hann, help_heading = ANALYSIS)]
     pub window: WindowKind,
-    /// Channel to analyse
-    #[arg(long, global = true, default_value_t = 0, value_name = "N", value_parser = clap::value_parser!(u8).range(0..16))]
+    /// Channel to analyse (0 to 15)
+    #[arg(long, global = true, default_value_t = 0, value_name = "N", help_heading = ANALYSIS,
+          value_parser = clap::value_parser!(u8).range(0..16))]
     pub channel: u8,
-    /// Screen refresh cap, frames per second
-    #[arg(long, global = true, default_value_t = 30, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=240))]
+
+    /// Screen refresh cap, frames per second (1 to 240)
+    #[arg(long, global = true, default_value_t = 30, value_name = "N", help_heading = SCREEN,
+          value_parser = clap::value_parser!(u32).range(limits::FPS))]
     pub fps: u32,
-
-    /// No screen: JSON lines on stdout (implied when stdout is not a terminal)
-    #[arg(long, global = true, global = true)]
-    pub headless: bool,
-    /// Headless report interval, seconds
-    #[arg(long, global = true, default_value_t = 1.0, value_name = "SECONDS", value_parser = positive_f64)]
-    pub report_every: f64,
-    /// Stop after N frames received
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub frames: Option<u64>,
-    /// Stop after this many seconds
-    #[arg(long, global = true, value_name = "SECONDS", value_parser = positive_f64)]
-    pub duration: Option<f64>,
-    /// Append every received frame to FILE as COBS-framed binary frames
-    #[arg(long, global = true, value_name = "FILE")]
-    pub record: Option<PathBuf>,
-    /// Replay pace: 1 = real time, 0 = as fast as possible
-    #[arg(long, global = true, default_value_t = 1.0, value_name = "X", value_parser = non_negative_f64)]
-    pub speed: f64,
-
-    /// Write diagnostics to this file (they never go to the screen)
-    #[arg(long, global = true, value_name = "FILE")]
-    pub log_file: Option<PathBuf>,
     /// Plain ASCII drawing, for terminals without block glyphs
-    #[arg(long, global = true, global = true)]
+    #[arg(long, global = true, help_heading = SCREEN)]
     pub ascii: bool,
     /// No colours (the NO_COLOR environment variable does the same)
-    #[arg(long, global = true, global = true)]
+    #[arg(long, global = true, help_heading = SCREEN)]
     pub no_color: bool,
     /// Logarithmic frequency axis at start (the `l` key toggles it)
-    #[arg(long, global = true, global = true)]
+    #[arg(long, global = true, help_heading = SCREEN)]
     pub log_freq: bool,
-    /// Bottom of the dB axis
-    #[arg(long, global = true, default_value_t = -120.0, value_name = "DB", allow_negative_numbers = true)]
+    /// Bottom of the dB axis (-1000 to 1000)
+    #[arg(long, global = true, default_value_t = -120.0, value_name = "DB", allow_negative_numbers = true,
+          help_heading = SCREEN, value_parser = number_in(limits::DB, "dB"))]
     pub db_min: f64,
-    /// Top of the dB axis
-    #[arg(
-        long,
-        default_value_t = 0.0,
-        value_name = "DB",
-        allow_negative_numbers = true
-    )]
+    /// Top of the dB axis (-1000 to 1000)
+    #[arg(long, global = true, default_value_t = 0.0, value_name = "DB", allow_negative_numbers = true,
+          help_heading = SCREEN, value_parser = number_in(limits::DB, "dB"))]
     pub db_max: f64,
+    /// Write diagnostics to this file (they never go to the screen)
+    #[arg(long, global = true, value_name = "FILE", help_heading = SCREEN)]
+    pub log_file: Option<PathBuf>,
+
+    /// No screen: JSON lines on stdout (implied when stdout is not a terminal)
+    #[arg(long, global = true, help_heading = HEADLESS)]
+    pub headless: bool,
+    /// Headless report interval, seconds (0.01 to 86400)
+    #[arg(long, global = true, default_value_t = 1.0, value_name = "SECONDS", help_heading = HEADLESS,
+          value_parser = number_in(limits::REPORT_EVERY_S, "seconds"))]
+    pub report_every: f64,
+    /// Stop after N frames received
+    #[arg(long, global = true, value_name = "N", help_heading = HEADLESS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub frames: Option<u64>,
+    /// Stop after this many seconds (0.01 to 31536000, a year)
+    #[arg(long, global = true, value_name = "SECONDS", help_heading = HEADLESS,
+          value_parser = number_in(limits::DURATION_S, "seconds"))]
+    pub duration: Option<f64>,
+    /// Append every received frame to FILE as COBS-framed binary frames
+    #[arg(long, global = true, value_name = "FILE", help_heading = HEADLESS)]
+    pub record: Option<PathBuf>,
+    /// Replay pace: 1 = real time, 0 = as fast as possible (else 0.001 to 1000)
+    #[arg(long, global = true, default_value_t = 1.0, value_name = "X", value_parser = speed, help_heading = HEADLESS)]
+    pub speed: f64,
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// A parser for a finite number within `range`; `unit` names it in the sentence.
+pub fn number_in(
+    range: RangeInclusive<f64>,
+    unit: &'static str,
+) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync + 'static {
+    move |text: &str| match text.trim().parse::<f64>() {
+        Ok(x) if range.contains(&x) => Ok(x),
+        _ => Err(format!(
+            "must be a number from {} to {}{}{unit}",
+            range.start(),
+            range.end(),
+            if unit.is_empty() { "" } else { " " }
+        )),
+    }
 }
 
 fn fft_size(text: &str) -> Result<usize, String> {
@@ -138,17 +203,14 @@ fn fft_size(text: &str) -> Result<usize, String> {
     }
 }
 
-fn positive_f64(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
-        _ => Err("must be a positive number".into()),
-    }
-}
-
-fn non_negative_f64(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err("must be a number, 0 or more".into()),
+fn speed(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x == 0.0 || limits::SPEED.contains(&x) => Ok(x),
+        _ => Err(format!(
+            "must be 0 (as fast as possible) or a number from {} to {}",
+            limits::SPEED.start(),
+            limits::SPEED.end()
+        )),
     }
 }
 
@@ -168,6 +230,17 @@ pub enum SourceChoice {
     ListPorts,
 }
 
+/// A command line that parses but does not hold together.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum UsageError {
+    #[error("--db-min must be below --db-max")]
+    DbRange,
+    #[error("--header {0:?} is not of the form 'Name: value'")]
+    Header(String),
+    #[error("--last-event-id must not hold a line break or a NUL")]
+    LastEventId,
+}
+
 impl Cli {
     pub fn source(&self) -> SourceChoice {
         if let Some(url) = &self.url {
@@ -183,7 +256,6 @@ impl Cli {
         }
     }
 
-    /// Checks that need more than one option; the sentence says what is wrong.
     /// `--header` values as (name, value).
     pub fn header_pairs(&self) -> Vec<(String, String)> {
         self.headers
@@ -193,22 +265,20 @@ impl Cli {
             .collect()
     }
 
-    pub fn check(&self) -> Result<(), String> {
-        // Timers of zero length would spin (and tokio refuses them).
-        if self.report_every < 0.01 {
-            return Err("--report-every must be at least 0.01 seconds".into());
-        }
-        if !(-1000.0..=1000.0).contains(&self.db_min) || !(-1000.0..=1000.0).contains(&self.db_max)
-        {
-            return Err("--db-min and --db-max must lie within ±1000 dB".into());
-        }
+    /// Checks that need more than one option, or more than a range.
+    pub fn check(&self) -> Result<(), UsageError> {
         if self.db_min >= self.db_max {
-            return Err("--db-min must be below --db-max".into());
+            return Err(UsageError::DbRange);
         }
         if let Some(header) = self.headers.iter().find(|h| !h.contains(':')) {
-            return Err(format!(
-                "--header {header:?} is not of the form 'Name: value'"
-            ));
+            return Err(UsageError::Header(header.clone()));
+        }
+        if self
+            .last_event_id
+            .as_deref()
+            .is_some_and(|id| id.contains(['\r', '\n', '\0']))
+        {
+            return Err(UsageError::LastEventId);
         }
         Ok(())
     }
@@ -221,3 +291,6 @@ pub fn usage_sentence(error: &clap::Error) -> String {
     let first = first.strip_prefix("error: ").unwrap_or(first);
     format!("sse-tui: {first} (see sse-tui --help)")
 }
+
+#[cfg(test)]
+mod tests;

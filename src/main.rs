@@ -4,6 +4,7 @@ use clap::Parser;
 use sse_tui::cli::{Cli, usage_sentence};
 
 fn main() -> ExitCode {
+    abort_on_panic();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
@@ -16,10 +17,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Err(sentence) = cli.check() {
-        eprintln!("sse-tui: {sentence}");
-        return ExitCode::from(2);
-    }
     if let Err(sentence) = init_logging(&cli) {
         eprintln!("sse-tui: {sentence}");
         return ExitCode::from(1);
@@ -35,18 +32,37 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let status = runtime.block_on(sse_tui::run::run(cli));
+    let result = runtime.block_on(sse_tui::run::run(cli));
     // Sources may sit in blocking reads; do not wait for them.
     runtime.shutdown_background();
-    ExitCode::from(status)
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sse-tui: {e}");
+            ExitCode::from(e.exit_status())
+        }
+    }
+}
+
+/// A panic anywhere (the pipeline thread, a source) ends the program at once, after the
+/// hooks installed before (ratatui's gives the terminal back) have run: a half-working
+/// screen with a dead analysis behind it would show numbers that are no longer true.
+/// Release builds abort on panic anyway; this makes debug builds and tests behave alike.
+fn abort_on_panic() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        previous(info);
+        std::process::abort();
+    }));
 }
 
 /// Diagnostics go to `--log-file`, or to stderr in headless mode; never onto the screen.
 fn init_logging(cli: &Cli) -> Result<(), String> {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
-    let filter =
-        || EnvFilter::try_from_env("SSE_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = |default: &str| {
+        EnvFilter::try_from_env("SSE_TUI_LOG").unwrap_or_else(|_| EnvFilter::new(default))
+    };
     if let Some(path) = &cli.log_file {
         let file = std::fs::OpenOptions::new()
             .create(true)
@@ -54,15 +70,13 @@ fn init_logging(cli: &Cli) -> Result<(), String> {
             .open(path)
             .map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
         tracing_subscriber::fmt()
-            .with_env_filter(filter())
+            .with_env_filter(filter("info"))
             .with_ansi(false)
             .with_writer(std::sync::Mutex::new(file))
             .init();
     } else if cli.headless || !std::io::stdout().is_terminal() {
         tracing_subscriber::fmt()
-            .with_env_filter(
-                EnvFilter::try_from_env("SSE_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
-            )
+            .with_env_filter(filter("warn"))
             .with_writer(std::io::stderr)
             .init();
     }

@@ -9,11 +9,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
-use crate::frame::Decoded;
 use crate::snapshot::Snapshot;
-use crate::source::SourceEvent;
 use hub::{EventForm, Hub};
 
 /// The replay ring and the broadcast queue are allocated up front: bound them.
@@ -33,50 +31,69 @@ pub struct ServeArgs {
     /// Read the token from this file
     #[arg(long, value_name = "FILE", conflicts_with = "token")]
     pub token_file: Option<PathBuf>,
-    /// At most this many watchers at once (503 beyond)
-    #[arg(long, default_value_t = 2048, value_name = "N")]
-    pub max_clients: usize,
+    /// At most this many watchers at once (503 beyond; 1 to 1000000)
+    #[arg(long, default_value_t = 2048, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_clients: u32,
     /// Let pages from this origin read the feed (CORS), repeatable
     #[arg(long, value_name = "ORIGIN")]
     pub allow_origin: Vec<String>,
-    /// Events kept for replay after a reconnect (Last-Event-ID)
+    /// Events kept for replay after a reconnect (Last-Event-ID; 1 to 1048576)
     #[arg(long, default_value_t = 4096, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_BUFFERED))]
     pub replay_buffer: u64,
-    /// How far one watcher may fall behind before it is told it lagged
+    /// How far one watcher may fall behind before it is told it lagged (1 to 1048576)
     #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_BUFFERED))]
     pub queue: u64,
-    /// Seconds between heartbeat comments
-    #[arg(long, default_value_t = 15.0, value_name = "SECONDS")]
+    /// Seconds between heartbeat comments (0.01 to 15)
+    #[arg(long, default_value_t = 15.0, value_name = "SECONDS",
+          value_parser = crate::cli::number_in(0.01..=15.0, "seconds"))]
     pub heartbeat: f64,
     /// Show the screen too (default: headless reports on stdout)
     #[arg(long)]
     pub tui: bool,
 }
 
+/// Why `serve` cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot read the token file {path}: {why}")]
+    TokenFile { path: String, why: String },
+    #[error("the token is empty")]
+    EmptyToken,
+    #[error("listening on {0} reaches beyond this machine: give --token or --token-file")]
+    NeedsToken(SocketAddr),
+    #[error("cannot listen on {addr}: {why}")]
+    Listen { addr: SocketAddr, why: String },
+}
+
+impl ServeError {
+    /// A wrong command line is status 2; a port that cannot be had is status 1.
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, ServeError::Listen { .. })
+    }
+}
+
 impl ServeArgs {
-    /// The token to require, if any; errors are sentences for exit status 2.
-    pub fn token(&self) -> Result<Option<String>, String> {
+    /// The token to require, if any.
+    pub fn token(&self) -> Result<Option<String>, ServeError> {
         let token = match (&self.token, &self.token_file) {
             (Some(token), _) => Some(token.clone()),
             (None, Some(path)) => Some(
                 std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?
+                    .map_err(|e| ServeError::TokenFile {
+                        path: path.display().to_string(),
+                        why: crate::source::replay::plain_io_error(&e),
+                    })?
                     .trim()
                     .to_owned(),
             ),
             (None, None) => None,
         };
         if token.as_deref() == Some("") {
-            return Err("the token is empty".into());
+            return Err(ServeError::EmptyToken);
         }
         if token.is_none() && !self.listen.ip().is_loopback() {
-            return Err(format!(
-                "listening on {} reaches beyond this machine: give --token or --token-file",
-                self.listen
-            ));
-        }
-        if !(0.01..=15.0).contains(&self.heartbeat) {
-            return Err("--heartbeat must be from 0.01 to 15 seconds".into());
+            return Err(ServeError::NeedsToken(self.listen));
         }
         Ok(token)
     }
@@ -102,15 +119,19 @@ pub async fn start(
     token: Option<String>,
     hub: Arc<Hub>,
     snapshots: watch::Receiver<Arc<Snapshot>>,
-) -> Result<Server, String> {
+) -> Result<Server, ServeError> {
+    let cannot_listen = |e: std::io::Error| ServeError::Listen {
+        addr: args.listen,
+        why: crate::source::replay::plain_io_error(&e),
+    };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        .map_err(cannot_listen)?;
+    let addr = listener.local_addr().map_err(cannot_listen)?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let config = http::HttpConfig {
         token,
-        max_clients: args.max_clients,
+        max_clients: args.max_clients as usize,
         allow_origins: args.allow_origin.clone(),
         heartbeat: Duration::from_secs_f64(args.heartbeat),
     };
@@ -134,28 +155,4 @@ pub async fn start(
         shutdown,
         task,
     })
-}
-
-/// Passes the source's events on to the pipeline, publishing frames and states on the way.
-pub async fn tee(
-    mut from_source: mpsc::Receiver<SourceEvent>,
-    to_pipeline: mpsc::Sender<SourceEvent>,
-    hub: Arc<Hub>,
-) {
-    while let Some(event) = from_source.recv().await {
-        match &event {
-            SourceEvent::Data { items, .. } => {
-                for item in items {
-                    if let Decoded::Frame(frame) = item {
-                        hub.publish_frame(frame);
-                    }
-                }
-            }
-            SourceEvent::Status(state) => hub.publish_status(state),
-            SourceEvent::Notice(_) | SourceEvent::ClockSync(_) => {}
-        }
-        if to_pipeline.send(event).await.is_err() {
-            return;
-        }
-    }
 }

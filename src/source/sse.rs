@@ -16,6 +16,8 @@ use crate::wire::json::decode_event;
 
 /// Probes per clock measurement; the one with the shortest round trip is kept.
 const PROBES: usize = 5;
+/// A probe unanswered this long is no answer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub async fn run(config: SseConfig, full_scale: Option<f64>, tx: EventSender, clock: Clock) {
     let probe_url = time_url(&config.url);
@@ -23,9 +25,9 @@ pub async fn run(config: SseConfig, full_scale: Option<f64>, tx: EventSender, cl
     let probe_headers = config.headers.clone();
     let mut client = match SseClient::new(config) {
         Ok(client) => client,
-        Err(sentence) => {
+        Err(e) => {
             let _ = tx
-                .send(SourceEvent::Status(LinkState::Failed(sentence)))
+                .send(SourceEvent::Status(LinkState::Failed(e.to_string())))
                 .await;
             return;
         }
@@ -33,7 +35,7 @@ pub async fn run(config: SseConfig, full_scale: Option<f64>, tx: EventSender, cl
     // The clock probe runs once, before the stream opens, so every frame's latency is
     // corrected alike (a probe against a dead /time fails fast or times out in 2 s).
     if let Some(url) = &probe_url {
-        let sync = probe_clock(url, &probe_headers).await;
+        let sync = probe_clock(client.http(), url, &probe_headers).await;
         if tx.send(SourceEvent::ClockSync(sync)).await.is_err() {
             return;
         }
@@ -102,18 +104,17 @@ struct TimeAnswer {
 }
 
 /// NTP-style: offset = server time − the midpoint of the round trip, from the probe with
-/// the shortest round trip. No answer, or not a number: uncorrected.
-pub async fn probe_clock(url: &str, headers: &[(String, String)]) -> ClockSync {
-    let Ok(http) = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()
-    else {
-        return ClockSync::Uncorrected;
-    };
+/// the shortest round trip. No answer, or not a number: uncorrected. `http` is the feed's
+/// own client, so the probe goes the way the feed goes (proxy, TLS settings).
+pub async fn probe_clock(
+    http: &reqwest::Client,
+    url: &str,
+    headers: &[(String, String)],
+) -> ClockSync {
     let mut best: Option<(i64, i64)> = None;
     for _ in 0..PROBES {
         let sent = unix_now_us();
-        let mut request = http.get(url);
+        let mut request = http.get(url).timeout(PROBE_TIMEOUT);
         for (name, value) in headers {
             request = request.header(name.as_str(), value.as_str());
         }

@@ -93,30 +93,44 @@ pub struct SseClient {
     rng: fastrand::Rng,
 }
 
+/// Why a feed cannot be subscribed to at all.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("bad URL {url}: {why}")]
+    Url { url: String, why: String },
+    #[error("bad URL {0}: only http and https are supported")]
+    Scheme(String),
+    #[error("bad header name {0:?}")]
+    HeaderName(String),
+    #[error("bad value for header {0}")]
+    HeaderValue(String),
+    #[error("cannot set up HTTP: {0}")]
+    Http(String),
+}
+
 /// Installs the TLS crypto provider once (rustls is built with ring only).
 fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 impl SseClient {
-    /// Fails with a plain sentence on a URL or header that cannot be used.
-    pub fn new(config: SseConfig) -> Result<Self, String> {
-        let url =
-            reqwest::Url::parse(&config.url).map_err(|e| format!("bad URL {}: {e}", config.url))?;
+    /// Fails on a URL or header that cannot be used.
+    pub fn new(config: SseConfig) -> Result<Self, SetupError> {
+        let url = reqwest::Url::parse(&config.url).map_err(|e| SetupError::Url {
+            url: config.url.clone(),
+            why: e.to_string(),
+        })?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(format!(
-                "bad URL {}: only http and https are supported",
-                config.url
-            ));
+            return Err(SetupError::Scheme(config.url.clone()));
         }
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         for (name, value) in &config.headers {
             let name = HeaderName::from_bytes(name.trim().as_bytes())
-                .map_err(|_| format!("bad header name {:?}", name.trim()))?;
+                .map_err(|_| SetupError::HeaderName(name.trim().to_owned()))?;
             let mut value = HeaderValue::from_str(value.trim())
-                .map_err(|_| format!("bad value for header {name}"))?;
+                .map_err(|_| SetupError::HeaderValue(name.to_string()))?;
             value.set_sensitive(true);
             headers.insert(name, value);
         }
@@ -126,7 +140,7 @@ impl SseClient {
             .redirect(redirect_policy())
             .tls_danger_accept_invalid_certs(config.insecure)
             .build()
-            .map_err(|e| format!("cannot set up HTTP: {e}"))?;
+            .map_err(|e| SetupError::Http(e.to_string()))?;
         let mut parser = Parser::new(config.max_event_bytes);
         if let Some(id) = &config.last_event_id {
             parser.set_last_event_id(id);
@@ -146,6 +160,12 @@ impl SseClient {
 
     pub fn last_event_id(&self) -> &str {
         self.parser.last_event_id()
+    }
+
+    /// The HTTP client the feed is read with: its TLS settings (`--insecure`) and proxies
+    /// (from the environment) serve any other request to the same origin (the clock probe).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// The reconnection time in force (the server's `retry`, or the initial one).
