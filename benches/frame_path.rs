@@ -59,7 +59,7 @@ fn whole_path(n: usize, frames: usize) -> f64 {
         },
         ..PipelineConfig::default()
     };
-    let mut pipeline = Pipeline::new(config, clock).unwrap();
+    let mut pipeline = Pipeline::new(config, clock);
     let mut arrival = clock.now();
     let start = Instant::now();
     for i in 0..frames {

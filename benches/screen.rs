@@ -48,7 +48,7 @@ fn measure_terminal(args: &[&str], keys: &[u8], seconds: f64) -> (f64, f64) {
 /// from the demo board every frame (the worst case: every frame has something new).
 fn frame_build_and_diff(frames: usize) -> f64 {
     let clock = Clock::new();
-    let mut pipeline = Pipeline::new(PipelineConfig::default(), clock).unwrap();
+    let mut pipeline = Pipeline::new(PipelineConfig::default(), clock);
     let mut board = DemoBoard::new(3);
     let mut decoder = ByteDecoder::new(Format::Frame, LineOptions::default());
     let mut snapshots = Vec::new();
@@ -62,7 +62,7 @@ fn frame_build_and_diff(frames: usize) -> f64 {
                 pipeline.ingest(frame, clock.now());
             }
         }
-        snapshots.push(Arc::new(pipeline.snapshot()));
+        snapshots.push(Arc::new(pipeline.snapshot(std::time::Instant::now())));
     }
     let mut app = App::new(snapshots[0].clone(), ViewOptions::default());
     let now = Instant::now();

@@ -50,7 +50,7 @@ fn run(stream: Vec<u8>, format: Format, rate: Option<f64>, expected: u64) -> Run
         rate,
         ..PipelineConfig::default()
     };
-    let mut pipeline = Pipeline::new(config, clock).unwrap();
+    let mut pipeline = Pipeline::new(config, clock);
     loop {
         let event = rx.blocking_recv().expect("source alive");
         let connected = matches!(event, SourceEvent::Status(LinkState::Connected));
@@ -69,7 +69,7 @@ fn run(stream: Vec<u8>, format: Format, rate: Option<f64>, expected: u64) -> Run
         board // keep the pty open until everything is read
     });
     loop {
-        let counters = pipeline.snapshot().counters;
+        let counters = pipeline.snapshot(std::time::Instant::now()).counters;
         if counters.frames >= expected {
             break;
         }
@@ -81,7 +81,7 @@ fn run(stream: Vec<u8>, format: Format, rate: Option<f64>, expected: u64) -> Run
     let elapsed = start.elapsed().as_secs_f64();
     let cpu = procfs::thread_cpu("serial") - cpu0;
     let _board = writer.join().unwrap();
-    let counters = pipeline.snapshot().counters;
+    let counters = pipeline.snapshot(std::time::Instant::now()).counters;
     let mb = bytes as f64 / 1e6;
     Run {
         mb_per_s: mb / elapsed,

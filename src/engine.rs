@@ -26,7 +26,8 @@ impl Engine {
         mut events: mpsc::Receiver<SourceEvent>,
         publish_every: Duration,
     ) -> Self {
-        let (snapshot_tx, snapshots) = watch::channel(Arc::new(pipeline.snapshot()));
+        let (snapshot_tx, snapshots) =
+            watch::channel(Arc::new(pipeline.snapshot(std::time::Instant::now())));
         let (control_tx, mut control) = mpsc::unbounded_channel();
         let (finished_tx, finished) = oneshot::channel();
         std::thread::Builder::new()
@@ -50,8 +51,8 @@ impl Engine {
                                 None => break,
                             },
                             _ = publish.tick() => if dirty {
-                                pipeline.flush();
-                                snapshot_tx.send_replace(Arc::new(pipeline.snapshot()));
+                                let snapshot = pipeline.snapshot(std::time::Instant::now());
+                                snapshot_tx.send_replace(Arc::new(snapshot));
                                 dirty = false;
                             },
                             event = events.recv() => match event {
@@ -64,8 +65,7 @@ impl Engine {
                             },
                         }
                     }
-                    pipeline.flush();
-                    let last = Arc::new(pipeline.snapshot());
+                    let last = Arc::new(pipeline.snapshot(std::time::Instant::now()));
                     snapshot_tx.send_replace(last.clone());
                     let _ = finished_tx.send(last);
                 });

@@ -19,6 +19,7 @@ pub mod snapshot;
 pub mod source;
 pub mod sse;
 pub mod stats;
+pub mod tap;
 pub mod tui;
 pub mod ui;
 pub mod wire;

@@ -1,30 +1,37 @@
 //! The pipeline: source events in, analysis and statistics updated, snapshots out.
-//! Pure logic: time comes in with the events, nothing here touches I/O but the recorder.
+//! Pure logic: time comes in with the events and with each snapshot asked for; nothing here
+//! reads a clock or touches I/O.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crate::analysis::{Analyzer, AnalyzerSettings, WindowKind, is_valid_fft_size};
+use crate::analysis::{Analyzer, AnalyzerSettings, MAX_FFT, MIN_FFT};
 use crate::clock::{Arrival, Clock};
 use crate::frame::{Decoded, Frame, Payload, SenderTime};
 use crate::link::{ClockSync, LinkState};
-use crate::record::Recorder;
 use crate::snapshot::Snapshot;
 use crate::source::SourceEvent;
 use crate::stats::Stats;
 
-/// Changes asked for by the user (keys) or by a source (the clock probe).
-#[derive(Clone, Debug, PartialEq)]
+/// Changes asked for by the user. Each is a change *to the settings in force*, applied here
+/// where they live: a screen that shows an older picture (frozen, or a snapshot behind)
+/// cannot ask for a change from stale settings, and several screens can share one analysis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Control {
-    SetFftSize(usize),
-    SetWindow(WindowKind),
-    SetChannel(usize),
-    SetAveraging(bool),
-    SetPeakHold(bool),
+    /// FFT size ×2, up to the largest `--fft` accepts.
+    BiggerFft,
+    /// FFT size ÷2, down to the smallest.
+    SmallerFft,
+    NextWindow,
+    /// The next channel of those the input has.
+    NextChannel,
+    ToggleAveraging,
+    TogglePeakHold,
     ResetStats,
-    SetClockSync(ClockSync),
 }
+
+/// The longest time one frame is taken to stand for (a gap in the input is not a spectrum).
+const MAX_SPAN_S: f64 = 10.0;
 
 #[derive(Clone, Debug, Default)]
 pub struct PipelineConfig {
@@ -36,7 +43,6 @@ pub struct PipelineConfig {
     pub frame_limit: Option<u64>,
     /// Replayed frames carry old Unix timestamps: treat them as a device clock.
     pub historic_timestamps: bool,
-    pub record: Option<PathBuf>,
 }
 
 pub struct Pipeline {
@@ -52,20 +58,16 @@ pub struct Pipeline {
     clock_sync: ClockSync,
     /// When the last accepted frame arrived, on the clock's monotonic scale.
     last_frame_mono_us: Option<i64>,
+    /// The sender's time of the last accepted frame.
+    last_sent: Option<SenderTime>,
     last_error: Option<String>,
     notice: Option<String>,
-    recorder: Option<Recorder>,
+    warning: Option<String>,
 }
 
 impl Pipeline {
-    /// Fails only when the record file cannot be opened.
-    pub fn new(config: PipelineConfig, clock: Clock) -> std::io::Result<Self> {
-        let recorder = config
-            .record
-            .as_deref()
-            .map(Recorder::append_to)
-            .transpose()?;
-        Ok(Self {
+    pub fn new(config: PipelineConfig, clock: Clock) -> Self {
+        Self {
             analyzer: Analyzer::new(config.settings),
             stats: Stats::new(),
             link: LinkState::Connecting,
@@ -75,12 +77,13 @@ impl Pipeline {
             labels: None,
             clock_sync: ClockSync::Uncorrected,
             last_frame_mono_us: None,
+            last_sent: None,
             last_error: None,
             notice: None,
-            recorder,
+            warning: None,
             config,
             clock,
-        })
+        }
     }
 
     pub fn link(&self) -> &LinkState {
@@ -102,6 +105,7 @@ impl Pipeline {
         match event {
             SourceEvent::Status(state) => self.set_link(state),
             SourceEvent::Notice(text) => self.notice = Some(text),
+            SourceEvent::Warning(text) => self.warning = Some(text),
             SourceEvent::ClockSync(sync) => self.clock_sync = sync,
             SourceEvent::Data {
                 arrival,
@@ -145,12 +149,6 @@ impl Pipeline {
 
     /// One frame through statistics and analysis.
     pub fn ingest(&mut self, mut frame: Frame, arrival: Arrival) {
-        if let Some(recorder) = &mut self.recorder
-            && let Err(e) = recorder.write(&frame)
-        {
-            self.last_error = Some(format!("recording stopped: {e}"));
-            self.recorder = None;
-        }
         if self.config.historic_timestamps
             && let Some(SenderTime::Unix(us)) = frame.sent_at
         {
@@ -167,10 +165,9 @@ impl Pipeline {
         {
             return;
         }
-        let dt = self
-            .last_frame_mono_us
-            .map_or(0.0, |last| (arrival.mono_us - last) as f64 / 1e6);
+        let span = self.span_of(&frame, sample_rate, arrival);
         self.last_frame_mono_us = Some(arrival.mono_us);
+        self.last_sent = frame.sent_at.or(self.last_sent);
         self.sample_rate = sample_rate;
         if frame.channels != self.channels || frame.labels != self.labels {
             self.channels = frame.channels;
@@ -179,13 +176,36 @@ impl Pipeline {
         match &frame.payload {
             Payload::Samples(values) => {
                 self.analyzer
-                    .push_samples(values, frame.channels, sample_rate, dt)
+                    .push_samples(values, frame.channels, sample_rate, span)
             }
             Payload::Spectrum(power) => {
                 self.analyzer
-                    .push_spectrum(power, frame.channels, sample_rate, dt)
+                    .push_spectrum(power, frame.channels, sample_rate, span)
             }
         };
+    }
+
+    /// The time a frame stands for, in seconds, for averaging and peak hold: the sender's
+    /// own spacing of frames when it stamps them; else the samples it holds over the rate;
+    /// else the time since the previous frame arrived. `None` when nothing says.
+    fn span_of(&self, frame: &Frame, sample_rate: Option<f64>, arrival: Arrival) -> Option<f64> {
+        let plausible = |s: f64| (s > 0.0 && s <= MAX_SPAN_S).then_some(s);
+        let seconds = |from: i64, to: i64| to.saturating_sub(from) as f64 / 1e6;
+        let by_sender = match (self.last_sent, frame.sent_at) {
+            (Some(SenderTime::Unix(a)), Some(SenderTime::Unix(b)))
+            | (Some(SenderTime::Device(a)), Some(SenderTime::Device(b))) => {
+                plausible(seconds(a, b))
+            }
+            _ => None,
+        };
+        let by_samples = match (&frame.payload, sample_rate) {
+            (Payload::Samples(_), Some(fs)) => plausible(frame.count() as f64 / fs),
+            _ => None,
+        };
+        let by_arrival = self
+            .last_frame_mono_us
+            .and_then(|last| plausible(seconds(last, arrival.mono_us)));
+        by_sender.or(by_samples).or(by_arrival)
     }
 
     /// The strongest component now (a snapshot computes it too; this is for benchmarks).
@@ -194,34 +214,31 @@ impl Pipeline {
     }
 
     pub fn control(&mut self, control: Control) {
+        let settings = self.analyzer.settings();
         match control {
-            Control::SetFftSize(n) if is_valid_fft_size(n) => self.analyzer.set_fft_size(n),
-            Control::SetFftSize(_) => {}
-            Control::SetWindow(w) => self.analyzer.set_window(w),
-            Control::SetChannel(c) => self.analyzer.set_channel(c),
-            Control::SetAveraging(on) => self.analyzer.set_averaging(on),
-            Control::SetPeakHold(on) => self.analyzer.set_peak_hold(on),
+            Control::BiggerFft if settings.fft_size < MAX_FFT => {
+                self.analyzer.set_fft_size(settings.fft_size * 2)
+            }
+            Control::SmallerFft if settings.fft_size > MIN_FFT => {
+                self.analyzer.set_fft_size(settings.fft_size / 2)
+            }
+            Control::BiggerFft | Control::SmallerFft => {}
+            Control::NextWindow => self.analyzer.set_window(settings.window.next()),
+            Control::NextChannel => self
+                .analyzer
+                .set_channel((settings.channel + 1) % self.channels.max(1)),
+            Control::ToggleAveraging => self.analyzer.set_averaging(!settings.averaging),
+            Control::TogglePeakHold => self.analyzer.set_peak_hold(!settings.peak_hold),
             Control::ResetStats => {
                 self.stats.reset();
                 self.analyzer.clear_spectrum();
                 self.last_error = None;
             }
-            Control::SetClockSync(sync) => self.clock_sync = sync,
         }
     }
 
-    /// Writes out what the recorder holds.
-    pub fn flush(&mut self) {
-        if let Some(recorder) = &mut self.recorder
-            && let Err(e) = recorder.flush()
-        {
-            self.last_error = Some(format!("recording stopped: {e}"));
-            self.recorder = None;
-        }
-    }
-
-    pub fn snapshot(&mut self) -> Snapshot {
-        let now = Instant::now();
+    /// The picture at `now`.
+    pub fn snapshot(&mut self, now: Instant) -> Snapshot {
         let latency = self.stats.latency(self.clock.mono_us(now));
         Snapshot {
             taken_at: now,
@@ -244,9 +261,154 @@ impl Pipeline {
             jitter_ms: self.stats.jitter_ms(),
             last_frame_at: self
                 .last_frame_mono_us
-                .map(|us| self.clock.start() + std::time::Duration::from_micros(us.max(0) as u64)),
+                .map(|us| self.clock.start() + Duration::from_micros(us.max(0) as u64)),
             last_error: self.last_error.clone(),
             notice: self.notice.clone(),
+            warning: self.warning.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::power_to_db;
+    use crate::wire::json::decode_event;
+
+    fn pipeline(settings: AnalyzerSettings) -> (Pipeline, Clock) {
+        let clock = Clock::new();
+        let config = PipelineConfig {
+            settings,
+            ..PipelineConfig::default()
+        };
+        (Pipeline::new(config, clock), clock)
+    }
+
+    fn at(ms: i64) -> Arrival {
+        Arrival {
+            mono_us: ms * 1000,
+            unix_us: 0,
+        }
+    }
+
+    /// A JSON `samples` event: a tone at bin 64 of 1024, amplitude 0.5, with `extra` spliced in.
+    fn event(seq: u32, extra: &str) -> Decoded {
+        let samples: Vec<String> = (0..1024)
+            .map(|i| {
+                format!(
+                    "{:.6}",
+                    0.5 * (std::f64::consts::TAU * 64.0 * i as f64 / 1024.0).sin()
+                )
+            })
+            .collect();
+        let data = format!(
+            r#"{{"seq":{seq},"fs":48000,"samples":[{}{extra}]}}"#,
+            samples.join(",")
+        );
+        decode_event("samples", &data, None, None)
+    }
+
+    fn feed(pipeline: &mut Pipeline, items: Vec<Decoded>) {
+        for (i, item) in items.into_iter().enumerate() {
+            pipeline.handle(SourceEvent::Data {
+                arrival: at(21 * i as i64),
+                bytes: 1,
+                items: vec![item],
+            });
+        }
+    }
+
+    #[test]
+    fn one_value_out_of_range_is_a_bad_frame_and_the_rest_are_analysed_as_if_it_never_came() {
+        let (mut clean, clock) = pipeline(AnalyzerSettings::default());
+        feed(&mut clean, vec![event(0, ""), event(2, ""), event(3, "")]);
+        let (mut poisoned, _) = pipeline(AnalyzerSettings::default());
+        feed(
+            &mut poisoned,
+            vec![event(0, ""), event(1, ",1e39"), event(2, ""), event(3, "")],
+        );
+        let now = clock.start();
+        let (clean, poisoned) = (clean.snapshot(now), poisoned.snapshot(now));
+        assert_eq!(poisoned.counters.bad_frames, 1);
+        assert_eq!(
+            poisoned.counters.dropped, 1,
+            "a rejected frame leaves a gap"
+        );
+        assert!(
+            poisoned
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("out of range")
+        );
+        assert!(poisoned.spectrum.iter().all(|p| p.is_finite()));
+        // The spans differ (the clean feed's third frame came a frame later), not the picture:
+        // the same peak, to a hundredth of a dB.
+        let (a, b) = (clean.peak.unwrap(), poisoned.peak.unwrap());
+        assert!(
+            (a.bin - b.bin).abs() < 1e-6 && (a.dbfs - b.dbfs).abs() < 0.01,
+            "{a:?} {b:?}"
+        );
+        assert!((b.dbfs + 6.02).abs() < 0.05, "{b:?}");
+    }
+
+    #[test]
+    fn controls_change_the_settings_in_force() {
+        let (mut p, clock) = pipeline(AnalyzerSettings::default());
+        // Two `+` pressed while the screen showed the same (frozen) picture: both count.
+        p.control(Control::BiggerFft);
+        p.control(Control::BiggerFft);
+        assert_eq!(p.snapshot(clock.start()).settings.fft_size, 4096);
+        for _ in 0..20 {
+            p.control(Control::SmallerFft);
+        }
+        assert_eq!(p.snapshot(clock.start()).settings.fft_size, MIN_FFT);
+        // Three channels: the next wraps.
+        p.ingest(
+            Frame {
+                seq: None,
+                sample_rate: Some(1000.0),
+                sent_at: None,
+                channels: 3,
+                payload: Payload::Samples(vec![0.0; 3 * 64]),
+                labels: None,
+            },
+            at(0),
+        );
+        let channel = |p: &mut Pipeline| p.snapshot(clock.start()).settings.channel;
+        p.control(Control::NextChannel);
+        p.control(Control::NextChannel);
+        assert_eq!(channel(&mut p), 2);
+        p.control(Control::NextChannel);
+        assert_eq!(channel(&mut p), 0);
+    }
+
+    #[test]
+    fn a_frame_stands_for_the_sender_time_since_the_last_one() {
+        // 1024-sample frames stamped 100 ms apart (the board sends one block in five): after a
+        // tone, each silent frame lets the held peak fall 1 dB, not the 0.21 dB of 21 ms.
+        let (mut p, clock) = pipeline(AnalyzerSettings {
+            averaging: false,
+            ..AnalyzerSettings::default()
+        });
+        let tone: Vec<f32> = (0..1024)
+            .map(|i| (std::f32::consts::TAU * 64.0 * i as f32 / 1024.0).sin())
+            .collect();
+        for (i, samples) in [tone, vec![0.0; 1024], vec![0.0; 1024]]
+            .into_iter()
+            .enumerate()
+        {
+            let frame = Frame {
+                seq: Some(i as u32),
+                sample_rate: Some(48_000.0),
+                sent_at: Some(SenderTime::Device(1_000_000 + 100_000 * i as i64)),
+                channels: 1,
+                payload: Payload::Samples(samples),
+                labels: None,
+            };
+            p.ingest(frame, at(100 * i as i64));
+        }
+        let held = power_to_db(p.snapshot(clock.start()).held[64]);
+        assert!((held + 2.0).abs() < 0.01, "{held} dB after 200 ms");
     }
 }

@@ -8,18 +8,20 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::analysis::{AnalyzerSettings, FreqAxis};
-use crate::cli::{Cli, Command, SourceChoice};
+use crate::cli::{Cli, Command, SourceChoice, UsageError};
 use crate::clock::Clock;
 use crate::engine::Engine;
 use crate::headless;
 use crate::link::LinkState;
 use crate::pipeline::{Pipeline, PipelineConfig};
-use crate::serve::{self, hub::Hub};
+use crate::record::Recorder;
+use crate::serve::{self, ServeError, hub::Hub};
 use crate::snapshot::Snapshot;
 use crate::source::serial::SerialOptions;
 use crate::source::{self, CHANNEL_CAPACITY};
 use crate::sse::client::SseConfig;
 use crate::stats::Rates;
+use crate::tap::{self, Taps};
 use crate::tui;
 use crate::ui::ViewOptions;
 use crate::wire::ByteDecoder;
@@ -27,98 +29,112 @@ use crate::wire::lines::LineOptions;
 
 /// Snapshots for headless reports are taken this often (the screen uses `--fps`).
 const HEADLESS_PUBLISH: Duration = Duration::from_millis(50);
+/// How long the end of a run waits for the taps (the recording) to finish.
+const TAPS_FINISH: Duration = Duration::from_secs(5);
 
-/// Runs the program; returns the exit status (SPEC §4).
-pub async fn run(cli: Cli) -> u8 {
+/// Why a run ended other than well. The sentence is what the user reads on stderr.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Usage(#[from] UsageError),
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    #[error("cannot open {path} for recording: {why}")]
+    Record { path: String, why: String },
+    #[error("the terminal failed: {0}")]
+    Terminal(std::io::Error),
+    /// The source gave up for good (a missing device, a refused feed…).
+    #[error("{0}")]
+    Source(String),
+}
+
+impl RunError {
+    /// SPEC §4: 2 for a command line that cannot work, 1 for everything else.
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            RunError::Usage(_) => 2,
+            RunError::Serve(e) if e.is_usage() => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Runs the program to its end.
+pub async fn run(cli: Cli) -> Result<(), RunError> {
+    cli.check()?;
     let choice = cli.source();
     if choice == SourceChoice::ListPorts {
         for port in source::serial::list_ports() {
             println!("{port}");
         }
-        return 0;
+        return Ok(());
     }
     let serving = match &cli.command {
-        Some(Command::Serve(args)) => match args.token() {
-            Ok(token) => Some((args, token)),
-            Err(sentence) => {
-                eprintln!("sse-tui: {sentence}");
-                return 2;
-            }
-        },
+        Some(Command::Serve(args)) => Some((args, args.token()?)),
         None => None,
     };
     let headless = match serving {
         Some((args, _)) => !args.tui,
         None => cli.headless || !std::io::stdout().is_terminal(),
     };
+    let recorder = match &cli.record {
+        Some(path) => Some(Recorder::append_to(path).map_err(|e| RunError::Record {
+            path: path.display().to_string(),
+            why: source::replay::plain_io_error(&e),
+        })?),
+        None => None,
+    };
+    let hub = serving.as_ref().map(|(args, _)| {
+        Hub::new(
+            args.replay_buffer as usize,
+            args.queue as usize,
+            args.events,
+        )
+    });
     let clock = Clock::new();
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     let _source = spawn_source(&cli, &choice, tx, clock);
-    let pipeline = match Pipeline::new(pipeline_config(&cli, &choice), clock) {
-        Ok(pipeline) => pipeline,
-        Err(e) => {
-            let path = cli.record.as_deref().unwrap_or_else(|| "".as_ref());
-            let why = source::replay::plain_io_error(&e);
-            eprintln!(
-                "sse-tui: cannot open {} for recording: {why}",
-                path.display()
-            );
-            return 1;
-        }
+    // The recorder and the publisher see the source's events on their way to the pipeline.
+    let taps = Taps {
+        recorder,
+        record_limit: cli.frames,
+        hub: hub.clone(),
     };
-    // Serving: the source's events pass through the publisher on their way to the pipeline.
-    let (rx, hub) = match serving {
-        Some((args, _)) => {
-            let hub = Hub::new(
-                args.replay_buffer as usize,
-                args.queue as usize,
-                args.events,
-            );
-            let (to_pipeline, rx_pipeline) = mpsc::channel(CHANNEL_CAPACITY);
-            tokio::spawn(serve::tee(rx, to_pipeline, hub.clone()));
-            (rx_pipeline, Some(hub))
-        }
-        None => (rx, None),
-    };
+    let (rx, taps) = tap::insert(rx, taps);
     let publish_every = if headless {
         HEADLESS_PUBLISH
     } else {
         Duration::from_secs_f64(1.0 / f64::from(cli.fps))
     };
+    let pipeline = Pipeline::new(pipeline_config(&cli, &choice), clock);
     let engine = Engine::start(pipeline, rx, publish_every);
     let server = match (serving, hub) {
         (Some((args, token)), Some(hub)) => {
-            match serve::start(args, token, hub, engine.snapshots.clone()).await {
-                Ok(server) => {
-                    eprintln!(
-                        "sse-tui: serving http://{}/ (events at /events)",
-                        server.addr
-                    );
-                    Some(server)
-                }
-                Err(sentence) => {
-                    eprintln!("sse-tui: {sentence}");
-                    return 1;
-                }
-            }
+            let server = serve::start(args, token, hub, engine.snapshots.clone()).await?;
+            eprintln!(
+                "sse-tui: serving http://{}/ (events at /events)",
+                server.addr
+            );
+            Some(server)
         }
         _ => None,
     };
     let last = if headless {
         run_headless(engine, &cli).await
     } else {
-        match run_screen(engine, &cli).await {
-            Ok(last) => last,
-            Err(e) => {
-                eprintln!("sse-tui: the terminal failed: {e}");
-                return 1;
-            }
-        }
+        run_screen(engine, &cli).await.map_err(RunError::Terminal)?
     };
     if let Some(server) = server {
         server.stop().await;
     }
-    exit_status(&last)
+    if let Some(taps) = taps {
+        // The recording is written out before the program ends.
+        let _ = tokio::time::timeout(TAPS_FINISH, taps).await;
+    }
+    match &last.link {
+        LinkState::Failed(reason) => Err(RunError::Source(reason.clone())),
+        _ => Ok(()),
+    }
 }
 
 /// An async source, aborted when this is dropped (on every way out of `run`).
@@ -205,7 +221,6 @@ fn pipeline_config(cli: &Cli, choice: &SourceChoice) -> PipelineConfig {
         rate: cli.rate,
         frame_limit: cli.frames,
         historic_timestamps: matches!(choice, SourceChoice::Replay(_)),
-        record: cli.record.clone(),
     }
 }
 
@@ -269,17 +284,6 @@ fn redact(url: &str) -> String {
             parsed.into()
         }
         Err(_) => url.to_owned(),
-    }
-}
-
-/// 1 with a sentence on stderr when the source failed for good; 0 otherwise.
-fn exit_status(last: &Snapshot) -> u8 {
-    match &last.link {
-        LinkState::Failed(reason) => {
-            eprintln!("sse-tui: {reason}");
-            1
-        }
-        _ => 0,
     }
 }
 

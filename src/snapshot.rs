@@ -40,6 +40,8 @@ pub struct Snapshot {
     pub last_error: Option<String>,
     /// The latest notice from the source (what it auto-detected, say).
     pub notice: Option<String>,
+    /// Something gone wrong beside the data (the recording stopped, say).
+    pub warning: Option<String>,
 }
 
 impl Snapshot {

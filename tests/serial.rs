@@ -87,13 +87,13 @@ fn unplug_and_replug_reconnect_and_are_counted() {
     let link = dir.path().join("ttyACM0");
     let mut board = Board::plug_in(&link);
     let mut reader = Reader::start(&link, Format::Frame);
-    let mut pipeline = Pipeline::new(PipelineConfig::default(), Clock::new()).unwrap();
+    let mut pipeline = Pipeline::new(PipelineConfig::default(), Clock::new());
     let mut feed = |reader: &mut Reader, want: &dyn Fn(&SourceEvent) -> bool| loop {
         let event = reader.next();
         let done = want(&event);
         pipeline.handle(event);
         if done {
-            break pipeline.snapshot();
+            break pipeline.snapshot(std::time::Instant::now());
         }
     };
     feed(&mut reader, &|e| {

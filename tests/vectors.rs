@@ -42,10 +42,10 @@ fn peak_hz(frames: &[&Frame], fft_size: usize, rate: f64) -> f64 {
     for f in frames {
         match &f.payload {
             Payload::Samples(v) => {
-                analyzer.push_samples(v, f.channels, f.sample_rate.or(Some(rate)), 0.0)
+                analyzer.push_samples(v, f.channels, f.sample_rate.or(Some(rate)), None)
             }
             Payload::Spectrum(v) => {
-                analyzer.push_spectrum(v, f.channels, f.sample_rate.or(Some(rate)), 0.0)
+                analyzer.push_spectrum(v, f.channels, f.sample_rate.or(Some(rate)), None)
             }
         };
     }
@@ -187,7 +187,7 @@ fn lines_in_blocks() {
         ..AnalyzerSettings::default()
     });
     for f in &good {
-        analyzer.push_samples(samples(f), 1, None, 0.0);
+        analyzer.push_samples(samples(f), 1, None, None);
     }
     assert!((analyzer.peak().unwrap().bin - want["tone_bin_of_64"].as_f64().unwrap()).abs() < 0.5);
 }

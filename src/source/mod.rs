@@ -23,6 +23,8 @@ pub enum SourceEvent {
     },
     /// Something worth a line on screen (what auto-detection chose, say).
     Notice(String),
+    /// Something gone wrong beside the data (the recording stopped, say): shown until reset.
+    Warning(String),
     /// How the sender's clock relates to ours (from a clock probe).
     ClockSync(ClockSync),
 }
