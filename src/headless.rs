@@ -16,10 +16,14 @@ pub fn line(kind: &str, snapshot: &Snapshot, t: f64, rates: Rates, now: Instant)
         (x * scale).round() / scale
     };
     let latency = snapshot.latency.map(|l| {
-        json!({
+        let mut latency = json!({
             "p50": round(l.p50, 3), "p90": round(l.p90, 3), "p99": round(l.p99, 3),
             "max": round(l.max, 3), "kind": l.kind,
-        })
+        });
+        if let Some(ppm) = l.device_clock_ppm {
+            latency["device_clock_ppm"] = round(ppm, 1).into();
+        }
+        latency
     });
     let mut line = json!({
         "type": kind,
@@ -54,6 +58,9 @@ pub fn line(kind: &str, snapshot: &Snapshot, t: f64, rates: Rates, now: Instant)
     }
     if let Some(notice) = &snapshot.notice {
         extra.insert("notice".into(), notice.clone().into());
+    }
+    if let Some(warning) = &snapshot.warning {
+        extra.insert("warning".into(), warning.clone().into());
     }
     match &snapshot.link {
         LinkState::Disconnected { reason, retry_at } => {

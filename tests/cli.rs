@@ -168,6 +168,14 @@ fn a_wrong_command_line_is_one_sentence_and_status_2() {
         &["serve", "--heartbeat", "0"],
         &["serve", "--replay-buffer", "1000000000000"],
         &["--db-min", "-1e300"],
+        // These aborted (exit 134) before every option had a range.
+        &["--duration", "1e20"],
+        &["--report-every", "1e30"],
+        &["--read-timeout", "1e20"],
+        &["--speed", "1e-300"],
+        &["--rate", "1e-300"],
+        &["serve", "--max-clients", "0"],
+        &["--last-event-id", "a\nb"],
     ] {
         let out = run(args, LIMIT);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -238,6 +238,27 @@ async fn the_last_id_persists_across_reconnects() {
     assert_eq!(requests[2].header("last-event-id"), Some(&b"5"[..]));
 }
 
+/// Conformance "drop mid-event": `id: 2` and half of event 2, then the connection drops.
+/// Event 2 was never dispatched, so the reconnect asks for what follows 1 (a server that
+/// honours Last-Event-ID then sends event 2 again, instead of it being skipped for good).
+#[tokio::test]
+async fn a_connection_cut_in_the_middle_of_an_event_resumes_before_it() {
+    let server = TestServer::start(|n, _| match n {
+        0 => vec![
+            stream_head(),
+            Step::Send(b"id: 1\ndata: a\n\nid: 2\ndata: b".to_vec()),
+        ],
+        _ => vec![stream_head(), Step::Send(b"id: 2\ndata: b\n\n".to_vec())],
+    })
+    .await;
+    let mut client = SseClient::new(config(&server.url("/"))).unwrap();
+    let events = collect(&mut client, |e| lost(e) == 3).await;
+    assert_eq!(data(&events)[..2], ["a", "b"]);
+    let requests = server.requests();
+    assert_eq!(requests[1].header("last-event-id"), Some(&b"1"[..]));
+    assert_eq!(requests[2].header("last-event-id"), Some(&b"2"[..]));
+}
+
 #[tokio::test]
 async fn an_id_only_block_a_reset_id_and_a_non_ascii_id() {
     let server = TestServer::start(|n, _| match n {

@@ -254,3 +254,183 @@ async fn refusals_are_status_1_with_one_sentence_and_secrets_stay_out() {
         Some("Bearer hunter2")
     );
 }
+
+/// A `frame` event stamped on the board's own clock (µs since boot).
+fn device_frame_event(seq: u32, device_us: i64) -> Vec<u8> {
+    let header = Header::samples(Dtype::I16, seq, 48_000, Some(SenderTime::Device(device_us)));
+    let mut frame = Vec::new();
+    binary::encode_values(&header, &tone(100.0), i16::to_le_bytes, &mut frame);
+    let data = base64::engine::general_purpose::STANDARD.encode(&frame);
+    format!("id: {seq}\nevent: frame\ndata: {data}\n\n").into_bytes()
+}
+
+const BOARD_FRAMES: u32 = 200;
+
+/// A board whose clock runs `rate` × real time (an STM32 on its RC oscillator is off by up to
+/// 1 %), publishing a frame every 10 ms, each stamped as it is sent; the frames in `late` are
+/// really held back 30 ms after their stamp. Serves one watcher per connection.
+async fn drifting_board(
+    rate: f64,
+    late: std::ops::Range<u32>,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            socket.set_nodelay(true).unwrap();
+            let late = late.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                if !head.starts_with(b"GET /events") {
+                    let _ = socket.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").await;
+                    return;
+                }
+                let stream_head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
+                if socket.write_all(stream_head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let start = tokio::time::Instant::now();
+                let boot_us = 987_654_321i64;
+                for seq in 0..BOARD_FRAMES {
+                    tokio::time::sleep_until(start + Duration::from_millis(10 * u64::from(seq)))
+                        .await;
+                    let device_us = boot_us + (start.elapsed().as_micros() as f64 * rate) as i64;
+                    if late.contains(&seq) {
+                        tokio::time::sleep(Duration::from_millis(30)).await;
+                    }
+                    if socket
+                        .write_all(&device_frame_event(seq, device_us))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                std::future::pending::<()>().await;
+            });
+        }
+    });
+    (addr, task)
+}
+
+/// Relative latency end to end on a loopback feed whose device clock drifts: near zero when
+/// nothing is late (the drift of 10 ms a second was read as latency before), and a real burst
+/// of late frames at its size. Loopback transport is well under a millisecond; the bounds
+/// leave room for a busy machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relative_latency_on_a_drifting_device_clock_end_to_end() {
+    for (rate, late) in [
+        (0.99, 0..0),
+        (1.01, 0..0),
+        (0.99, 100..110),
+        (1.01, 100..110),
+    ] {
+        let burst = !late.is_empty();
+        let (addr, board) = drifting_board(rate, late).await;
+        let (status, s, stderr) = run_async(vec![
+            "--url".into(),
+            format!("http://{addr}/events"),
+            "--frames".into(),
+            BOARD_FRAMES.to_string(),
+        ])
+        .await;
+        board.abort();
+        assert_eq!(status, Some(0), "{stderr}");
+        let latency = &s["latency_ms"];
+        assert_eq!(latency["kind"], "relative", "{s}");
+        let ms = |key: &str| latency[key].as_f64().unwrap();
+        assert!(ms("p50") < 2.0 && ms("p90") < 5.0, "rate {rate}: {latency}");
+        if burst {
+            // 10 frames of 200 held back 30 ms: the top 5 % reads 30 ms.
+            assert!((29.0..45.0).contains(&ms("p99")), "rate {rate}: {latency}");
+        }
+        let ppm = latency["device_clock_ppm"].as_f64().unwrap();
+        assert!(
+            (ppm - (rate - 1.0) * 1e6).abs() < 1000.0,
+            "rate {rate}: {latency}"
+        );
+    }
+}
+
+/// The clock probe goes the way the feed goes: through the proxy of the environment, to the
+/// feed's origin (a name only the proxy can reach).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clock_probe_goes_through_the_feeds_proxy() {
+    let proxy = TestServer::start(|_, request| {
+        if request.path.ends_with("/time") {
+            let body = format!("{{\"unix_ms\": {:.3}}}", now_ms());
+            return vec![Step::Send(
+                format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+                    .into_bytes(),
+            )];
+        }
+        let mut steps = vec![stream_head()];
+        for seq in 0..5 {
+            steps.push(Step::Send(frame_event(seq, Some(now_ms()))));
+        }
+        steps.push(Step::Hold);
+        steps
+    })
+    .await;
+    let proxy_url = proxy.url("");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args([
+                "--url",
+                "http://board.sse-tui.invalid/events",
+                "--frames",
+                "5",
+                "--headless",
+            ])
+            .env("HTTP_PROXY", &proxy_url)
+            .env("http_proxy", &proxy_url)
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let summary: Value = serde_json::from_str(stdout.lines().last().expect("a summary")).unwrap();
+    let paths: Vec<String> = proxy.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        paths.contains(&"http://board.sse-tui.invalid/time".to_owned()),
+        "{paths:?}"
+    );
+    assert_eq!(summary["latency_corrected"], true, "{summary}");
+}
+
+/// With `--insecure`, the clock probe accepts the feed's self-signed certificate too: it is
+/// the feed's own client (it built one of its own before, which refused the certificate, so
+/// a lab feed on a self-signed TLS server was never corrected).
+#[test]
+fn the_clock_probe_follows_insecure_on_a_self_signed_feed() {
+    let server = common::tls::TlsServer::start(|path| {
+        if path == "/time" {
+            let body = format!("{{\"unix_ms\": {:.3}}}", now_ms());
+            return format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).into_bytes();
+        }
+        let mut response =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                .to_vec();
+        for seq in 0..5 {
+            response.extend(frame_event(seq, Some(now_ms())));
+        }
+        response
+    });
+    let url = format!("https://{}/events", server.addr);
+    let (status, s, stderr) = run(&["--url", &url, "--insecure", "--frames", "5"]);
+    assert_eq!(status, Some(0), "{stderr}");
+    assert_eq!(s["frames"], 5, "{s}");
+    assert!(server.paths.lock().unwrap().contains(&"/time".to_owned()));
+    assert_eq!(s["latency_corrected"], true, "{s}");
+}

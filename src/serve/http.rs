@@ -212,12 +212,8 @@ impl Watcher {
                 }
                 event = self.live.recv() => match event {
                     Ok(event) => self.pending.push_back(event.wire.clone()),
-                    Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        // Resynchronised: the oldest event still queued comes next.
-                        let data = serde_json::json!({ "missed": missed }).to_string();
-                        let id = self.hub.last_id();
-                        self.pending.push_back(Bytes::from(format!("id: {id}\nevent: lagged\ndata: {data}\n\n")));
-                    }
+                    // Resynchronised: the oldest event still queued comes next.
+                    Err(broadcast::error::RecvError::Lagged(missed)) => self.lagged(missed),
                     Err(broadcast::error::RecvError::Closed) => return None,
                 },
                 _ = self.heartbeat.tick() => return Some(Bytes::from_static(b": heartbeat\n\n")),
@@ -225,12 +221,26 @@ impl Watcher {
         }
     }
 
-    /// Shutting down: what was already published still goes out, then the stream ends.
+    /// Shutting down: what was already published still goes out, then the stream ends. A
+    /// watcher that fell behind is told so here too, never cut short in silence.
     fn finish(&mut self) {
-        while let Ok(event) = self.live.try_recv() {
-            self.pending.push_back(event.wire.clone());
+        loop {
+            match self.live.try_recv() {
+                Ok(event) => self.pending.push_back(event.wire.clone()),
+                Err(broadcast::error::TryRecvError::Lagged(missed)) => self.lagged(missed),
+                Err(_) => break,
+            }
         }
         self.ending = true;
+    }
+
+    /// Says how many events this watcher missed.
+    fn lagged(&mut self, missed: u64) {
+        let data = serde_json::json!({ "missed": missed }).to_string();
+        let id = self.hub.last_id();
+        self.pending.push_back(Bytes::from(format!(
+            "id: {id}\nevent: lagged\ndata: {data}\n\n"
+        )));
     }
 
     /// `retry` rides on the first event, never alone.
@@ -360,6 +370,25 @@ mod tests {
         hub.publish_frame(&frame(1));
         stop.send(true).unwrap();
         assert!(text(w.next().await).contains("id: 1\n"));
+        assert!(w.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn shutdown_tells_a_watcher_that_fell_behind_before_it_ends() {
+        let hub = Hub::new(64, 4, EventForm::Frame);
+        let (mut w, stop) = watcher(&hub, None);
+        for seq in 0..10 {
+            hub.publish_frame(&frame(seq));
+        }
+        stop.send(true).unwrap();
+        let first = text(w.next().await);
+        assert!(
+            first.contains("event: lagged") && first.contains("\"missed\":6"),
+            "{first}"
+        );
+        for seq in 6..10 {
+            assert!(text(w.next().await).starts_with(&format!("id: {seq}\n")));
+        }
         assert!(w.next().await.is_none());
     }
 }

@@ -166,3 +166,32 @@ impl Stats {
         *self = Self::new();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::SenderTime;
+
+    #[test]
+    fn a_step_of_this_machines_wall_clock_is_not_jitter() {
+        let mut stats = Stats::new();
+        for i in 0..100i64 {
+            let frame = Frame {
+                seq: Some(i as u32),
+                sample_rate: Some(48_000.0),
+                sent_at: Some(SenderTime::Unix(1_700_000_000_000_000 + i * 21_333)),
+                channels: 1,
+                payload: Payload::Samples(vec![0.0; 1024]),
+                labels: None,
+            };
+            // Arrivals exactly 21.333 ms apart; at frame 50 NTP steps the wall clock 2 s back.
+            let step = if i >= 50 { -2_000_000 } else { 0 };
+            let arrival = Arrival {
+                mono_us: 5_000_000 + i * 21_333,
+                unix_us: 1_700_000_000_001_000 + i * 21_333 + step,
+            };
+            assert!(stats.add_frame(&frame, Some(48_000.0), arrival, 0));
+        }
+        assert_eq!(stats.jitter_ms(), Some(0.0));
+    }
+}

@@ -464,6 +464,9 @@ fn render_panel(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             theme.fg(Color::Yellow),
         ));
     }
+    if let Some(warning) = &s.warning {
+        bottom.push(Line::styled(format!(" {warning}"), theme.fg(Color::Yellow)));
+    }
     if let Some(notice) = &s.notice {
         bottom.push(Line::styled(format!(" {notice}"), theme.dim()));
     }

@@ -6,6 +6,7 @@ pub mod peers;
 pub mod procfs;
 pub mod pty;
 pub mod serial;
+pub mod tls;
 
 /// Kills the child when a test fails halfway.
 pub struct ChildGuard(pub std::process::Child);
