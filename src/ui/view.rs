@@ -438,19 +438,24 @@ fn render_panel(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     render_sparkline(s, theme, app.view.ascii, spark_area, buf);
 
     let c = &s.counters;
-    let mut bottom = vec![
-        row(
-            "jitter",
-            s.jitter_ms
-                .map_or("–".into(), |j| format!("{} ms", format::ms(j))),
-        ),
+    let mut bottom = vec![row(
+        "jitter",
+        s.jitter_ms
+            .map_or("–".into(), |j| format!("{} ms", format::ms(j))),
+    )];
+    // How far the board's clock runs from ours, as the latency fit found it: a crystal
+    // reads tens of ppm, an RC oscillator thousands.
+    if let Some(ppm) = s.latency.and_then(|l| l.device_clock_ppm) {
+        bottom.push(row("dev clock", format!("{ppm:+.0} ppm")));
+    }
+    bottom.extend([
         row("frames/s", format::si(app.rates.frames_per_s)),
         row("samples/s", format::si(app.rates.samples_per_s)),
         row("bytes/s", format!("{}B", format::si(app.rates.bytes_per_s))),
         counter("dropped", c.dropped, true),
         counter("bad frames", c.bad_frames, true),
         counter("reconnects", c.reconnects, true),
-    ];
+    ]);
     if c.duplicates > 0 {
         bottom.push(counter("duplicates", c.duplicates, true));
     }
