@@ -1,6 +1,7 @@
 //! Spectrum analysis: window, cached real FFT, dBFS scaling, averaging, peak hold, peak,
 //! and reduction to display bands.
 
+pub mod adc;
 pub mod bands;
 pub mod peak;
 pub mod spectrum;

@@ -18,7 +18,14 @@ const LOBE_DEPTH_DB: f64 = 60.0;
 /// spectrum or an on-bin tone under a rectangular window gives) is not moved.
 /// `None` for an empty or silent spectrum.
 pub fn find_peak(power: &[f32], skip: usize) -> Option<Peak> {
-    let (index, strongest) = strongest_bin(power, skip)?;
+    let (index, _) = strongest_bin(power, skip)?;
+    interpolate(power, index)
+}
+
+/// The peak at bin `index`, refined by the parabola through it and its neighbours (when they
+/// belong to its lobe); `None` when the bin holds nothing.
+pub fn interpolate(power: &[f32], index: usize) -> Option<Peak> {
+    let strongest = *power.get(index)?;
     if strongest <= 0.0 {
         return None;
     }
@@ -48,7 +55,7 @@ pub fn find_peak(power: &[f32], skip: usize) -> Option<Peak> {
 
 /// The first strongest bin at or above `skip`: a lane-wise maximum (which vectorises),
 /// then its first position.
-fn strongest_bin(power: &[f32], skip: usize) -> Option<(usize, f32)> {
+pub fn strongest_bin(power: &[f32], skip: usize) -> Option<(usize, f32)> {
     let searched = power.get(skip..).filter(|p| !p.is_empty())?;
     let mut lanes = [f32::MIN; 8];
     let chunks = searched.chunks_exact(8);
