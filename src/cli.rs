@@ -6,6 +6,7 @@
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{ArgGroup, Parser};
 
 use crate::analysis::{MAX_FFT, MIN_FFT, WindowKind, is_valid_fft_size};
@@ -122,6 +123,10 @@ pub struct Cli {
     /// Window function
     #[arg(long, global = true, value_enum, default_value_t = WindowKind::Hann, help_heading = ANALYSIS)]
     pub window: WindowKind,
+    /// Harmonics the ADC figures count: the 2nd to the (N+1)th (1 to 50)
+    #[arg(long, global = true, default_value_t = crate::analysis::adc::DEFAULT_HARMONICS, value_name = "N",
+          help_heading = ANALYSIS, value_parser = clap::value_parser!(u8).range(1..=50).map(usize::from))]
+    pub harmonics: usize,
     /// Channel to analyse (0 to 15)
     #[arg(long, global = true, default_value_t = 0, value_name = "N", help_heading = ANALYSIS,
           value_parser = clap::value_parser!(u8).range(0..16))]

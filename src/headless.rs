@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
+use crate::analysis::adc::AdcFigures;
 use crate::link::{ClockSync, LinkState};
 use crate::snapshot::Snapshot;
 use crate::stats::Rates;
@@ -51,6 +52,7 @@ pub fn line(kind: &str, snapshot: &Snapshot, t: f64, rates: Rates, now: Instant)
         "reconnects": counters.reconnects,
         "restarts": counters.restarts,
         "last_frame_age_s": snapshot.frame_age(now).map(|a| round(a, 3)),
+        "adc": snapshot.adc.as_ref().map(|adc| adc_object(adc, snapshot.bin_hz)),
     });
     let extra = line.as_object_mut().expect("an object");
     if let Some(error) = &snapshot.last_error {
@@ -76,4 +78,37 @@ pub fn line(kind: &str, snapshot: &Snapshot, t: f64, rates: Rates, now: Instant)
         _ => {}
     }
     line
+}
+
+/// SPEC §5's `adc` object; `bin_hz` turns bins into Hz (frequencies are null without a rate,
+/// and the project adds their bins). `limited_by` says why noise figures are null.
+fn adc_object(adc: &AdcFigures, bin_hz: Option<f64>) -> Value {
+    let round = |x: f64, digits: i32| {
+        let scale = 10f64.powi(digits);
+        (x * scale).round() / scale
+    };
+    let hz = |bin: f64| bin_hz.map(|b| round(bin * b, 2));
+    let figure = |x: Option<f64>, digits| x.map(|x| round(x, digits));
+    let harmonics: Vec<Value> = adc
+        .harmonics
+        .iter()
+        .map(|h| json!({ "n": h.n, "hz": hz(h.bin), "dbc": figure(h.dbc, 2) }))
+        .collect();
+    let mut object = json!({
+        "fundamental_hz": hz(adc.fundamental_bin),
+        "fundamental_bin": round(adc.fundamental_bin, 3),
+        "fundamental_dbfs": round(adc.fundamental_dbfs, 2),
+        "snr_db": figure(adc.snr_db, 2),
+        "thd_db": figure(adc.thd_db, 2),
+        "sinad_db": figure(adc.sinad_db, 2),
+        "enob_bits": figure(adc.enob_bits, 3),
+        "enob_fs_bits": figure(adc.enob_fs_bits, 3),
+        "sfdr_dbc": figure(adc.sfdr_dbc, 2),
+        "noise_floor_dbfs": figure(adc.noise_floor_dbfs, 2),
+        "harmonics": harmonics,
+    });
+    if adc.leakage_limited {
+        object["limited_by"] = "leakage".into();
+    }
+    object
 }

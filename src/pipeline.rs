@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::analysis::{Analyzer, AnalyzerSettings, MAX_FFT, MIN_FFT};
+use crate::analysis::adc::{AdcFigures, AdcMeter, DEFAULT_HARMONICS};
+use crate::analysis::{Analyzer, AnalyzerSettings, MAX_FFT, MIN_FFT, Origin, WindowKind};
 use crate::clock::{Arrival, Clock};
 use crate::frame::{Decoded, Frame, Payload, SenderTime};
 use crate::link::{ClockSync, LinkState};
@@ -33,7 +34,7 @@ pub enum Control {
 /// The longest time one frame is taken to stand for (a gap in the input is not a spectrum).
 const MAX_SPAN_S: f64 = 10.0;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct PipelineConfig {
     pub source: String,
     pub settings: AnalyzerSettings,
@@ -43,12 +44,28 @@ pub struct PipelineConfig {
     pub frame_limit: Option<u64>,
     /// Replayed frames carry old Unix timestamps: treat them as a device clock.
     pub historic_timestamps: bool,
+    /// Harmonics the ADC figures count (`--harmonics`).
+    pub harmonics: usize,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            source: String::new(),
+            settings: AnalyzerSettings::default(),
+            rate: None,
+            frame_limit: None,
+            historic_timestamps: false,
+            harmonics: DEFAULT_HARMONICS,
+        }
+    }
 }
 
 pub struct Pipeline {
     config: PipelineConfig,
     clock: Clock,
     analyzer: Analyzer,
+    adc: AdcMeter,
     stats: Stats,
     link: LinkState,
     was_disconnected: bool,
@@ -69,6 +86,7 @@ impl Pipeline {
     pub fn new(config: PipelineConfig, clock: Clock) -> Self {
         Self {
             analyzer: Analyzer::new(config.settings),
+            adc: AdcMeter::default(),
             stats: Stats::new(),
             link: LinkState::Connecting,
             was_disconnected: false,
@@ -237,9 +255,21 @@ impl Pipeline {
         }
     }
 
+    /// The ADC figures of the averaged spectrum (per snapshot, never per frame). A board's
+    /// own spectrum is taken as made without a window.
+    fn measure(&mut self) -> Option<AdcFigures> {
+        let window = match self.analyzer.origin()? {
+            Origin::Computed => self.analyzer.settings().window,
+            Origin::Received => WindowKind::Rect,
+        };
+        self.adc
+            .measure(self.analyzer.spectrum(), window, self.config.harmonics)
+    }
+
     /// The picture at `now`.
     pub fn snapshot(&mut self, now: Instant) -> Snapshot {
         let latency = self.stats.latency(self.clock.mono_us(now));
+        let adc = self.measure();
         Snapshot {
             taken_at: now,
             source: self.config.source.clone(),
@@ -253,6 +283,7 @@ impl Pipeline {
             origin: self.analyzer.origin(),
             bin_hz: self.analyzer.bin_hz(),
             peak: self.analyzer.peak(),
+            adc,
             counters: self.stats.counters(),
             latency,
             clock_sync: self.clock_sync,

@@ -221,6 +221,7 @@ fn pipeline_config(cli: &Cli, choice: &SourceChoice) -> PipelineConfig {
         rate: cli.rate,
         frame_limit: cli.frames,
         historic_timestamps: matches!(choice, SourceChoice::Replay(_)),
+        harmonics: cli.harmonics,
     }
 }
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::analysis::adc::AdcFigures;
 use crate::analysis::{AnalyzerSettings, Origin, Peak};
 use crate::link::{ClockSync, LinkState};
 use crate::stats::Counters;
@@ -27,6 +28,8 @@ pub struct Snapshot {
     pub origin: Option<Origin>,
     pub bin_hz: Option<f64>,
     pub peak: Option<Peak>,
+    /// The ADC figures of the averaged spectrum (SPEC §7); `None` by its rule.
+    pub adc: Option<AdcFigures>,
     pub counters: Counters,
     pub latency: Option<LatencySummary>,
     pub clock_sync: ClockSync,

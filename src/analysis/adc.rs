@@ -87,6 +87,13 @@ impl Span {
     }
 }
 
+/// A harmonic, the lobe it takes, and whether it is told apart well enough to count.
+struct Placed {
+    harmonic: Harmonic,
+    lobe: Span,
+    counted: bool,
+}
+
 /// What the measurement works with: the spectrum, its window and size.
 struct Spectrum<'a> {
     power: &'a [f32],
@@ -250,47 +257,39 @@ impl AdcMeter {
         let (dc_zone, dc_limited) = s.skirt(dc_lobe, 0.0, f64::from(power[0]), floor);
         let limited = fund_limited || dc_limited;
 
-        // Where each harmonic falls, and which lobes they take.
-        let mut placed: Vec<(Harmonic, Option<Span>)> = Vec::with_capacity(harmonics);
+        // Where each harmonic falls and which lobe it takes (out of the noise either way),
+        // and whether it can be counted: not on DC's or the fundamental's main lobe (SPEC
+        // §7), nor on a lower harmonic's. Within a skirt it can, once the skirt's share is
+        // taken off below.
+        let mut placed: Vec<Placed> = Vec::with_capacity(harmonics);
         for order in 2..=harmonics + 1 {
             let bin = fold(order as f64 * nu, s.n);
-            let near = bin.round() as usize;
+            let near = (bin.round() as usize).min(s.bins() - 1);
             let search = Span {
                 lo: near.saturating_sub(1),
                 hi: (near + 1).min(s.bins() - 1),
             };
-            let lobe = (search.lo <= search.hi)
-                .then(|| {
-                    let (offset, _) = strongest_bin(&power[search.lo..=search.hi], 0)?;
-                    Some(s.lobe(search.lo + offset))
-                })
-                .flatten()
-                // On DC's or the fundamental's main lobe it cannot be told apart (SPEC §7);
-                // within their skirts it can, once the skirt's share is taken off below.
-                .filter(|lobe| {
-                    !lobe.overlaps(dc_lobe)
-                        && !lobe.overlaps(fundamental)
-                        && !placed
-                            .iter()
-                            .any(|(_, other)| other.is_some_and(|o| o.overlaps(*lobe)))
-                });
-            placed.push((
-                Harmonic {
+            let (offset, _) = strongest_bin(&power[search.lo..=search.hi], 0)?;
+            let lobe = s.lobe(search.lo + offset);
+            let counted = !lobe.overlaps(dc_lobe)
+                && !lobe.overlaps(fundamental)
+                && !placed.iter().any(|other| other.lobe.overlaps(lobe));
+            placed.push(Placed {
+                harmonic: Harmonic {
                     n: order,
                     bin,
                     dbc: None,
                 },
                 lobe,
-            ));
+                counted,
+            });
         }
 
         // Noise: every bin outside the excluded zones; those inside count at its mean.
         let excluded = |k: usize| {
             dc_zone.contains(k)
                 || fund_zone.contains(k)
-                || placed
-                    .iter()
-                    .any(|(_, lobe)| lobe.is_some_and(|l| l.contains(k)))
+                || placed.iter().any(|p| p.lobe.contains(k))
         };
         let (sum, count) = (0..s.bins())
             .filter(|&k| !excluded(k))
@@ -311,8 +310,16 @@ impl AdcMeter {
         // left above both is the harmonic.
         let mut distortion = 0.0;
         let mut strongest_harmonic: Option<(f64, f64)> = None;
-        for (harmonic, lobe) in &mut placed {
-            let Some(lobe) = *lobe else { continue };
+        for Placed {
+            harmonic,
+            lobe,
+            counted,
+        } in &mut placed
+        {
+            let lobe = *lobe;
+            if !*counted {
+                continue;
+            }
             let skirts: f64 = (lobe.lo..=lobe.hi)
                 .map(|k| a2 * s.leakage(k, nu) + f64::from(power[0]) * s.leakage(k, 0.0))
                 .sum();
@@ -337,8 +344,11 @@ impl AdcMeter {
             .filter(|&k| !dc_zone.contains(k) && !fund_zone.contains(k))
             .max_by(|&a, &b| power[a].total_cmp(&power[b]))
             .and_then(|k| {
+                // Its strongest bin, corrected for where in the bin it lies (its lobe may
+                // reach into the fundamental's).
                 let bin = s.locate(k)?;
-                Some((bin, s.tone_power(s.lobe(k), bin)))
+                let share = s.leakage(k, bin);
+                (share > 0.0).then(|| (bin, f64::from(power[k]) / share))
             });
         let spur = match (spur, strongest_harmonic) {
             (Some(spur), Some(harmonic)) => Some(if harmonic.1 > spur.1 { harmonic } else { spur }),
@@ -346,7 +356,7 @@ impl AdcMeter {
         };
 
         let fundamental_dbfs = db(a2);
-        let harmonics = placed.into_iter().map(|(h, _)| h).collect();
+        let harmonics = placed.into_iter().map(|p| p.harmonic).collect();
         if limited {
             return Some(AdcFigures {
                 fundamental_bin: nu,

@@ -44,6 +44,7 @@ pub fn sample_snapshot(at: Instant) -> Snapshot {
             bin: 21.33,
             dbfs: -6.02,
         }),
+        adc: None,
         counters: Counters {
             frames: 4700,
             samples: 4_812_800,

@@ -286,3 +286,23 @@ fn a_window_whose_leakage_hides_the_noise_says_so_instead_of_a_wrong_snr() {
         assert!((m.fundamental_dbfs + 1.0).abs() < 0.1, "{window:?}: {m:?}");
     }
 }
+
+#[test]
+fn a_spur_beside_the_fundamentals_lobe_is_read_at_its_own_level() {
+    // Near DC the 2nd harmonic's lobe touches the fundamental's, and the 3rd's the 2nd's:
+    // both are left out of THD (SPEC §7), but the 2nd, the strongest spur, still sets SFDR,
+    // read at its own peak (its lobe reaches into the fundamental's).
+    let signal = Signal {
+        bin: 5.75,
+        dbfs: -1.0,
+        noise_lsb: 1.0,
+        harmonics: vec![(2, -70.0), (3, -76.0)],
+    };
+    let m = measured(&signal, WindowKind::BlackmanHarris).expect("figures");
+    assert_eq!(
+        (m.harmonics[0].dbc, m.harmonics[1].dbc),
+        (None, None),
+        "{m:?}"
+    );
+    close("SFDR", m.sfdr_dbc, 70.0, 0.5, "near DC");
+}
