@@ -53,6 +53,14 @@ impl Snapshot {
         Some(self.peak?.bin * self.bin_hz?)
     }
 
+    /// The bins at the bottom that hold DC and its leakage (no peak is sought there).
+    pub fn dc_bins(&self) -> usize {
+        match self.origin {
+            Some(Origin::Computed) => self.settings.window.main_lobe_half_width(),
+            _ => 1,
+        }
+    }
+
     /// Seconds since the last frame, at `now`.
     pub fn frame_age(&self, now: Instant) -> Option<f64> {
         self.last_frame_at

@@ -107,3 +107,51 @@ fn no_color_and_ascii_are_honoured() {
     tui.send(b"q");
     assert!(tui.wait_exit(LIMIT).expect("exits").success());
 }
+
+/// The demo's ADC channel with its figures, and a marker walked by keys: on the test tone,
+/// one bin up, to the 2nd harmonic (the next lower peak), with a delta from the tone.
+#[test]
+fn the_adc_figures_and_a_marker_moved_by_keys() {
+    let mut tui = PtyChild::spawn(BIN, &["--channel", "1"], 40, 120, &[]);
+    assert!(
+        tui.wait_for(LIMIT, |s| s.contents().contains("peak 1.078 kHz")),
+        "{}",
+        tui.screen_text()
+    );
+    tui.send(b"t");
+    assert!(
+        tui.wait_for(LIMIT, |s| {
+            let text = s.contents();
+            text.contains("ADC f₀ 1.078 kHz") && text.contains("ENOB 10.")
+        }),
+        "{}",
+        tui.screen_text()
+    );
+    tui.send(b"m");
+    assert!(
+        tui.wait_for(LIMIT, |s| s.contents().contains("M 1.078 kHz")),
+        "{}",
+        tui.screen_text()
+    );
+    // One bin (46.9 Hz) up: off the peak, the bin's own frequency.
+    tui.send(b".");
+    assert!(
+        tui.wait_for(LIMIT, |s| s.contents().contains("M 1.125 kHz")),
+        "{}",
+        tui.screen_text()
+    );
+    // The next lower peak is the 2nd or the 3rd harmonic (both near −73 dBc): one or two
+    // tones above the reference, some 72 dB down.
+    tui.send(b"sdn");
+    assert!(
+        tui.wait_for(LIMIT, |s| {
+            let text = s.contents();
+            (text.contains("Δ +1.078 kHz") || text.contains("Δ +2.156 kHz"))
+                && text.contains("  -7")
+        }),
+        "{}",
+        tui.screen_text()
+    );
+    tui.send(b"q");
+    assert!(tui.wait_exit(LIMIT).expect("exits").success());
+}

@@ -352,11 +352,6 @@ async fn relative_latency_on_a_drifting_device_clock_end_to_end() {
             // 10 frames of 200 held back 30 ms: the top 5 % reads 30 ms.
             assert!((29.0..45.0).contains(&ms("p99")), "rate {rate}: {latency}");
         }
-        let ppm = latency["device_clock_ppm"].as_f64().unwrap();
-        assert!(
-            (ppm - (rate - 1.0) * 1e6).abs() < 1000.0,
-            "rate {rate}: {latency}"
-        );
     }
 }
 

@@ -22,13 +22,17 @@ pub const SLOT_US: i64 = 100_000;
 pub const SPAN_US: i64 = 60_000_000;
 /// A clock off by more than this is not a crystal or an RC oscillator: the fit is held to it.
 pub const MAX_SKEW: f64 = 0.02;
+/// The skew is told as a figure once the envelope spans this long: the envelope's own
+/// wander (a fraction of a millisecond) over 20 s is some 25 ppm, under a crystal's error.
+pub const SKEW_KNOWN_AFTER_US: i64 = 20_000_000;
 
-/// `delay(t) = offset + skew × (t − t0)`, in µs.
+/// `delay(t) = offset + skew × (t − t0)`, in µs, fitted over `span_us` of arrivals.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Line {
     t0: i64,
     offset: f64,
     skew: f64,
+    span_us: i64,
 }
 
 impl Line {
@@ -39,6 +43,11 @@ impl Line {
     /// How fast the delay grows, µs per µs: a device clock that runs slow makes it positive.
     pub fn skew(&self) -> f64 {
         self.skew
+    }
+
+    /// The skew, once the fit spans long enough for it to mean something as a figure.
+    pub fn known_skew(&self) -> Option<f64> {
+        (self.span_us >= SKEW_KNOWN_AFTER_US).then_some(self.skew)
     }
 }
 
@@ -105,10 +114,12 @@ impl Envelope {
             .iter()
             .map(|&(_, t, d)| d.saturating_sub(d0) as f64 - skew * (t - t0) as f64)
             .fold(f64::INFINITY, f64::min);
+        let span_us = self.points.back().map_or(0, |&(_, t, _)| t - t0);
         Some(Line {
             t0,
             offset: offset + d0 as f64,
             skew,
+            span_us,
         })
     }
 }

@@ -38,7 +38,7 @@ pub struct LatencySummary {
     pub max: f64,
     pub kind: LatencyKind,
     /// Relative latency only: how far the device clock runs from ours, in parts per
-    /// million (negative: slow), as the fit of its delays says.
+    /// million (negative: slow), as the fit of its delays says, once it spans 20 s.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_clock_ppm: Option<f64>,
 }
@@ -134,7 +134,10 @@ impl LatencyWindow {
             p99: ms(0.99),
             max: self.merged.max() as f64 / 1000.0,
             kind,
-            device_clock_ppm: self.line.map(|line| -line.skew() * 1e6),
+            device_clock_ppm: self
+                .line
+                .and_then(|line| line.known_skew())
+                .map(|skew| -skew * 1e6),
         })
     }
 
@@ -254,7 +257,7 @@ mod tests {
         let mut out = Vec::new();
         let mut next = summaries_at.iter().peekable();
         let boot_offset = 123_456_789; // the board booted long before we started
-        for i in 0..(15_000_000 / 21_333) {
+        for i in 0..(25_000_000 / 21_333) {
             let sent = i * 21_333;
             let mut arrival = sent + 300 + rng.i64(0..500);
             if late.contains(&arrival) {
@@ -274,7 +277,8 @@ mod tests {
     #[test]
     fn relative_latency_of_a_steady_feed_stays_near_zero_whatever_the_crystal() {
         for rate in [0.99, 1.01, 0.98, 1.0] {
-            let summaries = drifting_feed(rate, 0..0, &[1_000_000, 3_000_000, 15_000_000]);
+            let summaries =
+                drifting_feed(rate, 0..0, &[1_000_000, 3_000_000, 15_000_000, 25_000_000]);
             for s in &summaries {
                 assert_eq!(s.kind, LatencyKind::Relative);
                 // The transport varies by 0.5 ms: nothing more may show.
@@ -283,7 +287,11 @@ mod tests {
                     "rate {rate}: {s:?}"
                 );
             }
-            let ppm = summaries[2].device_clock_ppm.expect("a fitted clock");
+            assert_eq!(
+                summaries[2].device_clock_ppm, None,
+                "not yet a figure at 15 s"
+            );
+            let ppm = summaries[3].device_clock_ppm.expect("a fitted clock");
             let want = (rate - 1.0) * 1e6;
             assert!((ppm - want).abs() < 50.0, "rate {rate}: {ppm} ppm");
         }
@@ -293,7 +301,7 @@ mod tests {
     fn a_burst_of_late_frames_shows_at_its_true_size_on_a_drifting_clock() {
         for rate in [0.99, 1.01] {
             // Half a second of frames (23 of the 469 in the window) 30 ms late.
-            let s = drifting_feed(rate, 9_000_000..9_500_000, &[15_000_000])[0];
+            let s = drifting_feed(rate, 19_000_000..19_500_000, &[25_000_000])[0];
             assert!((s.max - 30.5).abs() < 0.8, "rate {rate}: {s:?}");
             assert!((s.p99 - 30.5).abs() < 0.8, "rate {rate}: {s:?}");
             assert!(s.p90 < 0.8, "rate {rate}: {s:?}");

@@ -18,6 +18,12 @@ pub fn hz(hz: f64) -> String {
     }
 }
 
+/// A frequency difference, signed: `+6.350 kHz`, `-46.9 Hz`.
+pub fn hz_signed(hz: f64) -> String {
+    let sign = if hz < 0.0 { "-" } else { "+" };
+    format!("{sign}{}", self::hz(hz.abs()))
+}
+
 /// A sample rate: `48 kHz`, `44.1 kHz`, `800 Hz`.
 pub fn rate(hz: f64) -> String {
     if hz >= 1000.0 {

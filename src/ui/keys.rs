@@ -19,6 +19,15 @@ pub enum Action {
     RangeDown,
     ZoomIn,
     ZoomOut,
+    ToggleMeasure,
+    ToggleMarker,
+    MarkerDown,
+    MarkerUp,
+    MarkerDownFar,
+    MarkerUpFar,
+    NextPeak,
+    PeakSearch,
+    ToggleDelta,
     Help,
 }
 
@@ -48,85 +57,30 @@ const fn row(
 use Action as A;
 use KeyCode::Char as C;
 
-/// In the order the help lists them; the hint line takes the first that fit.
+/// In the order the help lists them, most used first: the hint line takes the first that fit.
+#[rustfmt::skip]
 pub const KEYS: &[KeyRow] = &[
-    row(
-        "q Esc",
-        "q quit",
-        "quit (Esc first closes this help)",
-        &[(C('q'), A::Quit), (KeyCode::Esc, A::Quit)],
-    ),
-    row(
-        "space",
-        "space freeze",
-        "freeze / resume the picture",
-        &[(C(' '), A::Freeze)],
-    ),
-    row(
-        "+ -",
-        "+/- FFT",
-        "FFT size ×2 / ÷2",
-        &[
-            (C('+'), A::BiggerFft),
-            (C('='), A::BiggerFft),
-            (C('-'), A::SmallerFft),
-            (C('_'), A::SmallerFft),
-        ],
-    ),
-    row(
-        "w",
-        "w window",
-        "next window function",
-        &[(C('w'), A::NextWindow)],
-    ),
-    row(
-        "l",
-        "l log",
-        "log / linear frequency axis",
-        &[(C('l'), A::ToggleLogAxis)],
-    ),
-    row(
-        "a",
-        "a avg",
-        "averaging on / off",
-        &[(C('a'), A::ToggleAveraging)],
-    ),
-    row(
-        "p",
-        "p hold",
-        "peak hold on / off",
-        &[(C('p'), A::TogglePeakHold)],
-    ),
-    row(
-        "c",
-        "c channel",
-        "next channel",
-        &[(C('c'), A::NextChannel)],
-    ),
-    row(
-        "r",
-        "r reset",
-        "reset statistics",
-        &[(C('r'), A::ResetStats)],
-    ),
-    row(
-        "↑ ↓",
-        "↑↓←→ dB",
-        "move the dB range up / down",
-        &[(KeyCode::Up, A::RangeUp), (KeyCode::Down, A::RangeDown)],
-    ),
-    row(
-        "← →",
-        "",
-        "widen / narrow the dB range",
-        &[(KeyCode::Left, A::ZoomOut), (KeyCode::Right, A::ZoomIn)],
-    ),
-    row(
-        "? h",
-        "? help",
-        "this help",
-        &[(C('?'), A::Help), (C('h'), A::Help)],
-    ),
+    row("q Esc", "q quit", "quit (Esc first closes this help)", &[(C('q'), A::Quit), (KeyCode::Esc, A::Quit)]),
+    row("space", "space freeze", "freeze / resume the picture", &[(C(' '), A::Freeze)]),
+    row("t", "t ADC", "ADC figures: SNR, THD, SINAD, ENOB, SFDR; harmonics marked", &[(C('t'), A::ToggleMeasure)]),
+    row("m", "m marker", "marker on / off (on the highest peak)", &[(C('m'), A::ToggleMarker)]),
+    row("n", "n next peak", "marker to the next lower peak", &[(C('n'), A::NextPeak)]),
+    row("+ -", "+/- FFT", "FFT size ×2 / ÷2", &[
+        (C('+'), A::BiggerFft), (C('='), A::BiggerFft), (C('-'), A::SmallerFft), (C('_'), A::SmallerFft),
+    ]),
+    row("w", "w window", "next window function", &[(C('w'), A::NextWindow)]),
+    row("l", "l log", "log / linear frequency axis", &[(C('l'), A::ToggleLogAxis)]),
+    row("a", "a avg", "averaging on / off", &[(C('a'), A::ToggleAveraging)]),
+    row("p", "p hold", "peak hold on / off", &[(C('p'), A::TogglePeakHold)]),
+    row("c", "c channel", "next channel", &[(C('c'), A::NextChannel)]),
+    row("d", "d delta", "delta marker: a reference where the marker is / off", &[(C('d'), A::ToggleDelta)]),
+    row(", .", "", "marker one bin down / up", &[(C(','), A::MarkerDown), (C('.'), A::MarkerUp)]),
+    row("< >", "", "marker ten bins down / up", &[(C('<'), A::MarkerDownFar), (C('>'), A::MarkerUpFar)]),
+    row("s", "", "peak search: marker to the highest peak", &[(C('s'), A::PeakSearch)]),
+    row("r", "r reset", "reset statistics", &[(C('r'), A::ResetStats)]),
+    row("↑ ↓", "↑↓←→ dB", "move the dB range up / down", &[(KeyCode::Up, A::RangeUp), (KeyCode::Down, A::RangeDown)]),
+    row("← →", "", "widen / narrow the dB range", &[(KeyCode::Left, A::ZoomOut), (KeyCode::Right, A::ZoomIn)]),
+    row("? h", "? help", "this help", &[(C('?'), A::Help), (C('h'), A::Help)]),
 ];
 
 pub fn action_for(key: KeyEvent) -> Option<Action> {

@@ -5,6 +5,7 @@
 pub mod bars;
 pub mod format;
 pub mod keys;
+pub mod markers;
 pub mod view;
 
 use std::collections::VecDeque;
@@ -19,6 +20,7 @@ use crate::snapshot::Snapshot;
 use crate::stats::{Counters, Rates};
 use bars::Bars;
 use keys::Action;
+use markers::Markers;
 
 /// The statistics panel changes at most this often: figures that flicker cannot be read,
 /// and every change costs bytes on the link.
@@ -74,6 +76,9 @@ pub struct App {
     size: (u16, u16),
     frozen: bool,
     help: bool,
+    /// The ADC figures' panel and the harmonics' marks (the `t` key).
+    measure: bool,
+    markers: Markers,
     quit: bool,
     now: Instant,
 }
@@ -92,6 +97,8 @@ impl App {
             size: (0, 0),
             frozen: false,
             help: false,
+            measure: false,
+            markers: Markers::default(),
             quit: false,
             now,
         }
@@ -135,6 +142,14 @@ impl App {
         self.frozen
     }
 
+    pub fn is_measuring(&self) -> bool {
+        self.measure
+    }
+
+    pub fn markers(&self) -> &Markers {
+        &self.markers
+    }
+
     fn act(&mut self, action: Action) -> Option<Control> {
         match action {
             Action::Quit if self.help => self.help = false,
@@ -163,6 +178,22 @@ impl App {
                 }
             }
             Action::ZoomOut => self.view.db_floor -= DB_STEP,
+            Action::ToggleMeasure => self.measure = !self.measure,
+            // Markers read the picture on screen (the frozen one, when frozen).
+            Action::ToggleMarker => self
+                .markers
+                .toggle(&self.snapshot.spectrum, self.snapshot.dc_bins()),
+            Action::MarkerDown => self.markers.step(-1, &self.snapshot.spectrum),
+            Action::MarkerUp => self.markers.step(1, &self.snapshot.spectrum),
+            Action::MarkerDownFar => self.markers.step(-10, &self.snapshot.spectrum),
+            Action::MarkerUpFar => self.markers.step(10, &self.snapshot.spectrum),
+            Action::NextPeak => self
+                .markers
+                .next_peak(&self.snapshot.spectrum, self.snapshot.dc_bins()),
+            Action::PeakSearch => self
+                .markers
+                .peak_search(&self.snapshot.spectrum, self.snapshot.dc_bins()),
+            Action::ToggleDelta => self.markers.toggle_delta(),
             // Changes to the analysis are asked of the pipeline, which applies them to the
             // settings in force (not to those of a frozen picture).
             Action::BiggerFft => return Some(Control::BiggerFft),

@@ -295,3 +295,105 @@ fn a_board_spectrum_looks_like_a_computed_one() {
     assert_eq!(plot(&computed), plot(&received));
     assert!(received.contains("board spectrum, 512 bins"));
 }
+
+fn with_adc(mut snapshot: Snapshot) -> Snapshot {
+    use crate::analysis::adc::{AdcFigures, Harmonic};
+    let harmonic = |n: usize, bin: f64, dbc: Option<f64>| Harmonic { n, bin, dbc };
+    snapshot.adc = Some(AdcFigures {
+        fundamental_bin: 21.33,
+        fundamental_dbfs: -6.02,
+        snr_db: Some(67.6),
+        thd_db: Some(-70.1),
+        sinad_db: Some(65.6),
+        enob_bits: Some(10.61),
+        enob_fs_bits: Some(11.61),
+        sfdr_dbc: Some(14.0),
+        noise_floor_dbfs: Some(-95.7),
+        harmonics: vec![
+            harmonic(2, 42.66, Some(-73.0)),
+            harmonic(3, 63.99, Some(-73.4)),
+            harmonic(4, 85.32, None),
+        ],
+        spur_bin: Some(157.0),
+        leakage_limited: false,
+    });
+    snapshot
+}
+
+/// The measurement panel, the harmonics' orders and the worst spur over their bars, and a
+/// marker with a delta reference, on a narrow and a wide screen.
+#[test]
+fn adc_figures_harmonic_marks_and_markers() {
+    for (width, height) in [(80, 24), (200, 50)] {
+        let t0 = Instant::now();
+        let mut app = App::new(
+            Arc::new(with_adc(sample_snapshot(t0))),
+            ViewOptions::default(),
+        );
+        app.update(Message::Resize { width, height }, t0);
+        for c in ['t', 'm', 'd', 'n'] {
+            app.update(key(KeyCode::Char(c)), t0);
+        }
+        let screen = render(&app, width, height);
+        assert!(
+            screen.contains("SNR 67.6 dB") && screen.contains("ENOB 10.61 b"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("H2 -73.0") && screen.contains("H4 –"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("M 7.359 kHz") && screen.contains("Δ +6.364 kHz"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(format!("adc_and_markers_{width}x{height}"), screen);
+    }
+}
+
+#[test]
+fn the_adc_panel_says_why_when_it_has_no_figures() {
+    let t0 = Instant::now();
+    let mut limited = with_adc(sample_snapshot(t0));
+    if let Some(adc) = &mut limited.adc {
+        adc.leakage_limited = true;
+        adc.snr_db = None;
+    }
+    for (snapshot, says) in [
+        (limited, "hann leaks this tone"),
+        (sample_snapshot(t0), "no tone 20 dB above the noise"),
+    ] {
+        let mut app = App::new(Arc::new(snapshot), ViewOptions::default());
+        app.update(
+            Message::Resize {
+                width: 120,
+                height: 30,
+            },
+            t0,
+        );
+        app.update(key(KeyCode::Char('t')), t0);
+        let screen = render(&app, 120, 30);
+        assert!(screen.contains(says), "{screen}");
+    }
+}
+
+#[test]
+fn markers_move_bin_by_bin_and_read_the_frozen_picture() {
+    let (mut app, t0) = app_at(120, 30);
+    app.update(key(KeyCode::Char('m')), t0);
+    // On the peak at bin 21 (neighbours −14 and −9 dB): interpolated to bin 21.23.
+    assert!(render(&app, 120, 30).contains("M 995.0 Hz  -5.7 dBFS"));
+    app.update(key(KeyCode::Char(' ')), t0); // frozen
+    for _ in 0..3 {
+        app.update(key(KeyCode::Char('.')), t0);
+    }
+    app.update(key(KeyCode::Char('>')), t0);
+    // Bin 21 + 13 = 34: 34 × 46.875 Hz, off any peak: the bin's own level.
+    assert!(
+        render(&app, 120, 30).contains("M 1.594 kHz"),
+        "{}",
+        render(&app, 120, 30)
+    );
+    app.update(key(KeyCode::Char('s')), t0);
+    assert!(render(&app, 120, 30).contains("M 995.0 Hz"));
+}

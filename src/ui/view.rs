@@ -32,8 +32,19 @@ struct Areas {
     db_axis: Rect,
     plot: Rect,
     freq_axis: Rect,
+    /// The ADC figures, the whole width above the hint (empty unless asked for).
+    measure: Rect,
     panel: Rect,
     hint: Rect,
+}
+
+/// Rows the ADC figures take: two on a wide screen, three where their line wraps.
+fn measure_height(width: u16, on: bool) -> u16 {
+    match (on, width) {
+        (false, _) => 0,
+        (true, w) if w >= 140 => 2,
+        (true, _) => 3,
+    }
 }
 
 fn panel_width(width: u16) -> u16 {
@@ -44,13 +55,32 @@ fn panel_width(width: u16) -> u16 {
     }
 }
 
-fn areas(area: Rect) -> Option<Areas> {
+/// What besides the size shapes the screen.
+#[derive(Clone, Copy, Default)]
+struct Shape {
+    /// The ADC figures are shown.
+    measure: bool,
+    /// The marker readouts need a row of their own.
+    marker_row: bool,
+}
+
+impl Shape {
+    fn of(app: &App) -> Self {
+        Self {
+            measure: app.is_measuring(),
+            marker_row: app.markers().is_on(),
+        }
+    }
+}
+
+fn areas(area: Rect, shape: Shape) -> Option<Areas> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
-    let [header, body, hint] = area.layout(&Layout::vertical([
+    let [header, body, measure, hint] = area.layout(&Layout::vertical([
         Constraint::Length(2),
         Constraint::Fill(1),
+        Constraint::Length(measure_height(area.width, shape.measure)),
         Constraint::Length(1),
     ]));
     let [left, panel] = body.layout(&Layout::horizontal([
@@ -58,7 +88,7 @@ fn areas(area: Rect) -> Option<Areas> {
         Constraint::Length(panel_width(area.width)),
     ]));
     let [title, middle, freq] = left.layout(&Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(1 + u16::from(shape.marker_row)),
         Constraint::Fill(1),
         Constraint::Length(1),
     ]));
@@ -77,6 +107,7 @@ fn areas(area: Rect) -> Option<Areas> {
         db_axis,
         plot,
         freq_axis,
+        measure,
         panel,
         hint,
     })
@@ -84,7 +115,7 @@ fn areas(area: Rect) -> Option<Areas> {
 
 /// How many bars a terminal of this size shows.
 pub fn plot_columns(width: u16, height: u16) -> usize {
-    areas(Rect::new(0, 0, width, height)).map_or(0, |a| usize::from(a.plot.width))
+    areas(Rect::new(0, 0, width, height), Shape::default()).map_or(0, |a| usize::from(a.plot.width))
 }
 
 /// Colours that stay readable in 16 colours, or none at all.
@@ -132,7 +163,7 @@ impl Widget for &App {
         let theme = Theme {
             color: self.view.color,
         };
-        let Some(a) = areas(area) else {
+        let Some(a) = areas(area, Shape::of(self)) else {
             let text = format!(
                 "Terminal too small: {}×{}; sse-tui needs {MIN_WIDTH}×{MIN_HEIGHT}. Enlarge it, or q to quit.",
                 area.width, area.height
@@ -147,6 +178,9 @@ impl Widget for &App {
         render_db_axis(&self.view, theme, a.db_axis, buf);
         render_bars(self, theme, a.plot, buf);
         render_freq_axis(self, theme, a.freq_axis, buf);
+        if a.measure.height > 0 {
+            render_measure(self, theme, a.measure, buf);
+        }
         if a.panel.width > 0 {
             render_panel(self, theme, a.panel, buf);
         }
@@ -252,7 +286,35 @@ fn render_title(app: &App, theme: Theme, area: Rect, indent: u16, buf: &mut Buff
         )),
         (None, _) => spans.push(Span::styled("waiting for a spectrum…", theme.dim())),
     }
-    Paragraph::new(Line::from(spans)).render(area, buf);
+    let mut lines = vec![Line::from(spans)];
+    if let Some((active, reference)) = app.markers().read(&s.spectrum) {
+        let at = |bin: f64| match s.bin_hz {
+            Some(b) => format::hz(bin * b),
+            None => format!("bin {bin:.1}"),
+        };
+        let mut spans = vec![Span::styled(
+            format!(
+                "{:>w$}M {}  {:.1} dBFS",
+                "",
+                at(active.bin),
+                active.dbfs,
+                w = usize::from(indent)
+            ),
+            theme.fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        )];
+        if let Some(reference) = reference {
+            let delta = match s.bin_hz {
+                Some(b) => format::hz_signed((active.bin - reference.bin) * b),
+                None => format!("{:+.1} bins", active.bin - reference.bin),
+            };
+            spans.push(Span::styled(
+                format!("   Δ {delta}  {:+.1} dB", active.dbfs - reference.dbfs),
+                theme.fg(Color::Magenta),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    Paragraph::new(lines).render(area, buf);
 }
 
 fn level_row(db: f32, view: &ViewOptions, rows: u16) -> f32 {
@@ -282,8 +344,10 @@ fn render_bars(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     };
     let rows = area.height;
     let total = i32::from(rows) * 8;
-    let peak_column = peak_column(app, area.width);
+    let peak_column = column_of(app, app.snapshot().peak.map(|p| p.bin), area.width);
     let levels = &app.bars.levels;
+    // The first row above each bar, where its mark goes.
+    let mut tops = Vec::with_capacity(levels.len());
     for (column, &level) in levels.iter().enumerate().take(usize::from(area.width)) {
         let x = area.x + column as u16;
         let eighths = (level_row(level, &app.view, rows) * 8.0)
@@ -307,7 +371,8 @@ fn render_bars(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
                 .set_symbol(glyphs[filled])
                 .set_style(style);
         }
-        let top_row = (eighths + 7) / 8; // first row above the bar
+        let top_row = (eighths + 7) / 8;
+        tops.push(top_row);
         // A cap marks a peak that has gone: one barely above the bar is noise, and
         // redrawing it would cost bytes for nothing.
         if let Some(&cap) = app
@@ -324,20 +389,75 @@ fn render_bars(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
                     .set_style(theme.dim());
             }
         }
-        if is_peak && top_row < i32::from(rows) {
-            let symbol = if app.view.ascii { "v" } else { "▼" };
-            buf[(x, area.bottom() - 1 - top_row as u16)]
-                .set_symbol(symbol)
-                .set_style(theme.fg(Color::Cyan));
-        }
+    }
+    for mark in marks(app, theme, area.width) {
+        let Some(&top) = tops.get(mark.column) else {
+            continue;
+        };
+        let row = top.min(i32::from(rows) - 1) as u16;
+        buf[(area.x + mark.column as u16, area.bottom() - 1 - row)]
+            .set_symbol(mark.symbol)
+            .set_style(mark.style);
     }
 }
 
-/// The column of the band holding the peak.
-fn peak_column(app: &App, width: u16) -> Option<usize> {
+/// A glyph over a bar: the worst spur, a harmonic's order, the peak, the markers.
+struct Mark {
+    column: usize,
+    symbol: &'static str,
+    style: Style,
+}
+
+const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+/// The marks in drawing order: a later one wins a column.
+fn marks(app: &App, theme: Theme, width: u16) -> Vec<Mark> {
+    let s = app.snapshot();
+    let ascii = app.view.ascii;
+    let mut marks = Vec::new();
+    let mut mark = |bin: Option<f64>, symbol: &'static str, style: Style| {
+        if let Some(column) = column_of(app, bin, width) {
+            marks.push(Mark {
+                column,
+                symbol,
+                style,
+            });
+        }
+    };
+    if app.is_measuring()
+        && let Some(adc) = &s.adc
+    {
+        mark(adc.spur_bin, "s", theme.fg(Color::Yellow));
+        for h in &adc.harmonics {
+            let symbol = DIGITS.get(h.n).copied().unwrap_or("+");
+            let style = match h.dbc {
+                Some(_) => theme.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                None => theme.dim(),
+            };
+            mark(Some(h.bin), symbol, style);
+        }
+    }
+    mark(
+        s.peak.map(|p| p.bin),
+        if ascii { "v" } else { "▼" },
+        theme.fg(Color::Cyan),
+    );
+    if let Some((active, reference)) = app.markers().read(&s.spectrum) {
+        let marker = theme.fg(Color::Magenta).add_modifier(Modifier::BOLD);
+        mark(
+            reference.map(|r| r.bin),
+            if ascii { "R" } else { "◇" },
+            marker,
+        );
+        mark(Some(active.bin), if ascii { "M" } else { "◆" }, marker);
+    }
+    marks
+}
+
+/// The column of the band holding `bin`.
+fn column_of(app: &App, bin: Option<f64>, width: u16) -> Option<usize> {
     let layout = app.bars.layout()?;
-    let peak = app.snapshot().peak?;
-    let position = layout.position_of_bin(peak.bin)?;
+    let position = layout.position_of_bin(bin?)?;
     Some(((position * f64::from(width)) as usize).min(usize::from(width).saturating_sub(1)))
 }
 
@@ -443,8 +563,8 @@ fn render_panel(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         s.jitter_ms
             .map_or("–".into(), |j| format!("{} ms", format::ms(j))),
     )];
-    // How far the board's clock runs from ours, as the latency fit found it: a crystal
-    // reads tens of ppm, an RC oscillator thousands.
+    // How far the board's clock runs from ours, as the latency fit found it (after 20 s): a
+    // crystal reads tens of ppm, an RC oscillator thousands.
     if let Some(ppm) = s.latency.and_then(|l| l.device_clock_ppm) {
         bottom.push(row("dev clock", format!("{ppm:+.0} ppm")));
     }
@@ -551,4 +671,99 @@ fn render_help(theme: Theme, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines)
         .block(Block::bordered().title(" keys (q or ? to close) "))
         .render(popup, buf);
+}
+
+/// The ADC figures (SPEC §7) under the plot: what a datasheet gives, or why not.
+fn render_measure(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let s = app.snapshot();
+    let label = Span::styled(" ADC ", Style::new().add_modifier(Modifier::BOLD));
+    let Some(adc) = &s.adc else {
+        let why = match s.origin {
+            None => "waiting for a spectrum",
+            Some(_) => "no tone 20 dB above the noise",
+        };
+        Paragraph::new(Line::from(vec![label, Span::styled(why, theme.dim())])).render(area, buf);
+        return;
+    };
+    let at = |bin: f64| match s.bin_hz {
+        Some(b) => format::hz(bin * b),
+        None => format!("bin {bin:.1}"),
+    };
+    let figure = |name: &str, value: Option<f64>, unit: &str| {
+        Span::raw(value.map_or(format!("{name} –"), |v| format!("{name} {v:.1}{unit}")))
+    };
+    let mut items = vec![Span::styled(
+        format!(
+            "f₀ {}  {:.2} dBFS",
+            at(adc.fundamental_bin),
+            adc.fundamental_dbfs
+        ),
+        theme.fg(Color::Cyan),
+    )];
+    if adc.leakage_limited {
+        let window = match s.origin {
+            Some(crate::analysis::Origin::Received) => {
+                "the board's spectrum (no window)".to_owned()
+            }
+            _ => s.settings.window.name().to_owned(),
+        };
+        items.push(Span::styled(
+            format!("{window} leaks this tone (between bins) above the noise: no noise figures."),
+            theme.fg(Color::Yellow),
+        ));
+        items.push(Span::styled(
+            "Use blackman-harris, or a coherent test frequency.",
+            theme.fg(Color::Yellow),
+        ));
+    } else {
+        let bits = |e: Option<f64>| e.map_or("–".to_owned(), |e| format!("{e:.2}"));
+        items.extend([
+            figure("SNR", adc.snr_db, " dB"),
+            figure("THD", adc.thd_db, " dB"),
+            figure("SINAD", adc.sinad_db, " dB"),
+            Span::raw(format!(
+                "ENOB {} b ({} FS)",
+                bits(adc.enob_bits),
+                bits(adc.enob_fs_bits)
+            )),
+            figure("SFDR", adc.sfdr_dbc, " dBc"),
+            figure("floor", adc.noise_floor_dbfs, " dBFS/bin"),
+        ]);
+    }
+    let mut lines = flow(label, items, usize::from(area.width));
+    if !adc.leakage_limited {
+        let mut harmonics = vec![Span::raw("     ")];
+        for h in &adc.harmonics {
+            let level = h.dbc.map_or("–".into(), |d| format!("{d:.1}"));
+            harmonics.push(Span::styled(format!("H{} {level}  ", h.n), theme.dim()));
+        }
+        harmonics.push(Span::styled("dBc", theme.dim()));
+        lines.push(Line::from(harmonics));
+    }
+    Paragraph::new(lines).render(area, buf);
+}
+
+/// Items in lines of at most `width` columns, two spaces apart, never split; the first line
+/// starts with `first`, the others are indented as far.
+fn flow<'a>(first: Span<'a>, items: Vec<Span<'a>>, width: usize) -> Vec<Line<'a>> {
+    let indent = first.width();
+    let mut lines = Vec::new();
+    let mut line = vec![first];
+    let mut used = indent;
+    for item in items {
+        let needed = item.width() + if used > indent { 2 } else { 0 };
+        if used + needed > width && used > indent {
+            lines.push(Line::from(std::mem::take(&mut line)));
+            line.push(Span::raw(" ".repeat(indent)));
+            used = indent;
+        }
+        if used > indent {
+            line.push(Span::raw("  "));
+            used += 2;
+        }
+        used += item.width();
+        line.push(item);
+    }
+    lines.push(Line::from(line));
+    lines
 }
