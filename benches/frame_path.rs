@@ -10,7 +10,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use realfft::RealFftPlanner;
-use sse_tui::analysis::{AnalyzerSettings, WindowKind};
+use sse_tui::analysis::adc::AdcMeter;
+use sse_tui::analysis::{Analyzer, AnalyzerSettings, WindowKind};
 use sse_tui::clock::Clock;
 use sse_tui::frame::SenderTime;
 use sse_tui::pipeline::{Pipeline, PipelineConfig};
@@ -79,6 +80,37 @@ fn frame_len(n: usize) -> usize {
     n.min(32_768)
 }
 
+/// Seconds for `updates` ADC measurements (SPEC §7) of one averaged n-point spectrum: a
+/// −1 dBFS tone between bins with two harmonics over 12-bit noise, analysed by the real
+/// analyser first (outside the clock).
+fn adc_measurement(n: usize, updates: usize, window: WindowKind) -> f64 {
+    let mut analyzer = Analyzer::new(AnalyzerSettings {
+        fft_size: n,
+        window,
+        ..AnalyzerSettings::default()
+    });
+    let mut rng = fastrand::Rng::with_seed(1);
+    let w = std::f64::consts::TAU * (n as f64 * 0.0913 + 0.37) / n as f64;
+    let samples: Vec<f32> = (0..n.min(32_768) * 2)
+        .map(|i| {
+            let t = i as f64;
+            let x = 0.89 * (w * t).sin() + 3e-4 * (2.0 * w * t).sin() + 1e-4 * (3.0 * w * t).sin();
+            ((x + 5e-4 * (rng.f64() - 0.5)) * 2048.0).round() as f32 / 2048.0
+        })
+        .collect();
+    for block in samples.chunks(n.min(32_768)) {
+        analyzer.push_samples(block, 1, Some(48_000.0), None);
+    }
+    let spectrum = analyzer.spectrum().to_vec();
+    let mut meter = AdcMeter::default();
+    assert!(meter.measure(&spectrum, window, 5).is_some());
+    let start = Instant::now();
+    for _ in 0..updates {
+        black_box(meter.measure(black_box(&spectrum), window, 5));
+    }
+    start.elapsed().as_secs_f64()
+}
+
 fn best_of(rounds: usize, mut f: impl FnMut() -> f64) -> f64 {
     (0..rounds).map(|_| f()).fold(f64::INFINITY, f64::min)
 }
@@ -112,6 +144,30 @@ fn main() {
         );
     }
 
+    // The ADC figures run per snapshot (30 a second at most), not per frame.
+    println!(
+        "\n## ADC measurements per update vs the bare FFT of the same size (best of {rounds})\n"
+    );
+    println!("| FFT size | window | bare FFT µs | measurement µs | measurement / FFT | at 30 updates/s, % of a core |");
+    println!("|---:|---|---:|---:|---:|---:|");
+    for n in [1024, 65536] {
+        for window in [WindowKind::Hann, WindowKind::BlackmanHarris] {
+            let updates = if n > 4096 { 50 } else { 2000 };
+            let (mut bare, mut measured) = (f64::INFINITY, f64::INFINITY);
+            for _ in 0..rounds {
+                bare = bare.min(bare_fft(n, updates));
+                measured = measured.min(adc_measurement(n, updates, window));
+            }
+            let (bare_us, measured_us) = (bare / updates as f64 * 1e6, measured / updates as f64 * 1e6);
+            println!(
+                "| {n} | {} | {bare_us:.1} | {measured_us:.1} | {:.2} | {:.2} |",
+                window.name(),
+                measured_us / bare_us,
+                measured_us * 30.0 / 1e4
+            );
+        }
+    }
+
     // End to end: the real binary replays a large recording as fast as it can.
     let frames = if quick { 20_000 } else { 100_000 };
     let dir = std::env::temp_dir().join(format!("sse-tui-bench-{}", std::process::id()));
@@ -123,7 +179,8 @@ fn main() {
         board.next_frame(&mut bytes);
     }
     std::fs::write(&file, &bytes).unwrap();
-    let samples = frames as f64 * sse_tui::source::demo::FRAME_SAMPLES as f64;
+    let samples = frames as f64
+        * (sse_tui::source::demo::FRAME_SAMPLES * sse_tui::source::demo::CHANNELS) as f64;
     let secs = best_of(if quick { 1 } else { 3 }, || {
         let start = Instant::now();
         let out = Command::new(env!("CARGO_BIN_EXE_sse-tui"))
@@ -146,7 +203,7 @@ fn main() {
     });
     std::fs::remove_dir_all(&dir).ok();
     println!(
-        "\n## end to end: `sse-tui --replay FILE --speed 0 --headless`\n\n{frames} frames of 1024 u16 samples ({:.0} MB): {:.2} s, {:.0} Msamples/s ({:.0} k frames/s), wall clock incl. start-up",
+        "\n## end to end: `sse-tui --replay FILE --speed 0 --headless`\n\n{frames} frames of 2 × 1024 u16 samples ({:.0} MB): {:.2} s, {:.0} Msamples/s ({:.0} k frames/s), wall clock incl. start-up",
         bytes.len() as f64 / 1e6,
         secs,
         samples / secs / 1e6,

@@ -4,7 +4,29 @@
  * Not built by this project: copy it, with sse_frame.c/.h, into a CubeIDE project where
  * ADC1 is triggered by a timer at SAMPLE_RATE and its DMA stream is circular.
  *
- * Watch it with:  sse-tui --serial auto
+ * Watch it with:  sse-tui --serial auto       (press t for SNR, THD, SINAD, ENOB, SFDR)
+ *
+ * A fair ADC measurement (what sse-tui's figures assume, after IEEE Std 1241):
+ *  - Feed a clean sine, cleaner than the converter: a generator or a filtered DDS whose
+ *    harmonics and noise lie well under the ADC's (a 12-bit ADC: harmonics under -90 dBc).
+ *  - Drive it near full scale, -1 dBFS (about 1.8 V peak to peak on 3.3 V VREF+, centred
+ *    at 1.65 V): louder clips, quieter wastes range; enob_fs_bits refers ENOB to full scale.
+ *  - Pick a coherent test frequency: f = M * SAMPLE_RATE / N, with N the FFT size on
+ *    screen and M odd and prime to N (N a power of two: any odd M). Every cycle then fits
+ *    the record exactly, the tone sits on one bin, and every window (rect included) reads the
+ *    same figures. Here, with N = 1024 at 48 kHz: M = 23 gives 1078.125 Hz, M = 211 gives
+ *    9890.625 Hz. The generator must be locked to the ADC's clock (or be within about
+ *    fs/N/100 of it) for the tone to stay on its bin.
+ *  - Without a coherent frequency, use a window whose leakage falls below the converter's
+ *    noise: blackman-harris or flattop (press w). Hann's skirt reaches far on a 12-bit
+ *    converter at small FFT sizes; rect and Hamming cannot measure a tone between bins at
+ *    all, and sse-tui says so instead of showing a wrong SNR.
+ *  - Give the noise a chance to be white: at least half an LSB of noise at the input (any
+ *    real front end has it), or the quantiser's error of a tone at a simple fraction of fs
+ *    lands on harmonic bins instead of spreading as LSB^2/12.
+ *  - Sample from a timer trigger (not continuous conversion) so fs is exact, and keep the
+ *    sampling time long enough for the source impedance (RM0090: t_S >= 15 cycles for a
+ *    low-impedance buffer; more for higher impedance, or the ADC's THD worsens).
  */
 #include "main.h"
 #include "usbd_cdc_if.h"
