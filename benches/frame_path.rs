@@ -148,7 +148,9 @@ fn main() {
     println!(
         "\n## ADC measurements per update vs the bare FFT of the same size (best of {rounds})\n"
     );
-    println!("| FFT size | window | bare FFT µs | measurement µs | measurement / FFT | at 30 updates/s, % of a core |");
+    println!(
+        "| FFT size | window | bare FFT µs | measurement µs | measurement / FFT | at 30 updates/s, % of a core |"
+    );
     println!("|---:|---|---:|---:|---:|---:|");
     for n in [1024, 65536] {
         for window in [WindowKind::Hann, WindowKind::BlackmanHarris] {
@@ -158,7 +160,8 @@ fn main() {
                 bare = bare.min(bare_fft(n, updates));
                 measured = measured.min(adc_measurement(n, updates, window));
             }
-            let (bare_us, measured_us) = (bare / updates as f64 * 1e6, measured / updates as f64 * 1e6);
+            let (bare_us, measured_us) =
+                (bare / updates as f64 * 1e6, measured / updates as f64 * 1e6);
             println!(
                 "| {n} | {} | {bare_us:.1} | {measured_us:.1} | {:.2} | {:.2} |",
                 window.name(),

@@ -127,6 +127,10 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = crate::analysis::adc::DEFAULT_HARMONICS, value_name = "N",
           help_heading = ANALYSIS, value_parser = clap::value_parser!(u8).range(1..=50).map(usize::from))]
     pub harmonics: usize,
+    /// Spectra a waterfall line holds (1 to 1024; `[` and `]` halve and double it)
+    #[arg(long, global = true, default_value_t = crate::analysis::waterfall::DEFAULT_SPECTRA_PER_LINE, value_name = "N",
+          help_heading = ANALYSIS, value_parser = clap::value_parser!(u16).range(1..=1024).map(usize::from))]
+    pub spectra_per_line: usize,
     /// Channel to analyse (0 to 15)
     #[arg(long, global = true, default_value_t = 0, value_name = "N", help_heading = ANALYSIS,
           value_parser = clap::value_parser!(u8).range(0..16))]
@@ -136,6 +140,9 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = 30, value_name = "N", help_heading = SCREEN,
           value_parser = clap::value_parser!(u32).range(limits::FPS))]
     pub fps: u32,
+    /// The view at start (the `v` key cycles them)
+    #[arg(long, global = true, value_enum, default_value_t = crate::ui::ViewKind::Spectrum, help_heading = SCREEN)]
+    pub view: crate::ui::ViewKind,
     /// Plain ASCII drawing, for terminals without block glyphs
     #[arg(long, global = true, help_heading = SCREEN)]
     pub ascii: bool,

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::analysis::adc::{AdcFigures, AdcMeter, DEFAULT_HARMONICS};
-use crate::analysis::{Analyzer, AnalyzerSettings, MAX_FFT, MIN_FFT, Origin, WindowKind};
+use crate::analysis::trace::Trace;
+use crate::analysis::waterfall::{DEFAULT_SPECTRA_PER_LINE, WaterfallLine};
+use crate::analysis::{Analyzer, AnalyzerSettings, MAX_FFT, MIN_FFT, Origin, Peak, WindowKind};
 use crate::clock::{Arrival, Clock};
 use crate::frame::{Decoded, Frame, Payload, SenderTime};
 use crate::link::{ClockSync, LinkState};
@@ -29,6 +31,19 @@ pub enum Control {
     ToggleAveraging,
     TogglePeakHold,
     ResetStats,
+    /// Half / twice as many spectra in each waterfall line.
+    FewerSpectraPerLine,
+    MoreSpectraPerLine,
+    /// A screen starts (`true`) or stops showing every channel: each channel is analysed
+    /// while at least one screen shows them.
+    WantAllChannels(bool),
+}
+
+/// One channel's spectrum for the all-channels view.
+#[derive(Clone, Debug)]
+pub struct ChannelSpectrum {
+    pub spectrum: Arc<[f32]>,
+    pub peak: Option<Peak>,
 }
 
 /// The longest time one frame is taken to stand for (a gap in the input is not a spectrum).
@@ -46,6 +61,8 @@ pub struct PipelineConfig {
     pub historic_timestamps: bool,
     /// Harmonics the ADC figures count (`--harmonics`).
     pub harmonics: usize,
+    /// Spectra a waterfall line holds at start (`--spectra-per-line`).
+    pub spectra_per_line: usize,
 }
 
 impl Default for PipelineConfig {
@@ -57,6 +74,7 @@ impl Default for PipelineConfig {
             frame_limit: None,
             historic_timestamps: false,
             harmonics: DEFAULT_HARMONICS,
+            spectra_per_line: DEFAULT_SPECTRA_PER_LINE,
         }
     }
 }
@@ -66,6 +84,14 @@ pub struct Pipeline {
     clock: Clock,
     analyzer: Analyzer,
     adc: AdcMeter,
+    /// The scope's samples of the analysed channel.
+    trace: Trace,
+    /// Every channel's analyser, while a screen shows them all.
+    overview: Vec<Analyzer>,
+    overview_wanted: usize,
+    /// What the last snapshot shared, rebuilt only when it changed.
+    shared_trace: Option<(u64, Arc<[f32]>)>,
+    shared_waterfall: Option<(u64, Arc<[WaterfallLine]>)>,
     stats: Stats,
     link: LinkState,
     was_disconnected: bool,
@@ -84,9 +110,16 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(config: PipelineConfig, clock: Clock) -> Self {
+        let mut analyzer = Analyzer::new(config.settings);
+        analyzer.set_spectra_per_line(config.spectra_per_line);
         Self {
-            analyzer: Analyzer::new(config.settings),
+            analyzer,
             adc: AdcMeter::default(),
+            trace: Trace::default(),
+            overview: Vec::new(),
+            overview_wanted: 0,
+            shared_trace: None,
+            shared_waterfall: None,
             stats: Stats::new(),
             link: LinkState::Connecting,
             was_disconnected: false,
@@ -191,16 +224,59 @@ impl Pipeline {
             self.channels = frame.channels;
             self.labels = frame.labels.clone();
         }
+        let channel = self.analyzer.settings().channel;
         match &frame.payload {
             Payload::Samples(values) => {
                 self.analyzer
-                    .push_samples(values, frame.channels, sample_rate, span)
+                    .push_samples(values, frame.channels, sample_rate, span);
+                if channel < frame.channels {
+                    self.trace.push(values, frame.channels, channel);
+                }
             }
             Payload::Spectrum(power) => {
                 self.analyzer
-                    .push_spectrum(power, frame.channels, sample_rate, span)
+                    .push_spectrum(power, frame.channels, sample_rate, span);
+                self.trace.clear();
             }
         };
+        if self.overview_wanted > 0 {
+            self.analyse_every_channel(&frame, sample_rate, span);
+        }
+    }
+
+    /// The all-channels view: one analyser per channel, with the main one's settings.
+    fn analyse_every_channel(
+        &mut self,
+        frame: &Frame,
+        sample_rate: Option<f64>,
+        span: Option<f64>,
+    ) {
+        let settings = self.analyzer.settings();
+        self.overview.truncate(frame.channels);
+        while self.overview.len() < frame.channels {
+            let channel = self.overview.len();
+            self.overview.push(Analyzer::new(AnalyzerSettings {
+                channel,
+                peak_hold: false,
+                ..settings
+            }));
+        }
+        for analyzer in &mut self.overview {
+            let own = analyzer.settings();
+            analyzer.set_fft_size(settings.fft_size);
+            if own.window != settings.window {
+                analyzer.set_window(settings.window);
+            }
+            analyzer.set_averaging(settings.averaging);
+            match &frame.payload {
+                Payload::Samples(values) => {
+                    analyzer.push_samples(values, frame.channels, sample_rate, span)
+                }
+                Payload::Spectrum(power) => {
+                    analyzer.push_spectrum(power, frame.channels, sample_rate, span)
+                }
+            };
+        }
     }
 
     /// The time a frame stands for, in seconds, for averaging and peak hold: the sender's
@@ -242,15 +318,32 @@ impl Pipeline {
             }
             Control::BiggerFft | Control::SmallerFft => {}
             Control::NextWindow => self.analyzer.set_window(settings.window.next()),
-            Control::NextChannel => self
-                .analyzer
-                .set_channel((settings.channel + 1) % self.channels.max(1)),
+            Control::NextChannel => {
+                self.analyzer
+                    .set_channel((settings.channel + 1) % self.channels.max(1));
+                self.trace.clear();
+            }
             Control::ToggleAveraging => self.analyzer.set_averaging(!settings.averaging),
             Control::TogglePeakHold => self.analyzer.set_peak_hold(!settings.peak_hold),
             Control::ResetStats => {
                 self.stats.reset();
                 self.analyzer.clear_spectrum();
+                self.overview.iter_mut().for_each(Analyzer::clear_spectrum);
                 self.last_error = None;
+            }
+            Control::FewerSpectraPerLine | Control::MoreSpectraPerLine => {
+                let n = self.analyzer.waterfall().spectra_per_line();
+                self.analyzer.set_spectra_per_line(match control {
+                    Control::MoreSpectraPerLine => n.saturating_mul(2),
+                    _ => n / 2,
+                });
+            }
+            Control::WantAllChannels(true) => self.overview_wanted += 1,
+            Control::WantAllChannels(false) => {
+                self.overview_wanted = self.overview_wanted.saturating_sub(1);
+                if self.overview_wanted == 0 {
+                    self.overview.clear();
+                }
             }
         }
     }
@@ -266,10 +359,49 @@ impl Pipeline {
             .measure(self.analyzer.spectrum(), window, self.config.harmonics)
     }
 
+    /// The scope's samples, shared anew only when new ones came.
+    fn shared_trace(&mut self) -> Option<Arc<[f32]>> {
+        if self.trace.taken() == 0 {
+            return None;
+        }
+        let taken = self.trace.taken();
+        if self.shared_trace.as_ref().is_none_or(|(t, _)| *t != taken) {
+            self.shared_trace = Some((taken, self.trace.samples().into()));
+        }
+        self.shared_trace
+            .as_ref()
+            .map(|(_, samples)| samples.clone())
+    }
+
+    /// The waterfall's lines, shared anew only when a line was made.
+    fn shared_waterfall(&mut self) -> Arc<[WaterfallLine]> {
+        let waterfall = self.analyzer.waterfall();
+        let made = waterfall.made();
+        let fresh = self
+            .shared_waterfall
+            .as_ref()
+            .is_none_or(|(m, lines)| *m != made || lines.len() != waterfall.lines().len());
+        if fresh {
+            self.shared_waterfall = Some((made, waterfall.lines().cloned().collect()));
+        }
+        self.shared_waterfall.as_ref().expect("just set").1.clone()
+    }
+
     /// The picture at `now`.
     pub fn snapshot(&mut self, now: Instant) -> Snapshot {
         let latency = self.stats.latency(self.clock.mono_us(now));
         let adc = self.measure();
+        let trace = self.shared_trace();
+        let waterfall = self.shared_waterfall();
+        let channel_spectra = (!self.overview.is_empty()).then(|| {
+            self.overview
+                .iter()
+                .map(|a| ChannelSpectrum {
+                    spectrum: a.spectrum().into(),
+                    peak: a.peak(),
+                })
+                .collect()
+        });
         Snapshot {
             taken_at: now,
             source: self.config.source.clone(),
@@ -284,6 +416,12 @@ impl Pipeline {
             bin_hz: self.analyzer.bin_hz(),
             peak: self.analyzer.peak(),
             adc,
+            trace,
+            trace_taken: self.trace.taken(),
+            waterfall,
+            waterfall_lines_made: self.analyzer.waterfall().made(),
+            spectra_per_line: self.analyzer.waterfall().spectra_per_line(),
+            channel_spectra,
             counters: self.stats.counters(),
             latency,
             clock_sync: self.clock_sync,

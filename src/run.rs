@@ -222,6 +222,7 @@ fn pipeline_config(cli: &Cli, choice: &SourceChoice) -> PipelineConfig {
         frame_limit: cli.frames,
         historic_timestamps: matches!(choice, SourceChoice::Replay(_)),
         harmonics: cli.harmonics,
+        spectra_per_line: cli.spectra_per_line,
     }
 }
 
@@ -260,6 +261,7 @@ fn view_options(cli: &Cli) -> ViewOptions {
         },
         db_floor: cli.db_min as f32,
         db_ceiling: cli.db_max as f32,
+        start: cli.view,
     }
 }
 

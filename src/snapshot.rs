@@ -4,8 +4,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::analysis::adc::AdcFigures;
+use crate::analysis::waterfall::WaterfallLine;
 use crate::analysis::{AnalyzerSettings, Origin, Peak};
 use crate::link::{ClockSync, LinkState};
+use crate::pipeline::ChannelSpectrum;
 use crate::stats::Counters;
 use crate::stats::latency::LatencySummary;
 
@@ -30,6 +32,16 @@ pub struct Snapshot {
     pub peak: Option<Peak>,
     /// The ADC figures of the averaged spectrum (SPEC §7); `None` by its rule.
     pub adc: Option<AdcFigures>,
+    /// The analysed channel's latest samples, oldest first (`None` for spectra-only input).
+    pub trace: Option<Arc<[f32]>>,
+    /// Samples of the analysed channel taken since start (a new one is a new trace).
+    pub trace_taken: u64,
+    /// The waterfall's lines, oldest first, and how many were made since start.
+    pub waterfall: Arc<[WaterfallLine]>,
+    pub waterfall_lines_made: u64,
+    pub spectra_per_line: usize,
+    /// Every channel's spectrum, while a screen shows them all.
+    pub channel_spectra: Option<Arc<[ChannelSpectrum]>>,
     pub counters: Counters,
     pub latency: Option<LatencySummary>,
     pub clock_sync: ClockSync,

@@ -10,13 +10,15 @@ use crossterm::event::{Event, EventStream};
 use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::Rect;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::engine::Engine;
 use crate::pipeline::Control;
 use crate::snapshot::Snapshot;
-use crate::ui::{App, Message, ViewOptions};
+use crate::ui::{App, Message, ViewKind, ViewOptions, view};
 
 /// Ages and staleness are re-read this often when no data comes.
 const TICK: Duration = Duration::from_millis(250);
@@ -83,17 +85,19 @@ where
         },
         Instant::now().into_std(),
     );
+    if let Some(c) = app.start_control() {
+        control(c);
+    }
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     let mut engine_running = true;
     let mut dirty = true;
     let mut next_draw = Instant::now();
+    let mut screen = Screen::default();
     while !app.should_quit() {
         if dirty && Instant::now() >= next_draw {
-            terminal
-                .draw(|frame| frame.render_widget(&*app, frame.area()))
-                .map_err(io::Error::other)?;
+            screen.draw(terminal, app).map_err(io::Error::other)?;
             dirty = false;
             next_draw = Instant::now() + frame_interval;
         }
@@ -110,6 +114,7 @@ where
                     }
                     Some(Ok(Event::Resize(width, height))) => {
                         app.update(Message::Resize { width, height }, now);
+                        screen.forget();
                     }
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => return Err(e),
@@ -138,6 +143,63 @@ where
         }
     }
     Ok(())
+}
+
+/// Draws the app, scrolling the waterfall's rows in the terminal when only they moved: the
+/// terminal moves what it already shows, and the diff against the same rows moved is the new
+/// top row alone.
+#[derive(Default)]
+pub struct Screen {
+    /// What the terminal shows, as last drawn (kept while the waterfall is up).
+    last: Option<Buffer>,
+}
+
+impl Screen {
+    /// The terminal's picture is not known any more (a resize, a clear).
+    pub fn forget(&mut self) {
+        self.last = None;
+    }
+
+    pub fn draw<B>(&mut self, terminal: &mut Terminal<B>, app: &mut App) -> Result<(), B::Error>
+    where
+        B: Backend,
+    {
+        let scrolled = app.take_scrolled();
+        let waterfall = app.view_kind() == ViewKind::Waterfall;
+        let (width, height) = app.size();
+        if let (true, Some(last), Some(rows)) = (
+            scrolled > 0 && waterfall,
+            self.last.as_ref(),
+            view::waterfall_rows(width, height, app.is_measuring()),
+        ) && scrolled < rows.end - rows.start
+            && last.area == Rect::new(0, 0, width, height)
+        {
+            let mut moved = last.clone();
+            scroll_down(&mut moved, rows.clone(), scrolled);
+            terminal.backend_mut().scroll_region_down(rows, scrolled)?;
+            // The terminal now shows `moved`: make it the picture the next diff starts from.
+            *terminal.current_buffer_mut() = moved;
+            terminal.swap_buffers();
+        }
+        let frame = terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
+        self.last = waterfall.then(|| frame.buffer.clone());
+        Ok(())
+    }
+}
+
+/// Rows `rows` of `buffer` moved down by `by`, blank rows coming in at the top: what a
+/// terminal's scroll-down in that region does.
+fn scroll_down(buffer: &mut Buffer, rows: std::ops::Range<u16>, by: u16) {
+    let width = buffer.area.width;
+    for y in rows.clone().rev() {
+        for x in 0..width {
+            let cell = match y.checked_sub(by).filter(|from| *from >= rows.start) {
+                Some(from) => buffer[(x, from)].clone(),
+                None => Cell::default(),
+            };
+            buffer[(x, y)] = cell;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -299,4 +361,39 @@ mod tests {
     }
 
     use crate::link::LinkState;
+
+    /// Scrolling the waterfall in the terminal and drawing the rest must leave the terminal
+    /// showing exactly what a full redraw of the same picture shows.
+    #[test]
+    fn a_scrolled_waterfall_is_what_a_full_redraw_shows() {
+        use crate::ui::tests::with_waterfall;
+        let t0 = std::time::Instant::now();
+        let start = ViewOptions {
+            start: ViewKind::Waterfall,
+            ..ViewOptions::default()
+        };
+        let mut app = App::new(Arc::new(with_waterfall(sample_snapshot(t0), 9)), start);
+        app.update(
+            Message::Resize {
+                width: 100,
+                height: 30,
+            },
+            t0,
+        );
+        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        let mut screen = Screen::default();
+        screen.draw(&mut terminal, &mut app).unwrap();
+        for made in [10, 11, 12, 14, 19, 20] {
+            let next = with_waterfall(sample_snapshot(t0), made);
+            app.update(Message::Snapshot(Arc::new(next)), t0);
+            screen.draw(&mut terminal, &mut app).unwrap();
+            let mut fresh = Terminal::new(TestBackend::new(100, 30)).unwrap();
+            fresh.draw(|f| f.render_widget(&app, f.area())).unwrap();
+            assert_eq!(
+                terminal.backend().buffer(),
+                fresh.backend().buffer(),
+                "after line {made}"
+            );
+        }
+    }
 }

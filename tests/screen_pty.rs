@@ -155,3 +155,42 @@ fn the_adc_figures_and_a_marker_moved_by_keys() {
     tui.send(b"q");
     assert!(tui.wait_exit(LIMIT).expect("exits").success());
 }
+
+/// Every view on the demo, by `--view` and by the `v` key, read back through a terminal
+/// emulator (the waterfall's rows scroll in the terminal itself: what it shows must still be
+/// the picture).
+#[test]
+fn the_views_by_option_and_by_key() {
+    let mut tui = PtyChild::spawn(BIN, &["--view", "waterfall"], 40, 120, &[]);
+    assert!(
+        tui.wait_for(LIMIT, |s| {
+            let text = s.contents();
+            text.contains(" waterfall ") && text.contains("spectra/line") && text.contains("-0.")
+        }),
+        "{}",
+        tui.screen_text()
+    );
+    tui.send(b"v");
+    assert!(
+        tui.wait_for(LIMIT, |s| s.contents().contains("trigger ↑ +0.00 FS auto, triggered")),
+        "{}",
+        tui.screen_text()
+    );
+    tui.send(b"v");
+    assert!(
+        tui.wait_for(LIMIT, |s| {
+            let text = s.contents();
+            text.contains(" channels ") && text.contains("ch 0  peak 1.0") && text.contains("ch 1  peak 1.078 kHz")
+        }),
+        "{}",
+        tui.screen_text()
+    );
+    tui.send(b"v");
+    assert!(
+        tui.wait_for(LIMIT, |s| s.contents().contains(" spectrum ")),
+        "{}",
+        tui.screen_text()
+    );
+    tui.send(b"q");
+    assert!(tui.wait_exit(LIMIT).expect("exits").success());
+}

@@ -5,6 +5,8 @@ pub mod adc;
 pub mod bands;
 pub mod peak;
 pub mod spectrum;
+pub mod trace;
+pub mod waterfall;
 pub mod window;
 
 pub use bands::{BandLayout, FreqAxis};

@@ -14,6 +14,7 @@ use realfft::num_complex::Complex32;
 use realfft::{RealFftPlanner, RealToComplex};
 
 use super::peak::{Peak, find_peak};
+use super::waterfall::{DEFAULT_SPECTRA_PER_LINE, Waterfall};
 use super::window::WindowKind;
 
 /// Time constant of the exponential average on power, seconds: a spectrum standing for
@@ -78,6 +79,7 @@ pub struct Analyzer {
     origin: Option<Origin>,
     sample_rate: Option<f64>,
     spectra: u64,
+    waterfall: Waterfall,
 }
 
 impl Analyzer {
@@ -100,6 +102,7 @@ impl Analyzer {
             origin: None,
             sample_rate: None,
             spectra: 0,
+            waterfall: Waterfall::new(DEFAULT_SPECTRA_PER_LINE),
         };
         analyzer.set_window(settings.window);
         analyzer
@@ -154,7 +157,17 @@ impl Analyzer {
     pub fn clear_spectrum(&mut self) {
         self.average.clear();
         self.hold.clear();
+        self.waterfall.clear();
         self.origin = None;
+    }
+
+    /// The waterfall's lines of this channel's spectra.
+    pub fn waterfall(&self) -> &Waterfall {
+        &self.waterfall
+    }
+
+    pub fn set_spectra_per_line(&mut self, n: usize) {
+        self.waterfall.set_spectra_per_line(n);
     }
 
     /// Takes a block of interleaved samples; returns whether a new spectrum was made.
@@ -326,6 +339,7 @@ impl Analyzer {
         let span = span
             .filter(|s| s.is_finite() && *s >= 0.0)
             .unwrap_or(DEFAULT_SPAN_S);
+        self.waterfall.add(&self.fresh, span);
         let bins = self.fresh.len();
         let weight = if self.settings.averaging && self.average.len() == bins {
             averaging_weight(span)

@@ -64,6 +64,24 @@ pub fn age(seconds: f64) -> String {
     }
 }
 
+/// A short age for an axis label: `-0.8s`, `-12s`, `-3m`.
+pub fn age_short(seconds: f64) -> String {
+    match seconds {
+        s if s < 10.0 => format!("-{s:.1}s"),
+        s if s < 120.0 => format!("-{s:.0}s"),
+        s => format!("-{:.0}m", s / 60.0),
+    }
+}
+
+/// A duration with its unit: `85 ms`, `1.4 s`, `250 µs`.
+pub fn duration(seconds: f64) -> String {
+    match seconds.abs() {
+        s if s >= 1.0 => format!("{seconds:.1} s"),
+        s if s >= 1e-3 => trim_zeros(&format!("{:.1}", seconds * 1e3)) + " ms",
+        _ => trim_zeros(&format!("{:.1}", seconds * 1e6)) + " µs",
+    }
+}
+
 fn trim_zeros(text: &str) -> String {
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_owned()

@@ -6,6 +6,7 @@ pub mod bars;
 pub mod format;
 pub mod keys;
 pub mod markers;
+pub mod scope;
 pub mod view;
 
 use std::collections::VecDeque;
@@ -21,6 +22,7 @@ use crate::stats::{Counters, Rates};
 use bars::Bars;
 use keys::Action;
 use markers::Markers;
+use scope::Scope;
 
 /// The statistics panel changes at most this often: figures that flicker cannot be read,
 /// and every change costs bytes on the link.
@@ -30,6 +32,43 @@ const RATE_WINDOW: Duration = Duration::from_secs(2);
 const DB_STEP: f32 = 10.0;
 const MIN_DB_SPAN: f32 = 20.0;
 
+/// The views (`--view`, the `v` key cycles them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ViewKind {
+    /// Bars, with markers and the ADC figures.
+    #[default]
+    Spectrum,
+    /// A short spectrum over the spectrogram: time running down, colour for level.
+    Waterfall,
+    /// The analysed channel's samples, triggered.
+    Scope,
+    /// Every channel's spectrum at once.
+    Channels,
+}
+
+impl ViewKind {
+    pub const ALL: [ViewKind; 4] = [
+        ViewKind::Spectrum,
+        ViewKind::Waterfall,
+        ViewKind::Scope,
+        ViewKind::Channels,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewKind::Spectrum => "spectrum",
+            ViewKind::Waterfall => "waterfall",
+            ViewKind::Scope => "scope",
+            ViewKind::Channels => "channels",
+        }
+    }
+
+    pub fn next(self) -> Self {
+        let i = Self::ALL.iter().position(|&v| v == self).unwrap_or(0);
+        Self::ALL[(i + 1) % Self::ALL.len()]
+    }
+}
+
 /// How the screen draws.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ViewOptions {
@@ -38,6 +77,8 @@ pub struct ViewOptions {
     pub axis: FreqAxis,
     pub db_floor: f32,
     pub db_ceiling: f32,
+    /// The view at start.
+    pub start: ViewKind,
 }
 
 impl Default for ViewOptions {
@@ -48,6 +89,7 @@ impl Default for ViewOptions {
             axis: FreqAxis::Linear,
             db_floor: -120.0,
             db_ceiling: 0.0,
+            start: ViewKind::Spectrum,
         }
     }
 }
@@ -79,6 +121,12 @@ pub struct App {
     /// The ADC figures' panel and the harmonics' marks (the `t` key).
     measure: bool,
     markers: Markers,
+    kind: ViewKind,
+    scope: Scope,
+    /// Waterfall lines made when the picture was last taken, and the rows the waterfall
+    /// has scrolled since the screen last drew (the terminal scrolls them instead).
+    lines_seen: Option<u64>,
+    scrolled: u16,
     quit: bool,
     now: Instant,
 }
@@ -99,9 +147,18 @@ impl App {
             help: false,
             measure: false,
             markers: Markers::default(),
+            kind: view.start,
+            scope: Scope::default(),
+            lines_seen: None,
+            scrolled: 0,
             quit: false,
             now,
         }
+    }
+
+    /// What the pipeline must know before the first picture (the all-channels view at start).
+    pub fn start_control(&self) -> Option<Control> {
+        (self.kind == ViewKind::Channels).then_some(Control::WantAllChannels(true))
     }
 
     /// Takes one message; returns what the pipeline must change, if anything.
@@ -118,7 +175,8 @@ impl App {
             }
             Message::Resize { width, height } => {
                 self.size = (width, height);
-                self.refresh_bars();
+                self.scrolled = 0;
+                self.refresh_view();
                 None
             }
             Message::Tick => {
@@ -146,6 +204,25 @@ impl App {
         self.measure
     }
 
+    pub fn view_kind(&self) -> ViewKind {
+        self.kind
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Waterfall rows that scrolled down since the last draw (the terminal can scroll them
+    /// rather than be sent them again); reading it resets it.
+    pub fn take_scrolled(&mut self) -> u16 {
+        std::mem::take(&mut self.scrolled)
+    }
+
+    /// The terminal's size, as the screen was last told.
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
     pub fn markers(&self) -> &Markers {
         &self.markers
     }
@@ -153,7 +230,45 @@ impl App {
     fn act(&mut self, action: Action) -> Option<Control> {
         match action {
             Action::Quit if self.help => self.help = false,
-            Action::Quit => self.quit = true,
+            Action::Quit => {
+                self.quit = true;
+                return (self.kind == ViewKind::Channels)
+                    .then_some(Control::WantAllChannels(false));
+            }
+            Action::NextView => {
+                let (from, to) = (self.kind, self.kind.next());
+                self.kind = to;
+                self.lines_seen = None;
+                self.refresh_view();
+                return match (from, to) {
+                    (_, ViewKind::Channels) => Some(Control::WantAllChannels(true)),
+                    (ViewKind::Channels, _) => Some(Control::WantAllChannels(false)),
+                    _ => None,
+                };
+            }
+            Action::FewerSpectraPerLine => return Some(Control::FewerSpectraPerLine),
+            Action::MoreSpectraPerLine => return Some(Control::MoreSpectraPerLine),
+            Action::TriggerEdge => {
+                self.scope.toggle_edge();
+                self.refresh_view();
+            }
+            Action::TriggerMode => {
+                self.scope.toggle_mode();
+                self.refresh_view();
+            }
+            Action::TriggerDown | Action::TriggerUp => {
+                let step = if action == Action::TriggerUp {
+                    0.05
+                } else {
+                    -0.05
+                };
+                self.scope.move_level(step);
+                self.refresh_view();
+            }
+            Action::Slower | Action::Faster => {
+                self.scope.zoom(action == Action::Slower);
+                self.refresh_view();
+            }
             Action::Help => self.help = !self.help,
             Action::Freeze => self.frozen = !self.frozen,
             Action::ToggleLogAxis => {
@@ -212,8 +327,11 @@ impl App {
     }
 
     fn show(&mut self, snapshot: Arc<Snapshot>) {
+        if self.kind == ViewKind::Waterfall {
+            self.count_scroll(&snapshot);
+        }
         self.snapshot = snapshot;
-        self.refresh_bars();
+        self.refresh_view();
         if self
             .panel_at
             .is_none_or(|at| self.now - at >= PANEL_REFRESH)
@@ -241,6 +359,34 @@ impl App {
     fn refresh_bars(&mut self) {
         let columns = view::plot_columns(self.size.0, self.size.1);
         self.bars.update(&self.snapshot, columns, self.view.axis);
+    }
+
+    /// The bars, and what the view in use takes from the picture.
+    fn refresh_view(&mut self) {
+        self.refresh_bars();
+        if self.kind == ViewKind::Scope
+            && let Some(trace) = &self.snapshot.trace
+        {
+            let columns = view::plot_columns(self.size.0, self.size.1);
+            self.scope.update(trace, columns);
+        }
+    }
+
+    /// Two waterfall lines fill a row: rows scroll down when new pairs of lines came (and
+    /// only then: a cleared or restarted history is drawn afresh).
+    fn count_scroll(&mut self, next: &Snapshot) {
+        let made = next.waterfall_lines_made;
+        let row_of = |made: u64| made.saturating_sub(1) / 2;
+        if let Some(seen) = self.lines_seen
+            && made >= seen
+            && next.waterfall.len() >= self.snapshot.waterfall.len()
+        {
+            let rows = row_of(made) - row_of(seen);
+            self.scrolled = self
+                .scrolled
+                .saturating_add(u16::try_from(rows).unwrap_or(u16::MAX));
+        }
+        self.lines_seen = Some(made);
     }
 }
 

@@ -45,6 +45,12 @@ pub fn sample_snapshot(at: Instant) -> Snapshot {
             dbfs: -6.02,
         }),
         adc: None,
+        trace: None,
+        trace_taken: 0,
+        waterfall: Arc::new([]),
+        waterfall_lines_made: 0,
+        spectra_per_line: 4,
+        channel_spectra: None,
         counters: Counters {
             frames: 4700,
             samples: 4_812_800,
@@ -396,4 +402,149 @@ fn markers_move_bin_by_bin_and_read_the_frozen_picture() {
     );
     app.update(key(KeyCode::Char('s')), t0);
     assert!(render(&app, 120, 30).contains("M 995.0 Hz"));
+}
+
+/// A waterfall of `made` lines: line n holds a −3 dB tone at bin 20 + 9n (each line's in a
+/// column of its own).
+pub fn with_waterfall(mut snapshot: Snapshot, made: u64) -> Snapshot {
+    use crate::analysis::waterfall::WaterfallLine;
+    let kept = made.min(64);
+    snapshot.waterfall = (made - kept..made)
+        .map(|n| {
+            let mut power = vec![1e-10f32; 512];
+            power[20 + (9 * n as usize % 480)] = 0.5;
+            WaterfallLine {
+                power: power.into(),
+                seconds: 0.085,
+            }
+        })
+        .collect();
+    snapshot.waterfall_lines_made = made;
+    snapshot
+}
+
+fn app_in(kind: super::ViewKind, snapshot: Snapshot, width: u16, height: u16) -> App {
+    let t0 = snapshot.taken_at;
+    let mut app = App::new(
+        Arc::new(snapshot),
+        ViewOptions {
+            start: kind,
+            ..ViewOptions::default()
+        },
+    );
+    app.update(Message::Resize { width, height }, t0);
+    app
+}
+
+#[test]
+fn views_at_narrow_wide_and_tiny_sizes() {
+    use super::ViewKind;
+    let t0 = Instant::now();
+    let mut trace_snapshot = sample_snapshot(t0);
+    trace_snapshot.trace = Some(
+        (0..16_384)
+            .map(|i| 0.8 * (std::f32::consts::TAU * i as f32 / 96.0).sin() + 0.05)
+            .collect::<Vec<f32>>()
+            .into(),
+    );
+    let mut channels_snapshot = sample_snapshot(t0);
+    channels_snapshot.channels = 3;
+    channels_snapshot.channel_spectra = Some(
+        (0..3)
+            .map(|c| crate::pipeline::ChannelSpectrum {
+                spectrum: sample_snapshot(t0)
+                    .spectrum
+                    .iter()
+                    .map(|p| p / (c + 1) as f32)
+                    .collect(),
+                peak: Some(Peak {
+                    bin: 21.33,
+                    dbfs: -6.0 - 3.0 * c as f64,
+                }),
+            })
+            .collect(),
+    );
+    let cases = [
+        (ViewKind::Waterfall, with_waterfall(sample_snapshot(t0), 40)),
+        (ViewKind::Scope, trace_snapshot),
+        (ViewKind::Channels, channels_snapshot),
+    ];
+    for (kind, snapshot) in cases {
+        for (width, height) in [(80, 24), (200, 50), (40, 12)] {
+            let app = app_in(kind, snapshot.clone(), width, height);
+            let screen = render(&app, width, height);
+            assert!(
+                screen.contains(kind.name()),
+                "{kind:?} {width}x{height}:\n{screen}"
+            );
+            insta::assert_snapshot!(format!("{}_{width}x{height}", kind.name()), screen);
+        }
+    }
+}
+
+#[test]
+fn the_waterfall_colours_a_known_level_and_pairs_two_lines_a_row() {
+    let t0 = Instant::now();
+    let app = app_in(
+        super::ViewKind::Waterfall,
+        with_waterfall(sample_snapshot(t0), 40),
+        120,
+        40,
+    );
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
+    let buffer = terminal.backend().buffer();
+    let rows = super::view::waterfall_rows(120, 40, false).unwrap();
+    // Line 39 (the newest, −3 dB: the top colour) is the top row's upper half, line 38 its
+    // lower half: a half block white above, and another white below.
+    use ratatui::style::Color;
+    let top = rows.start;
+    let cells: Vec<&ratatui::buffer::Cell> = (0..120).map(|x| &buffer[(x, top)]).collect();
+    let upper = cells
+        .iter()
+        .filter(|c| c.symbol() == "▀" && c.fg == Color::White)
+        .count();
+    let lower = cells
+        .iter()
+        .filter(|c| c.symbol() == "▀" && c.bg == Color::White)
+        .count();
+    assert_eq!((upper, lower), (1, 1), "one tone a line");
+    // Eight colours over the 120 dB range, 15 dB each: the −100 dB floor is in the second
+    // (−105 to −90 dB).
+    assert!(
+        cells
+            .iter()
+            .any(|c| c.symbol() == " " && c.bg == Color::LightBlue)
+    );
+}
+
+#[test]
+fn the_scope_says_when_there_are_no_samples() {
+    let t0 = Instant::now();
+    let mut snapshot = sample_snapshot(t0);
+    snapshot.origin = Some(Origin::Received);
+    let app = app_in(super::ViewKind::Scope, snapshot, 100, 30);
+    assert!(render(&app, 100, 30).contains("no samples: the source sends spectra"));
+}
+
+#[test]
+fn the_view_key_cycles_the_views_and_asks_for_every_channel_only_while_shown() {
+    let (mut app, t0) = app_at(100, 30);
+    let v = key(KeyCode::Char('v'));
+    assert_eq!(app.update(v.clone(), t0), None);
+    assert_eq!(app.view_kind(), super::ViewKind::Waterfall);
+    assert_eq!(app.update(v.clone(), t0), None);
+    assert_eq!(
+        app.update(v.clone(), t0),
+        Some(Control::WantAllChannels(true))
+    );
+    assert_eq!(
+        app.update(v.clone(), t0),
+        Some(Control::WantAllChannels(false))
+    );
+    assert_eq!(app.view_kind(), super::ViewKind::Spectrum);
+    assert_eq!(
+        app.update(key(KeyCode::Char(']')), t0),
+        Some(Control::MoreSpectraPerLine)
+    );
 }

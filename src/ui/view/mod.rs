@@ -1,0 +1,298 @@
+//! Drawing: `&App` into a ratatui buffer. The frame every view shares (header, statistics
+//! panel, ADC strip, hint line, help) is laid out here; each view draws its own area.
+
+mod channels;
+mod measure;
+mod panel;
+mod scope;
+mod spectrum;
+mod waterfall;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+
+use super::keys::KEYS;
+use super::{App, ViewKind, format};
+use crate::analysis::FreqAxis;
+use crate::link::LinkState;
+
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 12;
+
+/// The frame every view shares; `view` is the area the view draws in.
+struct Areas {
+    header: Rect,
+    view: Rect,
+    panel: Rect,
+    /// The ADC figures, the whole width above the hint (empty unless asked for).
+    measure: Rect,
+    hint: Rect,
+}
+
+/// Rows the ADC figures take: two on a wide screen, three where their line wraps.
+fn measure_height(width: u16, on: bool) -> u16 {
+    match (on, width) {
+        (false, _) => 0,
+        (true, w) if w >= 140 => 2,
+        (true, _) => 3,
+    }
+}
+
+fn panel_width(width: u16) -> u16 {
+    match width {
+        w if w >= 100 => 30,
+        w if w >= 64 => 24,
+        _ => 0,
+    }
+}
+
+fn areas(area: Rect, measure: bool) -> Option<Areas> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    let [header, body, measure, hint] = area.layout(&Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Fill(1),
+        Constraint::Length(measure_height(area.width, measure)),
+        Constraint::Length(1),
+    ]));
+    let [view, panel] = body.layout(&Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(panel_width(area.width)),
+    ]));
+    Some(Areas {
+        header,
+        view,
+        panel,
+        measure,
+        hint,
+    })
+}
+
+/// How many bars a terminal of this size shows (the spectrum's, and the waterfall's columns).
+pub fn plot_columns(width: u16, height: u16) -> usize {
+    areas(Rect::new(0, 0, width, height), false).map_or(0, |a| {
+        usize::from(a.view.width.saturating_sub(spectrum::DB_AXIS_WIDTH))
+    })
+}
+
+/// The rows the waterfall's lines fill, for a terminal of this size: the region that scrolls
+/// down by a row for every two lines.
+pub fn waterfall_rows(width: u16, height: u16, measure: bool) -> Option<std::ops::Range<u16>> {
+    let a = areas(Rect::new(0, 0, width, height), measure)?;
+    let region = waterfall::layout(a.view, panel_height(a.panel.width)).lines;
+    (region.height > 0).then(|| region.y..region.bottom())
+}
+
+/// Rows the statistics panel needs to show its core figures.
+fn panel_height(width: u16) -> u16 {
+    if width == 0 { 0 } else { 15 }
+}
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = Theme {
+            color: self.view.color,
+        };
+        let Some(a) = areas(area, self.is_measuring()) else {
+            let text = format!(
+                "Terminal too small: {}×{}; sse-tui needs {MIN_WIDTH}×{MIN_HEIGHT}. Enlarge it, or q to quit.",
+                area.width, area.height
+            );
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .render(area, buf);
+            return;
+        };
+        render_header(self, theme, a.header, buf);
+        let mut panel = a.panel;
+        match self.view_kind() {
+            ViewKind::Spectrum => {
+                spectrum::render(self, theme, a.view, buf);
+            }
+            ViewKind::Waterfall => {
+                // The panel stays beside the short spectrum: the rows of the waterfall scroll
+                // whole, and must hold nothing else.
+                let shape = waterfall::layout(a.view, panel_height(a.panel.width));
+                panel.height = shape.top.height;
+                waterfall::render(self, theme, &shape, buf);
+            }
+            ViewKind::Scope => scope::render(self, theme, a.view, buf),
+            ViewKind::Channels => channels::render(self, theme, a.view, buf),
+        }
+        if a.measure.height > 0 {
+            measure::render(self, theme, a.measure, buf);
+        }
+        if panel.width > 0 {
+            panel::render(self, theme, panel, buf);
+        }
+        render_hint(theme, a.hint, buf);
+        if self.help {
+            render_help(theme, area, buf);
+        }
+    }
+}
+
+fn render_header(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
+    let s = app.snapshot();
+    let (dot, state_style, state) = match &s.link {
+        LinkState::Connecting => ("○", theme.fg(Color::Yellow), "connecting…".to_string()),
+        LinkState::Connected => ("●", theme.fg(Color::Green), "connected".to_string()),
+        LinkState::Disconnected { reason, retry_at } => {
+            let retry = retry_at.map_or(String::new(), |at| {
+                let wait = at.saturating_duration_since(app.now).as_secs_f64();
+                format!(", retrying in {wait:.0} s")
+            });
+            ("●", theme.alert(), format!("disconnected: {reason}{retry}"))
+        }
+        LinkState::Ended => ("■", theme.fg(Color::Cyan), "ended".to_string()),
+        LinkState::Failed(reason) => ("■", theme.alert(), format!("failed: {reason}")),
+    };
+    let mut first = vec![
+        Span::styled(
+            " sse-tui ",
+            theme.fg(Color::Cyan).add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(s.source.clone()),
+        Span::raw("  "),
+        Span::styled(format!("{dot} {state}"), state_style),
+    ];
+    match s.frame_age(app.now) {
+        Some(age) if age > STALE_AFTER_S && s.link == LinkState::Connected => {
+            first.push(Span::raw("  "));
+            first.push(Span::styled(
+                format!(" STALE: last frame {} ", format::age(age)),
+                theme.alert(),
+            ));
+        }
+        Some(age) => first.push(Span::styled(
+            format!("  last frame {}", format::age(age)),
+            theme.dim(),
+        )),
+        None => first.push(Span::styled("  no frames yet", theme.dim())),
+    }
+    if app.is_frozen() {
+        first.push(Span::raw("  "));
+        first.push(Span::styled(" FROZEN ", theme.alert()));
+    }
+    let settings = s.settings;
+    let rate = s.sample_rate.map_or("rate unknown".into(), format::rate);
+    let resolution = s
+        .bin_hz
+        .map_or(String::new(), |b| format!(" · {}/bin", format::hz(b)));
+    let analysis = match s.origin {
+        Some(crate::analysis::Origin::Received) => {
+            format!("board spectrum, {} bins", s.spectrum.len())
+        }
+        _ => format!(
+            "FFT {}{resolution} · {}",
+            settings.fft_size,
+            settings.window.name()
+        ),
+    };
+    let channel = match s.labels.as_deref().and_then(|l| l.get(settings.channel)) {
+        Some(label) => format!("ch {} {label}", settings.channel),
+        None => format!("ch {}/{}", settings.channel, s.channels.max(1)),
+    };
+    let on_off = |on: bool| if on { "on" } else { "off" };
+    let axis = match app.view.axis {
+        FreqAxis::Linear => "lin",
+        FreqAxis::Log => "log",
+    };
+    let second = format!(
+        " {rate} · {analysis} · {channel} · avg {} · hold {} · {axis}",
+        on_off(settings.averaging),
+        on_off(settings.peak_hold)
+    );
+    let view = Span::styled(
+        format!(" {} ", app.view_kind().name()),
+        theme.on(Color::Black, Color::Cyan),
+    );
+    let lines = vec![
+        Line::from(first),
+        Line::from(vec![view, Span::styled(second, theme.dim())]),
+    ];
+    Paragraph::new(lines).render(area, buf);
+}
+
+fn render_hint(theme: Theme, area: Rect, buf: &mut Buffer) {
+    let hint = super::keys::hint_line(usize::from(area.width));
+    Paragraph::new(Line::styled(hint, theme.dim())).render(area, buf);
+}
+
+fn render_help(theme: Theme, area: Rect, buf: &mut Buffer) {
+    let width = 50.min(area.width);
+    let height = (KEYS.len() as u16 + 2).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(popup, buf);
+    let lines: Vec<Line> = KEYS
+        .iter()
+        .map(|row| {
+            Line::from(vec![
+                Span::styled(format!(" {:<7}", row.shown), theme.fg(Color::Cyan)),
+                Span::raw(row.help),
+            ])
+        })
+        .collect();
+    Paragraph::new(lines)
+        .block(Block::bordered().title(" keys (q or ? to close) "))
+        .render(popup, buf);
+}
+
+/// Colours that stay readable in 16 colours, or none at all.
+#[derive(Clone, Copy)]
+pub(super) struct Theme {
+    color: bool,
+}
+
+impl Theme {
+    pub(super) fn fg(self, color: Color) -> Style {
+        if self.color {
+            Style::new().fg(color)
+        } else {
+            Style::new()
+        }
+    }
+    pub(super) fn dim(self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new()
+        }
+    }
+    pub(super) fn on(self, fg: Color, bg: Color) -> Style {
+        if self.color {
+            Style::new().fg(fg).bg(bg)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        }
+    }
+    pub(super) fn alert(self) -> Style {
+        if self.color {
+            Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::new().add_modifier(Modifier::REVERSED)
+        }
+    }
+    pub(super) fn bar(self, db: f32) -> Style {
+        self.fg(match db {
+            d if d >= -6.0 => Color::Red,
+            d if d >= -20.0 => Color::Yellow,
+            _ => Color::Green,
+        })
+    }
+}
+
+/// A feed quieter than this is called stale.
+const STALE_AFTER_S: f64 = 1.0;
