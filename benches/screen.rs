@@ -1,6 +1,8 @@
 //! What the screen costs: bytes written to the terminal and CPU per second of running,
-//! measured on the real binary in a 120×40 pseudo-terminal on the demo board, and the time
-//! to build and diff one frame, measured in-process.
+//! measured on the real binary in a 120×40 pseudo-terminal on the demo board, beside cava
+//! (Debian's `cava`, the console visualizer) in a second 120×40 pseudo-terminal over the same
+//! seconds, fed the same kind of signal through its `fifo` input; and the time to build and
+//! diff one frame, measured in-process.
 //! Run: `cargo bench --bench screen` (add `-- quick` for a short run).
 
 // Shared with the tests; the bench uses only part of it.
@@ -16,32 +18,161 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pty::PtyChild;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use ratatui::layout::{Rect, Size};
+use sse_tui::ansi::AnsiBackend;
 use sse_tui::clock::Clock;
 use sse_tui::frame::Decoded;
 use sse_tui::pipeline::{Pipeline, PipelineConfig};
 use sse_tui::source::demo::DemoBoard;
+use sse_tui::tui::Screen;
 use sse_tui::ui::{App, Message, ViewOptions};
 use sse_tui::wire::lines::LineOptions;
 use sse_tui::wire::{ByteDecoder, Format};
 
-fn measure_terminal(args: &[&str], keys: &[u8], seconds: f64) -> (f64, f64) {
+/// Bytes per second and % of a core of each program, over the same `seconds`.
+struct Cost {
+    ours: (f64, f64),
+    cava: Option<(f64, f64)>,
+}
+
+/// sse-tui with `args` and `keys`, and cava beside it when it is installed, both read for the
+/// same seconds after 2 s of settling.
+fn measure_side_by_side(args: &[&str], keys: &[u8], seconds: f64) -> Cost {
     let mut tui = PtyChild::spawn(env!("CARGO_BIN_EXE_sse-tui"), args, 40, 120, &[]);
     assert!(tui.wait_for(Duration::from_secs(30), |s| {
         s.contents().contains("Latency relative")
     }));
     tui.send(keys);
-    tui.drain_for(Duration::from_secs(2)); // settle: averages and the panel fill
-    let pid = tui.child.id();
-    let cpu0 = procfs::process_cpu(pid).unwrap();
+    let mut cava = cava::Cava::start();
+    // Settle: averages and the panel fill, cava's smoothing and autosens find their level.
+    let settle = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < settle {
+        tui.drain_for(Duration::from_millis(20));
+        if let Some(c) = &mut cava {
+            c.pty.drain_for(Duration::from_millis(20));
+        }
+    }
+    let (ours0, cava0) = (tui.bytes, cava.as_ref().map(|c| c.pty.bytes));
+    let cpu0 = procfs::process_cpu(tui.child.id()).unwrap();
+    let cava_cpu0 = cava
+        .as_ref()
+        .and_then(|c| procfs::process_cpu(c.pty.child.id()));
     let t0 = Instant::now();
-    let bytes = tui.drain_for(Duration::from_secs_f64(seconds));
+    let end = t0 + Duration::from_secs_f64(seconds);
+    while Instant::now() < end {
+        tui.drain_for(Duration::from_millis(20));
+        if let Some(c) = &mut cava {
+            c.pty.drain_for(Duration::from_millis(20));
+        }
+    }
     let elapsed = t0.elapsed().as_secs_f64();
-    let cpu = procfs::process_cpu(pid).unwrap() - cpu0;
+    let ours = (
+        (tui.bytes - ours0) as f64 / elapsed,
+        (procfs::process_cpu(tui.child.id()).unwrap() - cpu0) / elapsed * 100.0,
+    );
+    let cava = cava.as_mut().and_then(|c| {
+        let cpu = procfs::process_cpu(c.pty.child.id())? - cava_cpu0?;
+        Some((
+            (c.pty.bytes - cava0?) as f64 / elapsed,
+            cpu / elapsed * 100.0,
+        ))
+    });
     tui.send(b"q");
     tui.wait_exit(Duration::from_secs(10));
-    (bytes as f64 / elapsed, cpu / elapsed * 100.0)
+    Cost { ours, cava }
+}
+
+/// cava in a pseudo-terminal of its own, reading a named pipe that a thread fills in real time
+/// with what the demo board's channel 0 carries: 1 kHz at −6 dBFS, 7.35 kHz at −20 dBFS, a
+/// sweep from 200 Hz to 18 kHz and back over 60 s at −30 dBFS, and noise; 16-bit, 48 kHz.
+mod cava {
+    use std::io::Write;
+    use std::path::PathBuf;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    use super::pty::PtyChild;
+
+    pub struct Cava {
+        pub pty: PtyChild,
+        stop: Arc<AtomicBool>,
+        dir: PathBuf,
+    }
+
+    impl Cava {
+        pub fn start() -> Option<Self> {
+            let program = ["/usr/bin/cava", "/usr/local/bin/cava"]
+                .into_iter()
+                .find(|p| std::path::Path::new(p).exists())?;
+            let dir = std::env::temp_dir().join(format!("sse-tui-cava-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).ok()?;
+            let fifo = dir.join("fifo");
+            let _ = std::fs::remove_file(&fifo);
+            rustix::fs::mkfifoat(
+                rustix::fs::CWD,
+                &fifo,
+                rustix::fs::Mode::from_raw_mode(0o600),
+            )
+            .ok()?;
+            let config = dir.join("config");
+            std::fs::write(
+                &config,
+                format!(
+                    "[general]\nframerate = 30\n[input]\nmethod = fifo\nsource = {}\nsample_rate = 48000\nsample_bits = 16\n[output]\nmethod = ncurses\nchannels = mono\n",
+                    fifo.display()
+                ),
+            )
+            .ok()?;
+            let stop = Arc::new(AtomicBool::new(false));
+            let stopping = stop.clone();
+            std::thread::spawn(move || feed(&fifo, &stopping));
+            let pty = PtyChild::spawn(program, &["-p", config.to_str()?], 40, 120, &[]);
+            Some(Self { pty, stop, dir })
+        }
+    }
+
+    impl Drop for Cava {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
+            let _ = self.pty.child.kill();
+            let _ = self.pty.child.wait();
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    /// Writes stereo 16-bit samples in blocks of 10 ms, paced to 48 kHz.
+    fn feed(fifo: &std::path::Path, stop: &AtomicBool) {
+        let Ok(mut out) = std::fs::OpenOptions::new().write(true).open(fifo) else {
+            return;
+        };
+        let fs = 48_000.0;
+        let mut rng = fastrand::Rng::with_seed(7);
+        let start = Instant::now();
+        let (mut n, mut sweep_phase) = (0u64, 0f64);
+        let mut block = Vec::with_capacity(480 * 4);
+        while !stop.load(Ordering::SeqCst) {
+            block.clear();
+            for _ in 0..480 {
+                let t = n as f64 / fs;
+                let cycle = (t / 60.0).fract();
+                let position = 1.0 - (2.0 * cycle - 1.0).abs();
+                sweep_phase += std::f64::consts::TAU * 200.0 * 90f64.powf(position) / fs;
+                let x = 0.5 * (std::f64::consts::TAU * 1000.0 * t).sin()
+                    + 0.1 * (std::f64::consts::TAU * 7350.0 * t).sin()
+                    + 0.03 * sweep_phase.sin()
+                    + 0.0005 * 3f64.sqrt() * (2.0 * rng.f64() - 1.0);
+                let v = ((x * 32767.0).round() as i16).to_le_bytes();
+                block.extend_from_slice(&[v[0], v[1], v[0], v[1]]);
+                n += 1;
+            }
+            if out.write_all(&block).is_err() {
+                return;
+            }
+            let due = start + Duration::from_secs_f64(n as f64 / fs);
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        }
+    }
 }
 
 /// Microseconds to render the App and diff the frame at 120×40, with a fresh spectrum
@@ -73,43 +204,70 @@ fn frame_build_and_diff(frames: usize) -> f64 {
         },
         now,
     );
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    // What the terminal loop does: our screen's diff, and our backend writing the changes.
+    let mut backend = AnsiBackend::new(std::io::sink(), Size::new(120, 40));
+    let mut screen = Screen::new(Rect::new(0, 0, 120, 40));
     let start = Instant::now();
     for i in 0..frames {
         app.update(
             Message::Snapshot(snapshots[i % snapshots.len()].clone()),
             now,
         );
-        terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
+        screen.draw(&mut backend, &mut app).unwrap();
     }
     start.elapsed().as_secs_f64() / frames as f64 * 1e6
 }
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
+    // Any other word picks the rows whose label holds it (`-- waterfall`).
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "quick" && a != "--bench")
+        .collect();
     let seconds = if quick { 5.0 } else { 20.0 };
     println!(
         "## the screen on the demo board, 120×40 pseudo-terminal, {seconds} s after 2 s of settling\n"
     );
-    println!("| settings | bytes/s to the terminal | CPU, % of one core |");
-    println!("|---|---:|---:|");
+    println!(
+        "| sse-tui | bytes/s | cava bytes/s (same seconds) | × cava | CPU % | cava CPU % | × cava |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     for (label, args, keys) in [
         (
-            "defaults (30 fps, averaging and peak hold on)",
+            "spectrum, defaults (30 fps, averaging and peak hold on)",
             &[][..],
             &b""[..],
         ),
-        ("peak hold off (`p`)", &[], b"p"),
-        ("averaging off (`a`)", &[], b"a"),
-        ("--fps 60", &["--fps", "60"], b""),
-        ("--fps 10", &["--fps", "10"], b""),
+        ("spectrum, peak hold off (`p`)", &[], b"p"),
+        ("spectrum, averaging off (`a`)", &[], b"a"),
+        ("spectrum, --fps 10", &["--fps", "10"], b""),
+        ("waterfall (4 spectra/line)", &["--view", "waterfall"], b""),
+        (
+            "waterfall, 16 spectra/line",
+            &["--view", "waterfall", "--spectra-per-line", "16"],
+            b"",
+        ),
+        ("scope", &["--view", "scope"], b""),
+        ("channels", &["--view", "channels"], b""),
     ] {
-        let (bytes, cpu) = measure_terminal(args, keys, seconds);
-        println!("| {label} | {:.0} | {cpu:.1} |", bytes);
+        if !only.is_empty() && !only.iter().any(|word| label.contains(word.as_str())) {
+            continue;
+        }
+        let cost = measure_side_by_side(args, keys, seconds);
+        let (bytes, cpu) = cost.ours;
+        match cost.cava {
+            Some((cava_bytes, cava_cpu)) => println!(
+                "| {label} | {bytes:.0} | {cava_bytes:.0} | {:.2} | {cpu:.1} | {cava_cpu:.1} | {:.2} |",
+                bytes / cava_bytes,
+                cpu / cava_cpu
+            ),
+            None => println!("| {label} | {bytes:.0} | (cava not installed) | | {cpu:.1} | | |"),
+        }
     }
     let frames = if quick { 300 } else { 2000 };
     println!(
-        "\nbuild and diff one 120×40 frame (render `&App` + ratatui's diff, in-process): {:.0} µs",
+        "\nbuild, diff and encode one 120×40 frame (render `&App`, the screen's diff, the ANSI backend to a sink; in-process): {:.0} µs",
         frame_build_and_diff(frames)
     );
 }

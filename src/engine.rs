@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
 
 use crate::pipeline::{Control, Pipeline};
 use crate::snapshot::Snapshot;
@@ -38,21 +39,26 @@ impl Engine {
                     .build()
                     .expect("a current-thread runtime");
                 runtime.block_on(async move {
-                    let mut publish = tokio::time::interval(publish_every);
-                    publish.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    let mut next_publish = Instant::now();
                     let mut dirty = false;
+                    let publish = |pipeline: &mut Pipeline, next: &mut Instant| {
+                        let now = Instant::now();
+                        snapshot_tx.send_replace(Arc::new(pipeline.snapshot(now.into_std())));
+                        *next = now + publish_every;
+                    };
                     loop {
-                        // Control first, then the screen's tick, then data: a flood of
-                        // frames can neither starve the keys nor freeze the picture.
+                        // Control first, then the screen's deadline, then data: a flood of
+                        // frames can neither starve the keys nor freeze the picture. The
+                        // deadline is armed only when something changed, and a frame that
+                        // comes after it publishes at once: no wake-up of its own is spent.
                         tokio::select! {
                             biased;
                             message = control.recv() => match message {
                                 Some(message) => { pipeline.control(message); dirty = true; }
                                 None => break,
                             },
-                            _ = publish.tick() => if dirty {
-                                let snapshot = pipeline.snapshot(std::time::Instant::now());
-                                snapshot_tx.send_replace(Arc::new(snapshot));
+                            () = tokio::time::sleep_until(next_publish), if dirty => {
+                                publish(&mut pipeline, &mut next_publish);
                                 dirty = false;
                             },
                             event = events.recv() => match event {
@@ -60,12 +66,16 @@ impl Engine {
                                     pipeline.handle(event);
                                     dirty = true;
                                     if pipeline.is_done() { break; }
+                                    if Instant::now() >= next_publish {
+                                        publish(&mut pipeline, &mut next_publish);
+                                        dirty = false;
+                                    }
                                 }
                                 None => break,
                             },
                         }
                     }
-                    let last = Arc::new(pipeline.snapshot(std::time::Instant::now()));
+                    let last = Arc::new(pipeline.final_snapshot(std::time::Instant::now()));
                     snapshot_tx.send_replace(last.clone());
                     let _ = finished_tx.send(last);
                 });

@@ -5,6 +5,7 @@
 //! screen and the headless reporter show.
 
 pub mod analysis;
+pub mod ansi;
 pub mod cli;
 pub mod clock;
 pub mod engine;

@@ -21,11 +21,17 @@ fn main() -> ExitCode {
         eprintln!("sse-tui: {sentence}");
         return ExitCode::from(1);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    // A screen or a report runs on this thread alone (the analysis and the sources that
+    // block have threads of their own, and one thread wakes less than several); serving many
+    // watchers takes two workers.
+    let mut builder = if cli.command.is_some() {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(2);
+        builder
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("sse-tui: cannot start: {e}");

@@ -15,6 +15,8 @@ use crate::link::{ClockSync, LinkState};
 use crate::snapshot::Snapshot;
 use crate::source::SourceEvent;
 use crate::stats::Stats;
+use crate::stats::latency::LatencySummary;
+use crate::ui::ViewKind;
 
 /// Changes asked for by the user. Each is a change *to the settings in force*, applied here
 /// where they live: a screen that shows an older picture (frozen, or a snapshot behind)
@@ -34,9 +36,23 @@ pub enum Control {
     /// Half / twice as many spectra in each waterfall line.
     FewerSpectraPerLine,
     MoreSpectraPerLine,
-    /// A screen starts (`true`) or stops showing every channel: each channel is analysed
-    /// while at least one screen shows them.
-    WantAllChannels(bool),
+    /// A screen left one view and entered another (either may be none: at start, at quit).
+    /// The pipeline does the work a view needs while at least one screen shows it: every
+    /// channel's analysis for the all-channels view, the scope's samples for the scope.
+    Views {
+        left: Option<ViewKind>,
+        entered: Option<ViewKind>,
+    },
+}
+
+/// What a snapshot carries that is costly to make (see [`FIGURES_EVERY`]).
+#[derive(Clone)]
+struct Figures {
+    /// Frames accepted when they were made (a reset starts them over).
+    frames: u64,
+    latency: Option<LatencySummary>,
+    latency_recent: Arc<[f32]>,
+    adc: Option<AdcFigures>,
 }
 
 /// One channel's spectrum for the all-channels view.
@@ -48,6 +64,11 @@ pub struct ChannelSpectrum {
 
 /// The longest time one frame is taken to stand for (a gap in the input is not a spectrum).
 const MAX_SPAN_S: f64 = 10.0;
+/// The figures a snapshot carries that cost more than a copy (latency percentiles over the
+/// window, the ADC measurement) are made anew at most this often: a screen's panel shows them
+/// twice a second, a bench analyser updates its measurements a few times a second, and 30
+/// snapshots a second need not each pay for them.
+const FIGURES_EVERY: Duration = Duration::from_millis(250);
 
 #[derive(Clone, Debug)]
 pub struct PipelineConfig {
@@ -89,9 +110,13 @@ pub struct Pipeline {
     /// Every channel's analyser, while a screen shows them all.
     overview: Vec<Analyzer>,
     overview_wanted: usize,
+    /// Screens showing the scope: its samples are kept while there are some.
+    trace_wanted: usize,
     /// What the last snapshot shared, rebuilt only when it changed.
     shared_trace: Option<(u64, Arc<[f32]>)>,
     shared_waterfall: Option<(u64, Arc<[WaterfallLine]>)>,
+    /// The costly figures of the last snapshot, and when they were made.
+    figures: Option<(Instant, Figures)>,
     stats: Stats,
     link: LinkState,
     was_disconnected: bool,
@@ -118,8 +143,10 @@ impl Pipeline {
             trace: Trace::default(),
             overview: Vec::new(),
             overview_wanted: 0,
+            trace_wanted: 0,
             shared_trace: None,
             shared_waterfall: None,
+            figures: None,
             stats: Stats::new(),
             link: LinkState::Connecting,
             was_disconnected: false,
@@ -229,7 +256,7 @@ impl Pipeline {
             Payload::Samples(values) => {
                 self.analyzer
                     .push_samples(values, frame.channels, sample_rate, span);
-                if channel < frame.channels {
+                if self.trace_wanted > 0 && channel < frame.channels {
                     self.trace.push(values, frame.channels, channel);
                 }
             }
@@ -308,6 +335,8 @@ impl Pipeline {
     }
 
     pub fn control(&mut self, control: Control) {
+        // The figures of the old settings are not those of the new.
+        self.figures = None;
         let settings = self.analyzer.settings();
         match control {
             Control::BiggerFft if settings.fft_size < MAX_FFT => {
@@ -338,11 +367,21 @@ impl Pipeline {
                     _ => n / 2,
                 });
             }
-            Control::WantAllChannels(true) => self.overview_wanted += 1,
-            Control::WantAllChannels(false) => {
-                self.overview_wanted = self.overview_wanted.saturating_sub(1);
+            Control::Views { left, entered } => {
+                for (view, by) in [(left, -1i64), (entered, 1)] {
+                    let watchers = match view {
+                        Some(ViewKind::Channels) => &mut self.overview_wanted,
+                        Some(ViewKind::Scope) => &mut self.trace_wanted,
+                        _ => continue,
+                    };
+                    *watchers = watchers.saturating_add_signed(by as isize);
+                }
                 if self.overview_wanted == 0 {
                     self.overview.clear();
+                }
+                if self.trace_wanted == 0 {
+                    self.trace.clear();
+                    self.shared_trace = None;
                 }
             }
         }
@@ -387,10 +426,40 @@ impl Pipeline {
         self.shared_waterfall.as_ref().expect("just set").1.clone()
     }
 
+    /// The latency percentiles, the recent latencies and the ADC figures: made anew when
+    /// [`FIGURES_EVERY`] has passed, or when the data they come from is not what it was.
+    fn figures(&mut self, now: Instant) -> Figures {
+        let fresh_enough = self.figures.as_ref().is_some_and(|(at, figures)| {
+            now.saturating_duration_since(*at) < FIGURES_EVERY
+                && self.stats.frames() >= figures.frames
+        });
+        if !fresh_enough {
+            let latency = self.stats.latency(self.clock.mono_us(now));
+            let figures = Figures {
+                frames: self.stats.frames(),
+                latency,
+                latency_recent: self.stats.latency_window().recent_ms().collect(),
+                adc: self.measure(),
+            };
+            self.figures = Some((now, figures));
+        }
+        self.figures.as_ref().expect("just set").1.clone()
+    }
+
+    /// The picture at `now`, every figure made anew (the last one of a run, say).
+    pub fn final_snapshot(&mut self, now: Instant) -> Snapshot {
+        self.figures = None;
+        self.snapshot(now)
+    }
+
     /// The picture at `now`.
     pub fn snapshot(&mut self, now: Instant) -> Snapshot {
-        let latency = self.stats.latency(self.clock.mono_us(now));
-        let adc = self.measure();
+        let Figures {
+            latency,
+            latency_recent,
+            adc,
+            ..
+        } = self.figures(now);
         let trace = self.shared_trace();
         let waterfall = self.shared_waterfall();
         let channel_spectra = (!self.overview.is_empty()).then(|| {
@@ -426,7 +495,7 @@ impl Pipeline {
             latency,
             clock_sync: self.clock_sync,
             negative_latency: self.stats.latency_window().negative(),
-            latency_recent: self.stats.latency_window().recent_ms().collect(),
+            latency_recent,
             jitter_ms: self.stats.jitter_ms(),
             last_frame_at: self
                 .last_frame_mono_us

@@ -164,7 +164,8 @@ fn spawn_source(
     let format = cli.format;
     SourceTask(match choice {
         SourceChoice::Demo | SourceChoice::ListPorts => {
-            Some(tokio::spawn(source::demo::run(tx, clock)))
+            source::demo::spawn(tx, clock);
+            None
         }
         SourceChoice::Replay(path) => {
             let options = source::replay::ReplayOptions {

@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use crossterm::event::{Event, EventStream};
 use futures_util::{Stream, StreamExt};
-use ratatui::Terminal;
-use ratatui::backend::Backend;
+use ratatui::backend::{Backend, TestBackend};
 use ratatui::buffer::{Buffer, Cell};
-use ratatui::layout::Rect;
+use ratatui::layout::{Rect, Size};
+
+use crate::ansi::AnsiBackend;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -33,10 +34,14 @@ pub async fn run(
     quit_when_done: bool,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<Arc<Snapshot>> {
-    let mut terminal = ratatui::try_init()?;
+    // ratatui sets the terminal up (raw mode, the alternate screen) and gives it back on a
+    // panic; the drawing goes through our own backend, which sends fewer bytes.
+    let terminal = ratatui::try_init()?;
+    let size = terminal.size()?;
+    let mut backend = AnsiBackend::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()), size);
     let mut app = App::new(engine.snapshots.borrow().clone(), view);
     let result = event_loop(
-        &mut terminal,
+        &mut backend,
         EventStream::new(),
         engine.snapshots.clone(),
         |c| engine.control(c),
@@ -54,6 +59,23 @@ pub async fn run(
     Ok(engine.stop().await)
 }
 
+/// A backend whose size is told rather than asked (ours and the test's).
+pub trait Resizable: Backend {
+    fn resized(&mut self, size: Size);
+}
+
+impl<W: io::Write> Resizable for AnsiBackend<W> {
+    fn resized(&mut self, size: Size) {
+        self.set_size(size);
+    }
+}
+
+impl Resizable for TestBackend {
+    fn resized(&mut self, size: Size) {
+        self.resize(size.width, size.height);
+    }
+}
+
 /// How often to draw, and whether the end of the pipeline ends the screen.
 #[derive(Clone, Copy, Debug)]
 pub struct Pace {
@@ -63,7 +85,7 @@ pub struct Pace {
 
 /// The loop proper, over any backend and any source of terminal events (tests script them).
 pub async fn event_loop<B, K>(
-    terminal: &mut Terminal<B>,
+    backend: &mut B,
     mut keys: K,
     mut snapshots: watch::Receiver<Arc<Snapshot>>,
     control: impl Fn(Control),
@@ -72,12 +94,12 @@ pub async fn event_loop<B, K>(
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()>
 where
-    B: Backend,
+    B: Resizable,
     B::Error: Send + Sync + 'static,
     K: Stream<Item = io::Result<Event>> + Unpin,
 {
     let frame_interval = Duration::from_secs_f64(1.0 / f64::from(pace.fps.max(1)));
-    let size = terminal.size().map_err(io::Error::other)?;
+    let size = backend.size().map_err(io::Error::other)?;
     app.update(
         Message::Resize {
             width: size.width,
@@ -85,6 +107,8 @@ where
         },
         Instant::now().into_std(),
     );
+    backend.hide_cursor().map_err(io::Error::other)?;
+    let mut screen = Screen::new(Rect::new(0, 0, size.width, size.height));
     if let Some(c) = app.start_control() {
         control(c);
     }
@@ -94,10 +118,9 @@ where
     let mut engine_running = true;
     let mut dirty = true;
     let mut next_draw = Instant::now();
-    let mut screen = Screen::default();
     while !app.should_quit() {
         if dirty && Instant::now() >= next_draw {
-            screen.draw(terminal, app).map_err(io::Error::other)?;
+            screen.draw(backend, app).map_err(io::Error::other)?;
             dirty = false;
             next_draw = Instant::now() + frame_interval;
         }
@@ -114,7 +137,8 @@ where
                     }
                     Some(Ok(Event::Resize(width, height))) => {
                         app.update(Message::Resize { width, height }, now);
-                        screen.forget();
+                        backend.resized(Size::new(width, height));
+                        screen.resize(backend, Rect::new(0, 0, width, height)).map_err(io::Error::other)?;
                     }
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => return Err(e),
@@ -145,46 +169,77 @@ where
     Ok(())
 }
 
-/// Draws the app, scrolling the waterfall's rows in the terminal when only they moved: the
-/// terminal moves what it already shows, and the diff against the same rows moved is the new
-/// top row alone.
-#[derive(Default)]
+/// The picture the terminal shows and the one being made: only the cells that differ go to
+/// the terminal, and nothing at all when none do (not even a reset of colours), so an
+/// unchanged frame costs no bytes on the link. When the waterfall's rows are all that moved,
+/// the terminal scrolls them itself and the diff starts from the rows moved: a new line costs
+/// one row.
 pub struct Screen {
-    /// What the terminal shows, as last drawn (kept while the waterfall is up).
-    last: Option<Buffer>,
+    shown: Buffer,
+    next: Buffer,
 }
 
 impl Screen {
-    /// The terminal's picture is not known any more (a resize, a clear).
-    pub fn forget(&mut self) {
-        self.last = None;
+    /// For a terminal of `area`, blank (as the alternate screen starts).
+    pub fn new(area: Rect) -> Self {
+        Self {
+            shown: Buffer::empty(area),
+            next: Buffer::empty(area),
+        }
     }
 
-    pub fn draw<B>(&mut self, terminal: &mut Terminal<B>, app: &mut App) -> Result<(), B::Error>
-    where
-        B: Backend,
-    {
-        let scrolled = app.take_scrolled();
-        let waterfall = app.view_kind() == ViewKind::Waterfall;
-        let (width, height) = app.size();
-        if let (true, Some(last), Some(rows)) = (
-            scrolled > 0 && waterfall,
-            self.last.as_ref(),
-            view::waterfall_rows(width, height, app.is_measuring()),
-        ) && scrolled < rows.end - rows.start
-            && last.area == Rect::new(0, 0, width, height)
-        {
-            let mut moved = last.clone();
-            scroll_down(&mut moved, rows.clone(), scrolled);
-            terminal.backend_mut().scroll_region_down(rows, scrolled)?;
-            // The terminal now shows `moved`: make it the picture the next diff starts from.
-            *terminal.current_buffer_mut() = moved;
-            terminal.swap_buffers();
-        }
-        let frame = terminal.draw(|frame| frame.render_widget(&*app, frame.area()))?;
-        self.last = waterfall.then(|| frame.buffer.clone());
+    /// The terminal changed size: clear it, and draw everything next time.
+    pub fn resize<B: Backend>(&mut self, backend: &mut B, area: Rect) -> Result<(), B::Error> {
+        backend.clear()?;
+        *self = Self::new(area);
         Ok(())
     }
+
+    /// Draws `app`; returns whether anything was sent.
+    pub fn draw<B: Backend>(&mut self, backend: &mut B, app: &mut App) -> Result<bool, B::Error> {
+        let scrolled = app.take_scrolled();
+        let area = self.shown.area;
+        if scrolled > 0
+            && app.view_kind() == ViewKind::Waterfall
+            && let Some(rows) = view::waterfall_rows(area.width, area.height, app.is_measuring())
+            && scrolled < rows.end - rows.start
+        {
+            backend.scroll_region_down(rows.clone(), scrolled)?;
+            scroll_down(&mut self.shown, rows, scrolled);
+        }
+        self.next.reset();
+        ratatui::widgets::Widget::render(&*app, area, &mut self.next);
+        let updates = changed_cells(&self.shown, &self.next);
+        if updates.is_empty() {
+            return Ok(false);
+        }
+        backend.draw(updates.into_iter())?;
+        backend.flush()?;
+        std::mem::swap(&mut self.shown, &mut self.next);
+        Ok(true)
+    }
+}
+
+/// The cells of `next` that differ from `shown`, in reading order. Unlike ratatui's diff,
+/// a cell's display width is looked up only when it changed (most of a screen does not): a
+/// wide character covers the cell after it, which is then not sent.
+fn changed_cells<'a>(shown: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)> {
+    use unicode_width::UnicodeWidthStr;
+    let width = usize::from(next.area.width);
+    let mut updates = Vec::new();
+    let mut covered = 0usize;
+    for (i, (old, new)) in shown.content.iter().zip(&next.content).enumerate() {
+        if covered > 0 {
+            covered -= 1;
+            continue;
+        }
+        if old != new {
+            let (x, y) = (i % width, i / width);
+            updates.push((x as u16, y as u16, new));
+            covered = new.symbol().width().saturating_sub(1);
+        }
+    }
+    updates
 }
 
 /// Rows `rows` of `buffer` moved down by `by`, blank rows coming in at the top: what a
@@ -208,6 +263,7 @@ mod tests {
 
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use futures_util::stream;
+    use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
     use super::*;
@@ -222,7 +278,7 @@ mod tests {
 
     /// An 80×24 test terminal, an App and a snapshot channel, all on `sample_snapshot`.
     struct Rig {
-        terminal: Terminal<TestBackend>,
+        terminal: TestBackend,
         app: App,
         snapshot_tx: watch::Sender<Arc<Snapshot>>,
         snapshots: watch::Receiver<Arc<Snapshot>>,
@@ -233,7 +289,7 @@ mod tests {
         let t0 = std::time::Instant::now();
         let (snapshot_tx, snapshots) = watch::channel(Arc::new(sample_snapshot(t0)));
         Rig {
-            terminal: Terminal::new(TestBackend::new(80, 24)).unwrap(),
+            terminal: TestBackend::new(80, 24),
             app: App::new(Arc::new(sample_snapshot(t0)), ViewOptions::default()),
             snapshot_tx,
             snapshots,
@@ -241,9 +297,8 @@ mod tests {
         }
     }
 
-    fn screen(terminal: &Terminal<TestBackend>) -> String {
+    fn screen(terminal: &TestBackend) -> String {
         terminal
-            .backend()
             .buffer()
             .content()
             .iter()
@@ -281,7 +336,21 @@ mod tests {
         .unwrap();
         assert!(app.should_quit());
         assert!(app.is_frozen());
-        assert_eq!(*asked.lock().unwrap(), [Control::BiggerFft]);
+        use crate::ui::ViewKind::Spectrum;
+        assert_eq!(
+            *asked.lock().unwrap(),
+            [
+                Control::Views {
+                    left: None,
+                    entered: Some(Spectrum)
+                },
+                Control::BiggerFft,
+                Control::Views {
+                    left: Some(Spectrum),
+                    entered: None
+                },
+            ]
+        );
         drop(snapshot_tx);
     }
 
@@ -380,20 +449,22 @@ mod tests {
             },
             t0,
         );
-        let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
-        let mut screen = Screen::default();
-        screen.draw(&mut terminal, &mut app).unwrap();
+        let mut backend = TestBackend::new(100, 30);
+        let mut screen = Screen::new(Rect::new(0, 0, 100, 30));
+        screen.draw(&mut backend, &mut app).unwrap();
         for made in [10, 11, 12, 14, 19, 20] {
             let next = with_waterfall(sample_snapshot(t0), made);
             app.update(Message::Snapshot(Arc::new(next)), t0);
-            screen.draw(&mut terminal, &mut app).unwrap();
+            screen.draw(&mut backend, &mut app).unwrap();
             let mut fresh = Terminal::new(TestBackend::new(100, 30)).unwrap();
             fresh.draw(|f| f.render_widget(&app, f.area())).unwrap();
             assert_eq!(
-                terminal.backend().buffer(),
+                backend.buffer(),
                 fresh.backend().buffer(),
                 "after line {made}"
             );
         }
+        // Nothing new: nothing is sent.
+        assert!(!screen.draw(&mut backend, &mut app).unwrap());
     }
 }

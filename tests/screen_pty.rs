@@ -172,7 +172,9 @@ fn the_views_by_option_and_by_key() {
     );
     tui.send(b"v");
     assert!(
-        tui.wait_for(LIMIT, |s| s.contents().contains("trigger ↑ +0.00 FS auto, triggered")),
+        tui.wait_for(LIMIT, |s| s
+            .contents()
+            .contains("trigger ↑ +0.00 FS auto, triggered")),
         "{}",
         tui.screen_text()
     );
@@ -180,7 +182,9 @@ fn the_views_by_option_and_by_key() {
     assert!(
         tui.wait_for(LIMIT, |s| {
             let text = s.contents();
-            text.contains(" channels ") && text.contains("ch 0  peak 1.0") && text.contains("ch 1  peak 1.078 kHz")
+            text.contains(" channels ")
+                && text.contains("ch 0  peak 1.0")
+                && text.contains("ch 1  peak 1.078 kHz")
         }),
         "{}",
         tui.screen_text()

@@ -6,9 +6,7 @@
 //! jitter, so the demo exercises the wire path a real board does.
 
 use std::f64::consts::TAU;
-use std::time::Duration;
-
-use tokio::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{EventSender, SourceEvent};
 use crate::clock::Clock;
@@ -28,7 +26,8 @@ pub const TONES: [(f64, f64); 2] = [(1_000.0, 0.5), (7_350.0, 0.1)];
 const SWEEP_AMPLITUDE: f64 = 0.03;
 const SWEEP_LOW_HZ: f64 = 200.0;
 const SWEEP_HIGH_HZ: f64 = 18_000.0;
-const SWEEP_PERIOD_S: f64 = 20.0;
+/// Up and back down in a minute: a tone that drifts, as a real signal's might.
+const SWEEP_PERIOD_S: f64 = 60.0;
 const NOISE_RMS: f64 = 0.0005;
 
 /// Channel 1's test tone: 23 cycles in a 1024-sample frame (a coherent frequency, odd and
@@ -183,23 +182,31 @@ impl DemoBoard {
     }
 }
 
-/// Runs the board in real time until the receiver goes away.
-pub async fn run(tx: EventSender, clock: Clock) {
+/// Runs the board in real time on a thread of its own until the receiver goes away (a
+/// sleeping thread wakes once a frame; a timer on the runtime costs more wake-ups).
+pub fn spawn(tx: EventSender, clock: Clock) {
+    let spawned = std::thread::Builder::new()
+        .name("demo board".into())
+        .spawn(move || run(&tx, clock));
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the demo board");
+    }
+}
+
+fn run(tx: &EventSender, clock: Clock) {
     let mut board = DemoBoard::new(0x5EED);
     let mut decoder = ByteDecoder::new(Format::Frame, LineOptions::default());
-    if tx
-        .send(SourceEvent::Status(LinkState::Connected))
-        .await
-        .is_err()
-    {
-        return;
-    }
     let notice = format!(
         "demo: ch 0 two tones and a sweep; ch 1 an STM32F4 ADC on a {:.3} kHz test tone (c: next channel, t: ADC figures)",
         TEST_TONE_HZ / 1000.0
     );
-    if tx.send(SourceEvent::Notice(notice)).await.is_err() {
-        return;
+    for event in [
+        SourceEvent::Status(LinkState::Connected),
+        SourceEvent::Notice(notice),
+    ] {
+        if tx.blocking_send(event).is_err() {
+            return;
+        }
     }
     let boot = Instant::now();
     let mut bytes = Vec::new();
@@ -208,7 +215,7 @@ pub async fn run(tx: EventSender, clock: Clock) {
         let delay = board.delivery_delay();
         bytes.clear();
         board.next_frame(&mut bytes);
-        tokio::time::sleep_until(frame_end + delay).await;
+        std::thread::sleep((frame_end + delay).saturating_duration_since(Instant::now()));
         let arrival = clock.now();
         let mut items = Vec::with_capacity(1);
         decoder.push(&bytes, &mut items);
@@ -217,7 +224,7 @@ pub async fn run(tx: EventSender, clock: Clock) {
             bytes: bytes.len(),
             items,
         };
-        if tx.send(event).await.is_err() {
+        if tx.blocking_send(event).is_err() {
             return;
         }
     }

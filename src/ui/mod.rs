@@ -112,6 +112,15 @@ pub struct App {
     /// What the statistics panel shows: refreshed at most every [`PANEL_REFRESH`].
     panel: Arc<Snapshot>,
     panel_at: Option<Instant>,
+    /// The panel as last drawn, and where: it changes twice a second, the screen up to 30
+    /// times, so its text is laid out only when it changed.
+    panel_drawn: std::cell::RefCell<
+        Option<(
+            Option<Instant>,
+            ratatui::layout::Rect,
+            ratatui::buffer::Buffer,
+        )>,
+    >,
     rates: Rates,
     meter: VecDeque<(Instant, Counters)>,
     bars: Bars,
@@ -139,6 +148,7 @@ impl App {
             panel: snapshot.clone(),
             snapshot,
             panel_at: None,
+            panel_drawn: std::cell::RefCell::new(None),
             rates: Rates::default(),
             meter: VecDeque::new(),
             bars: Bars::default(),
@@ -156,9 +166,12 @@ impl App {
         }
     }
 
-    /// What the pipeline must know before the first picture (the all-channels view at start).
+    /// What the pipeline must know before the first picture: the view this screen shows.
     pub fn start_control(&self) -> Option<Control> {
-        (self.kind == ViewKind::Channels).then_some(Control::WantAllChannels(true))
+        Some(Control::Views {
+            left: None,
+            entered: Some(self.kind),
+        })
     }
 
     /// Takes one message; returns what the pipeline must change, if anything.
@@ -232,19 +245,20 @@ impl App {
             Action::Quit if self.help => self.help = false,
             Action::Quit => {
                 self.quit = true;
-                return (self.kind == ViewKind::Channels)
-                    .then_some(Control::WantAllChannels(false));
+                return Some(Control::Views {
+                    left: Some(self.kind),
+                    entered: None,
+                });
             }
             Action::NextView => {
                 let (from, to) = (self.kind, self.kind.next());
                 self.kind = to;
                 self.lines_seen = None;
                 self.refresh_view();
-                return match (from, to) {
-                    (_, ViewKind::Channels) => Some(Control::WantAllChannels(true)),
-                    (ViewKind::Channels, _) => Some(Control::WantAllChannels(false)),
-                    _ => None,
-                };
+                return Some(Control::Views {
+                    left: Some(from),
+                    entered: Some(to),
+                });
             }
             Action::FewerSpectraPerLine => return Some(Control::FewerSpectraPerLine),
             Action::MoreSpectraPerLine => return Some(Control::MoreSpectraPerLine),
@@ -358,7 +372,11 @@ impl App {
 
     fn refresh_bars(&mut self) {
         let columns = view::plot_columns(self.size.0, self.size.1);
-        self.bars.update(&self.snapshot, columns, self.view.axis);
+        // The spectrum's plot takes all rows but five (header, title, axis, hint).
+        let rows = f32::from(self.size.1.saturating_sub(5).max(1));
+        let db_per_row = (self.view.db_ceiling - self.view.db_floor) / rows;
+        self.bars
+            .update(&self.snapshot, columns, self.view.axis, db_per_row);
     }
 
     /// The bars, and what the view in use takes from the picture.

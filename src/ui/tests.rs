@@ -528,23 +528,32 @@ fn the_scope_says_when_there_are_no_samples() {
 }
 
 #[test]
-fn the_view_key_cycles_the_views_and_asks_for_every_channel_only_while_shown() {
+fn the_view_key_cycles_the_views_and_tells_the_pipeline_which_is_shown() {
+    use super::ViewKind::*;
     let (mut app, t0) = app_at(100, 30);
     let v = key(KeyCode::Char('v'));
-    assert_eq!(app.update(v.clone(), t0), None);
-    assert_eq!(app.view_kind(), super::ViewKind::Waterfall);
-    assert_eq!(app.update(v.clone(), t0), None);
-    assert_eq!(
-        app.update(v.clone(), t0),
-        Some(Control::WantAllChannels(true))
-    );
-    assert_eq!(
-        app.update(v.clone(), t0),
-        Some(Control::WantAllChannels(false))
-    );
-    assert_eq!(app.view_kind(), super::ViewKind::Spectrum);
+    let views = |left, entered| {
+        Some(Control::Views {
+            left: Some(left),
+            entered: Some(entered),
+        })
+    };
+    assert_eq!(app.update(v.clone(), t0), views(Spectrum, Waterfall));
+    assert_eq!(app.view_kind(), Waterfall);
+    assert_eq!(app.update(v.clone(), t0), views(Waterfall, Scope));
+    assert_eq!(app.update(v.clone(), t0), views(Scope, Channels));
+    assert_eq!(app.update(v.clone(), t0), views(Channels, Spectrum));
+    assert_eq!(app.view_kind(), Spectrum);
     assert_eq!(
         app.update(key(KeyCode::Char(']')), t0),
         Some(Control::MoreSpectraPerLine)
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Char('q')), t0),
+        Some(Control::Views {
+            left: Some(Spectrum),
+            entered: None
+        }),
+        "quitting leaves the view"
     );
 }

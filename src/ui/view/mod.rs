@@ -87,6 +87,28 @@ pub fn waterfall_rows(width: u16, height: u16, measure: bool) -> Option<std::ops
     (region.height > 0).then(|| region.y..region.bottom())
 }
 
+impl App {
+    /// The panel from what was drawn last time when nothing in it changed.
+    fn draw_panel(&self, theme: Theme, area: Rect, buf: &mut Buffer) {
+        let mut drawn = self.panel_drawn.borrow_mut();
+        let current =
+            matches!(&*drawn, Some((at, rect, _)) if *at == self.panel_at && *rect == area);
+        if !current {
+            let mut panel = Buffer::empty(area);
+            panel::render(self, theme, area, &mut panel);
+            *drawn = Some((self.panel_at, area, panel));
+        }
+        if let Some((_, _, panel)) = &*drawn {
+            let width = usize::from(area.width);
+            for (row, y) in (area.y..area.bottom()).enumerate() {
+                let from = &panel.content[row * width..(row + 1) * width];
+                let start = buf.index_of(area.x, y);
+                buf.content[start..start + width].clone_from_slice(from);
+            }
+        }
+    }
+}
+
 /// Rows the statistics panel needs to show its core figures.
 fn panel_height(width: u16) -> u16 {
     if width == 0 { 0 } else { 15 }
@@ -127,7 +149,7 @@ impl Widget for &App {
             measure::render(self, theme, a.measure, buf);
         }
         if panel.width > 0 {
-            panel::render(self, theme, panel, buf);
+            self.draw_panel(theme, panel, buf);
         }
         render_hint(theme, a.hint, buf);
         if self.help {

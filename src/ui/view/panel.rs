@@ -67,7 +67,7 @@ pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         Constraint::Length(sparkline_height),
         Constraint::Fill(1),
     ]));
-    Paragraph::new(top).render(top_area, buf);
+    put_lines(&top, top_area, buf);
     render_sparkline(s, theme, app.view.ascii, spark_area, buf);
 
     let c = &s.counters;
@@ -96,21 +96,39 @@ pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         bottom.push(counter("clock skew", s.negative_latency, true));
     }
     bottom.push(row("frames", c.frames.to_string()));
+    put_lines(&bottom, bottom_area, buf);
+    // The messages are sentences: they wrap, under the figures.
+    let mut messages = Vec::new();
     if let Some(error) = &s.last_error {
-        bottom.push(Line::styled(
+        messages.push(Line::styled(
             format!(" last bad: {error}"),
             theme.fg(Color::Yellow),
         ));
     }
     if let Some(warning) = &s.warning {
-        bottom.push(Line::styled(format!(" {warning}"), theme.fg(Color::Yellow)));
+        messages.push(Line::styled(format!(" {warning}"), theme.fg(Color::Yellow)));
     }
     if let Some(notice) = &s.notice {
-        bottom.push(Line::styled(format!(" {notice}"), theme.dim()));
+        messages.push(Line::styled(format!(" {notice}"), theme.dim()));
     }
-    Paragraph::new(bottom)
-        .wrap(Wrap { trim: false })
-        .render(bottom_area, buf);
+    let used = (bottom.len() as u16).min(bottom_area.height);
+    let rest = Rect {
+        y: bottom_area.y + used,
+        height: bottom_area.height - used,
+        ..bottom_area
+    };
+    if !messages.is_empty() && rest.height > 0 {
+        Paragraph::new(messages)
+            .wrap(Wrap { trim: false })
+            .render(rest, buf);
+    }
+}
+
+/// One line a row, cut at the area's edge (no wrapping to pay for).
+fn put_lines(lines: &[Line], area: Rect, buf: &mut Buffer) {
+    for (line, y) in lines.iter().zip(area.y..area.bottom()) {
+        buf.set_line(area.x, y, line, area.width);
+    }
 }
 
 /// Recent latency, one column per few frames (the worst of them), above the smallest: the

@@ -132,27 +132,36 @@ pub(super) fn draw_bars(
     let rows = area.height;
     let total = i32::from(rows) * 8;
     let mut tops = Vec::with_capacity(levels.len());
-    for (column, &level) in levels.iter().enumerate().take(usize::from(area.width)) {
-        let x = area.x + column as u16;
-        let eighths = (level_row(level, &app.view, rows) * 8.0)
-            .round()
-            .clamp(0.0, total as f32) as i32;
-        for row in 0..rows {
-            let filled = (eighths - i32::from(row) * 8).clamp(0, 8) as usize;
-            if filled == 0 {
-                break;
-            }
+    // Each row's colour, once (the cells are many, the rows few).
+    let row_styles: Vec<Style> = (0..rows)
+        .map(|row| {
             let row_db = app.view.db_floor
                 + (f32::from(row) + 0.5) / f32::from(rows)
                     * (app.view.db_ceiling - app.view.db_floor);
-            let style = if highlight == Some(column) {
+            theme.bar(row_db)
+        })
+        .collect();
+    let stride = usize::from(buf.area.width);
+    for (column, &level) in levels.iter().enumerate().take(usize::from(area.width)) {
+        let x = usize::from(area.x) + column;
+        let eighths = (level_row(level, &app.view, rows) * 8.0)
+            .round()
+            .clamp(0.0, total as f32) as i32;
+        for (row, &row_style) in row_styles.iter().enumerate() {
+            let filled = (eighths - row as i32 * 8).clamp(0, 8) as usize;
+            let style = if highlight == Some(column) && filled > 0 {
                 theme.fg(Color::Cyan)
             } else {
-                theme.bar(row_db)
+                row_style
             };
-            buf[(x, area.bottom() - 1 - row)]
-                .set_symbol(glyphs[filled])
-                .set_style(style);
+            // Empty cells above a bar take the colour a bar would have there: a bar that
+            // grows or shrinks then changes glyphs only, with no colour codes to send.
+            let y = usize::from(area.bottom() - buf.area.y) - 1 - row;
+            let cell = &mut buf.content[y * stride + x - usize::from(buf.area.x)];
+            if filled > 0 {
+                cell.set_symbol(glyphs[filled]);
+            }
+            cell.set_style(style);
         }
         tops.push((eighths + 7) / 8);
     }

@@ -1,0 +1,399 @@
+//! A ratatui backend that writes ANSI escape codes to any `Write` (the terminal, an SSH
+//! channel), as few as a slow link deserves: it remembers the colours and the cursor the
+//! terminal has across frames (crossterm's backend resets both after every frame), sends the
+//! shortest move to the next cell (one backspace, a cursor-down, or an absolute position),
+//! and the 16 named colours as their short codes.
+
+use std::io::{self, Write};
+
+use ratatui::backend::{Backend, ClearType, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
+use ratatui::style::{Color, Modifier};
+use unicode_width::UnicodeWidthStr;
+
+/// The SGR state of the terminal: what the next character is drawn with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pen {
+    fg: Color,
+    bg: Color,
+    modifier: Modifier,
+}
+
+pub struct AnsiBackend<W: Write> {
+    out: W,
+    size: Size,
+    /// Where the cursor is, when known (after a move or a character not at the last column).
+    cursor: Option<Position>,
+    /// The colours and attributes in force, when known.
+    pen: Option<Pen>,
+    /// Bytes written since start.
+    written: u64,
+}
+
+impl<W: Write> AnsiBackend<W> {
+    pub fn new(out: W, size: Size) -> Self {
+        Self {
+            out,
+            size,
+            cursor: None,
+            pen: None,
+            written: 0,
+        }
+    }
+
+    /// The terminal's size changed (a resize event, an SSH window change).
+    pub fn set_size(&mut self, size: Size) {
+        self.size = size;
+        self.cursor = None;
+    }
+
+    pub fn writer_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.written += bytes.len() as u64;
+        self.out.write_all(bytes)
+    }
+
+    /// The cursor to `to`, by the shortest sequence.
+    fn move_to(&mut self, to: Position, scratch: &mut Vec<u8>) {
+        scratch.clear();
+        if self.cursor == Some(to) {
+            return;
+        }
+        let absolute = format!("\x1b[{};{}H", to.y + 1, to.x + 1);
+        let relative = self.cursor.and_then(|from| {
+            if to.y < from.y {
+                return None;
+            }
+            let mut moves = String::new();
+            match to.y - from.y {
+                0 => {}
+                1 => moves.push_str("\x1b[B"),
+                n => moves.push_str(&format!("\x1b[{n}B")),
+            }
+            match i32::from(to.x) - i32::from(from.x) {
+                0 => {}
+                -1 => moves.push('\x08'),
+                1 => moves.push_str("\x1b[C"),
+                n if n > 0 => moves.push_str(&format!("\x1b[{n}C")),
+                n => moves.push_str(&format!("\x1b[{}D", -n)),
+            }
+            Some(moves)
+        });
+        let chosen = match relative {
+            Some(r) if r.len() < absolute.len() => r,
+            _ => absolute,
+        };
+        scratch.extend_from_slice(chosen.as_bytes());
+    }
+
+    /// The SGR codes from the pen in force to `pen`.
+    fn pen_to(&self, pen: Pen, scratch: &mut Vec<u8>) {
+        scratch.clear();
+        let mut codes: Vec<String> = Vec::new();
+        let from = match self.pen {
+            Some(from) if from.modifier == pen.modifier => from,
+            _ => {
+                // Attributes changed (rare): start from a reset, then set all that applies.
+                codes.push("0".into());
+                for (flag, code) in [
+                    (Modifier::BOLD, "1"),
+                    (Modifier::DIM, "2"),
+                    (Modifier::ITALIC, "3"),
+                    (Modifier::UNDERLINED, "4"),
+                    (Modifier::SLOW_BLINK, "5"),
+                    (Modifier::REVERSED, "7"),
+                    (Modifier::HIDDEN, "8"),
+                    (Modifier::CROSSED_OUT, "9"),
+                ] {
+                    if pen.modifier.contains(flag) {
+                        codes.push(code.into());
+                    }
+                }
+                Pen {
+                    fg: Color::Reset,
+                    bg: Color::Reset,
+                    modifier: pen.modifier,
+                }
+            }
+        };
+        if pen.fg != from.fg {
+            codes.push(color_code(pen.fg, false));
+        }
+        if pen.bg != from.bg {
+            codes.push(color_code(pen.bg, true));
+        }
+        if !codes.is_empty() {
+            scratch.extend_from_slice(format!("\x1b[{}m", codes.join(";")).as_bytes());
+        }
+    }
+}
+
+/// The SGR code of a colour: the short one for the 16 named colours.
+fn color_code(color: Color, background: bool) -> String {
+    let base = if background { 40 } else { 30 };
+    let named = |n: u8| {
+        if n < 8 {
+            (base + n).to_string()
+        } else {
+            (base + 60 + n - 8).to_string()
+        }
+    };
+    match color {
+        Color::Reset => if background { "49" } else { "39" }.into(),
+        Color::Black => named(0),
+        Color::Red => named(1),
+        Color::Green => named(2),
+        Color::Yellow => named(3),
+        Color::Blue => named(4),
+        Color::Magenta => named(5),
+        Color::Cyan => named(6),
+        Color::Gray => named(7),
+        Color::DarkGray => named(8),
+        Color::LightRed => named(9),
+        Color::LightGreen => named(10),
+        Color::LightYellow => named(11),
+        Color::LightBlue => named(12),
+        Color::LightMagenta => named(13),
+        Color::LightCyan => named(14),
+        Color::White => named(15),
+        Color::Indexed(i) => format!("{};5;{i}", base + 8),
+        Color::Rgb(r, g, b) => format!("{};2;{r};{g};{b}", base + 8),
+    }
+}
+
+impl<W: Write> Backend for AnsiBackend<W> {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        let mut scratch = Vec::with_capacity(32);
+        for (x, y, cell) in content {
+            self.move_to(Position { x, y }, &mut scratch);
+            let moves = std::mem::take(&mut scratch);
+            self.put(&moves)?;
+            scratch = moves;
+            let pen = Pen {
+                fg: cell.fg,
+                bg: cell.bg,
+                modifier: cell.modifier,
+            };
+            if self.pen != Some(pen) {
+                self.pen_to(pen, &mut scratch);
+                let codes = std::mem::take(&mut scratch);
+                self.put(&codes)?;
+                scratch = codes;
+                self.pen = Some(pen);
+            }
+            let symbol = cell.symbol();
+            self.put(symbol.as_bytes())?;
+            let next = x.saturating_add(symbol.width().max(1) as u16);
+            // At the last column the terminal waits to wrap: where it is is not certain.
+            self.cursor = (next < self.size.width).then_some(Position { x: next, y });
+        }
+        Ok(())
+    }
+
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        self.put(b"\x1b[?25l")
+    }
+
+    fn show_cursor(&mut self) -> io::Result<()> {
+        self.put(b"\x1b[?25h")
+    }
+
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        Ok(self.cursor.unwrap_or_default())
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        let position = position.into();
+        let mut scratch = Vec::new();
+        self.move_to(position, &mut scratch);
+        self.put(&scratch)?;
+        self.cursor = Some(position);
+        Ok(())
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        self.clear_region(ClearType::All)
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        // Erasing paints with the current background: from a reset pen.
+        self.put(b"\x1b[0m")?;
+        self.pen = Some(Pen {
+            fg: Color::Reset,
+            bg: Color::Reset,
+            modifier: Modifier::empty(),
+        });
+        let code: &[u8] = match clear_type {
+            ClearType::All => b"\x1b[2J",
+            ClearType::AfterCursor => b"\x1b[J",
+            ClearType::BeforeCursor => b"\x1b[1J",
+            ClearType::CurrentLine => b"\x1b[2K",
+            ClearType::UntilNewLine => b"\x1b[K",
+        };
+        self.put(code)
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        Ok(self.size)
+    }
+
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        Ok(WindowSize {
+            columns_rows: self.size,
+            pixels: Size::default(),
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    fn scroll_region_up(&mut self, region: std::ops::Range<u16>, lines: u16) -> io::Result<()> {
+        self.scroll(region, lines, b'S')
+    }
+
+    fn scroll_region_down(&mut self, region: std::ops::Range<u16>, lines: u16) -> io::Result<()> {
+        self.scroll(region, lines, b'T')
+    }
+}
+
+impl<W: Write> AnsiBackend<W> {
+    /// Scrolls rows `region` by `lines` (`S` up, `T` down) within margins set for it, then
+    /// the margins back to the whole screen. The lines that come in are erased with the
+    /// current background: a reset one.
+    fn scroll(
+        &mut self,
+        region: std::ops::Range<u16>,
+        lines: u16,
+        direction: u8,
+    ) -> io::Result<()> {
+        if region.is_empty() || lines == 0 {
+            return Ok(());
+        }
+        if self.pen.is_none_or(|p| p.bg != Color::Reset) {
+            self.put(b"\x1b[49m")?;
+            if let Some(pen) = &mut self.pen {
+                pen.bg = Color::Reset;
+            }
+        }
+        let codes = format!(
+            "\x1b[{};{}r\x1b[{lines}{}\x1b[r",
+            region.start + 1,
+            region.end,
+            direction as char
+        );
+        self.put(codes.as_bytes())?;
+        // Setting the margins homes the cursor.
+        self.cursor = None;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::style::Style;
+
+    fn emulate(bytes: &[u8], width: u16, height: u16) -> vt100::Parser {
+        let mut parser = vt100::Parser::new(height, width, 0);
+        parser.process(bytes);
+        parser
+    }
+
+    /// Frames drawn through the backend, read by a terminal emulator, are the frames: the
+    /// remembered colours and cursor, the short moves and the codes all add up.
+    #[test]
+    fn what_the_terminal_shows_is_the_buffer_drawn() {
+        let (width, height) = (30, 8);
+        let area = Rect::new(0, 0, width, height);
+        let mut backend = AnsiBackend::new(Vec::new(), Size::new(width, height));
+        let mut shown = Buffer::empty(area);
+        let mut rng = fastrand::Rng::with_seed(4);
+        let colours = [
+            Color::Reset,
+            Color::Green,
+            Color::LightRed,
+            Color::Indexed(200),
+            Color::Rgb(1, 2, 3),
+        ];
+        for _ in 0..40 {
+            let mut next = shown.clone();
+            for _ in 0..rng.usize(1..60) {
+                let (x, y) = (rng.u16(0..width), rng.u16(0..height));
+                let style = Style::new()
+                    .fg(colours[rng.usize(..colours.len())])
+                    .bg(colours[rng.usize(..colours.len())]);
+                let style = if rng.bool() {
+                    style.add_modifier(Modifier::BOLD)
+                } else {
+                    style
+                };
+                next[(x, y)]
+                    .set_symbol(["█", "▀", "x", " ", "▆"][rng.usize(..5)])
+                    .set_style(style);
+            }
+            backend.draw(shown.diff(&next).into_iter()).unwrap();
+            shown = next;
+        }
+        let parser = emulate(&backend.out, width, height);
+        let screen = parser.screen();
+        for y in 0..height {
+            for x in 0..width {
+                let cell = screen.cell(y, x).unwrap();
+                let want = &shown[(x, y)];
+                // The emulator reads a blank cell as "".
+                let got = if cell.contents().is_empty() {
+                    " "
+                } else {
+                    cell.contents()
+                };
+                assert_eq!(got, want.symbol(), "symbol at {x},{y}");
+                assert_eq!(
+                    cell.bold(),
+                    want.modifier.contains(Modifier::BOLD),
+                    "bold at {x},{y}"
+                );
+                let vt = |c: Color| match c {
+                    Color::Reset => vt100::Color::Default,
+                    Color::Green => vt100::Color::Idx(2),
+                    Color::LightRed => vt100::Color::Idx(9),
+                    Color::Indexed(i) => vt100::Color::Idx(i),
+                    Color::Rgb(r, g, b) => vt100::Color::Rgb(r, g, b),
+                    _ => unreachable!(),
+                };
+                assert_eq!(cell.fgcolor(), vt(want.fg), "fg at {x},{y}");
+                assert_eq!(cell.bgcolor(), vt(want.bg), "bg at {x},{y}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_cell_below_the_last_one_costs_a_cursor_down_and_a_backspace() {
+        let area = Rect::new(0, 0, 10, 4);
+        let mut backend = AnsiBackend::new(Vec::new(), Size::new(10, 4));
+        let mut next = Buffer::empty(area);
+        next[(3, 1)].set_symbol("█");
+        next[(3, 2)].set_symbol("█");
+        backend
+            .draw(Buffer::empty(area).diff(&next).into_iter())
+            .unwrap();
+        // An absolute move for the first, then down and back one.
+        let out = String::from_utf8(backend.out.clone()).unwrap();
+        assert_eq!(out, "\x1b[2;4H\x1b[0m█\x1b[B\x08█");
+    }
+}
