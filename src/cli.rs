@@ -20,6 +20,7 @@ const INPUT: &str = "Input format";
 const ANALYSIS: &str = "Analysis";
 const SCREEN: &str = "Screen";
 const HEADLESS: &str = "Headless reports and runs";
+const SETTINGS: &str = "Settings file";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -186,6 +187,16 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = 1.0, value_name = "X", value_parser = speed, help_heading = HEADLESS)]
     pub speed: f64,
 
+    /// Read the settings from FILE (default: $XDG_CONFIG_HOME/sse-tui/config.toml)
+    #[arg(long, global = true, value_name = "FILE", help_heading = SETTINGS)]
+    pub config: Option<PathBuf>,
+    /// Read no settings file
+    #[arg(long, global = true, conflicts_with = "config", help_heading = SETTINGS)]
+    pub no_config: bool,
+    /// Use the settings of [profile.NAME] in the settings file
+    #[arg(long, global = true, value_name = "NAME", help_heading = SETTINGS)]
+    pub profile: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -230,6 +241,32 @@ fn speed(text: &str) -> Result<f64, String> {
 pub enum Command {
     /// Publish the source as a Server-Sent Events feed for many watchers (terminals, browsers)
     Serve(crate::serve::ServeArgs),
+    /// Print a shell completion script: bash, zsh or fish (elvish and powershell too)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), as docs/sse-tui.1 holds it
+    #[command(hide = true)]
+    Manpage,
+}
+
+/// The manual page, made from the same definitions as `--help`.
+pub fn manual_page() -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .expect("rendering into memory");
+    out
+}
+
+/// A completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "sse-tui", &mut out);
+    out
 }
 
 /// The chosen source.

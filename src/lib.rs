@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod ansi;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod engine;
 pub mod frame;
 pub mod headless;

@@ -1,19 +1,25 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use sse_tui::cli::{Cli, usage_sentence};
+use sse_tui::config::{self, ArgsError};
 
 fn main() -> ExitCode {
     abort_on_panic();
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) if !e.use_stderr() => {
+    let (cli, settings) = match config::parse(std::env::args_os().collect(), |name| {
+        std::env::var(name).ok()
+    }) {
+        Ok(parsed) => parsed,
+        Err(ArgsError::Clap(e)) if !e.use_stderr() => {
             // --help and --version.
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
-        Err(e) => {
+        Err(ArgsError::Clap(e)) => {
             eprintln!("{}", usage_sentence(&e));
+            return ExitCode::from(2);
+        }
+        Err(ArgsError::File(sentence)) => {
+            eprintln!("sse-tui: {sentence}");
             return ExitCode::from(2);
         }
     };
@@ -38,7 +44,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let result = runtime.block_on(sse_tui::run::run(cli));
+    let result = runtime.block_on(sse_tui::run::run(cli, settings));
     // Sources may sit in blocking reads; do not wait for them.
     runtime.shutdown_background();
     match result {

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use crate::analysis::{AnalyzerSettings, FreqAxis};
 use crate::cli::{Cli, Command, SourceChoice, UsageError};
 use crate::clock::Clock;
+use crate::config::SettingsFile;
 use crate::engine::Engine;
 use crate::headless;
 use crate::link::LinkState;
@@ -59,9 +60,17 @@ impl RunError {
     }
 }
 
-/// Runs the program to its end.
-pub async fn run(cli: Cli) -> Result<(), RunError> {
+/// Runs the program to its end; `settings` is where its settings file is (for the screen's
+/// key that saves what it changed).
+pub async fn run(cli: Cli, settings: SettingsFile) -> Result<(), RunError> {
     cli.check()?;
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            return write_out(&crate::cli::completions(*shell));
+        }
+        Some(Command::Manpage) => return write_out(&crate::cli::manual_page()),
+        _ => {}
+    }
     let choice = cli.source();
     if choice == SourceChoice::ListPorts {
         for port in source::serial::list_ports() {
@@ -71,7 +80,7 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
     }
     let serving = match &cli.command {
         Some(Command::Serve(args)) => Some((args, args.token()?)),
-        None => None,
+        _ => None,
     };
     let headless = match serving {
         Some((args, _)) => !args.tui,
@@ -122,7 +131,9 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
     let last = if headless {
         run_headless(engine, &cli).await
     } else {
-        run_screen(engine, &cli).await.map_err(RunError::Terminal)?
+        run_screen(engine, &cli, settings)
+            .await
+            .map_err(RunError::Terminal)?
     };
     if let Some(server) = server {
         server.stop().await;
@@ -135,6 +146,13 @@ pub async fn run(cli: Cli) -> Result<(), RunError> {
         LinkState::Failed(reason) => Err(RunError::Source(reason.clone())),
         _ => Ok(()),
     }
+}
+
+fn write_out(bytes: &[u8]) -> Result<(), RunError> {
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a sentence.
+    let _ = stdout.write_all(bytes).and_then(|()| stdout.flush());
+    Ok(())
 }
 
 /// An async source, aborted when this is dropped (on every way out of `run`).
@@ -229,7 +247,11 @@ fn pipeline_config(cli: &Cli, choice: &SourceChoice) -> PipelineConfig {
 
 /// The screen, until `q`, a signal, or the end of `--frames`/`--duration`. (The end of a
 /// replay keeps its last picture up until `q`.)
-async fn run_screen(engine: Engine, cli: &Cli) -> std::io::Result<Arc<Snapshot>> {
+async fn run_screen(
+    engine: Engine,
+    cli: &Cli,
+    settings: SettingsFile,
+) -> std::io::Result<Arc<Snapshot>> {
     let deadline = cli
         .duration
         .map(|s| Instant::now() + Duration::from_secs_f64(s));
@@ -239,14 +261,11 @@ async fn run_screen(engine: Engine, cli: &Cli) -> std::io::Result<Arc<Snapshot>>
             _ = sleep_until_opt(deadline) => {}
         }
     };
-    tui::run(
-        engine,
-        view_options(cli),
-        cli.fps,
-        cli.frames.is_some(),
-        stop,
-    )
-    .await
+    let pace = tui::Pace {
+        fps: cli.fps,
+        quit_when_done: cli.frames.is_some(),
+    };
+    tui::run(engine, view_options(cli), pace, settings, stop).await
 }
 
 fn view_options(cli: &Cli) -> ViewOptions {

@@ -13,6 +13,7 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Rect, Size};
 
 use crate::ansi::AnsiBackend;
+use crate::config::{self, ScreenSettings, SettingsFile};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -30,8 +31,8 @@ const TICK: Duration = Duration::from_millis(250);
 pub async fn run(
     engine: Engine,
     view: ViewOptions,
-    fps: u32,
-    quit_when_done: bool,
+    pace: Pace,
+    settings: SettingsFile,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<Arc<Snapshot>> {
     // ratatui sets the terminal up (raw mode, the alternate screen) and gives it back on a
@@ -44,12 +45,15 @@ pub async fn run(
         &mut backend,
         EventStream::new(),
         engine.snapshots.clone(),
-        |c| engine.control(c),
-        &mut app,
-        Pace {
-            fps,
-            quit_when_done,
+        Hooks {
+            control: |c| engine.control(c),
+            save: |screen: ScreenSettings| match config::save(&settings, &screen) {
+                Ok(place) => format!("saved to {place}"),
+                Err(why) => format!("not saved: {why}"),
+            },
         },
+        &mut app,
+        pace,
         shutdown,
     )
     .await;
@@ -76,6 +80,13 @@ impl Resizable for TestBackend {
     }
 }
 
+/// What the loop asks of the rest of the program: changes to the analysis, and writing the
+/// screen's settings (the answer is a sentence to show).
+pub struct Hooks<C, S> {
+    pub control: C,
+    pub save: S,
+}
+
 /// How often to draw, and whether the end of the pipeline ends the screen.
 #[derive(Clone, Copy, Debug)]
 pub struct Pace {
@@ -88,7 +99,7 @@ pub async fn event_loop<B, K>(
     backend: &mut B,
     mut keys: K,
     mut snapshots: watch::Receiver<Arc<Snapshot>>,
-    control: impl Fn(Control),
+    hooks: Hooks<impl Fn(Control), impl Fn(ScreenSettings) -> String>,
     app: &mut App,
     pace: Pace,
     shutdown: impl Future<Output = ()>,
@@ -109,6 +120,7 @@ where
     );
     backend.hide_cursor().map_err(io::Error::other)?;
     let mut screen = Screen::new(Rect::new(0, 0, size.width, size.height));
+    let Hooks { control, save } = hooks;
     if let Some(c) = app.start_control() {
         control(c);
     }
@@ -133,6 +145,9 @@ where
                     Some(Ok(Event::Key(key))) => {
                         if let Some(c) = app.update(Message::Key(key), now) {
                             control(c);
+                        }
+                        if let Some(settings) = app.take_save_request() {
+                            app.update(Message::Say(save(settings)), now);
                         }
                     }
                     Some(Ok(Event::Resize(width, height))) => {
@@ -324,7 +339,10 @@ mod tests {
             &mut terminal,
             keys,
             snapshots,
-            |c| asked.lock().unwrap().push(c),
+            Hooks {
+                control: |c| asked.lock().unwrap().push(c),
+                save: |_| String::new(),
+            },
             &mut app,
             Pace {
                 fps: 30,
@@ -384,7 +402,10 @@ mod tests {
                 &mut terminal,
                 keys,
                 snapshots,
-                |_| {},
+                Hooks {
+                    control: |_| {},
+                    save: |_| String::new(),
+                },
                 &mut app,
                 Pace {
                     fps: 30,
@@ -419,7 +440,10 @@ mod tests {
             &mut terminal,
             keys,
             snapshots,
-            |_| {},
+            Hooks {
+                control: |_| {},
+                save: |_| String::new(),
+            },
             &mut app,
             pace,
             std::future::pending(),

@@ -202,8 +202,17 @@ fn the_views_by_option_and_by_key() {
 /// The views are the source's: a recording (a 1 kHz tone) in the scope and the waterfall.
 #[test]
 fn a_recording_in_the_scope_and_the_waterfall() {
-    let recording = format!("{}/assets/recordings/tone_1k_frames.bin", env!("CARGO_MANIFEST_DIR"));
-    let mut tui = PtyChild::spawn(BIN, &["--replay", &recording, "--view", "scope"], 40, 120, &[]);
+    let recording = format!(
+        "{}/assets/recordings/tone_1k_frames.bin",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut tui = PtyChild::spawn(
+        BIN,
+        &["--replay", &recording, "--view", "scope"],
+        40,
+        120,
+        &[],
+    );
     assert!(
         tui.wait_for(LIMIT, |s| s.contents().contains("triggered")),
         "{}",
@@ -211,7 +220,8 @@ fn a_recording_in_the_scope_and_the_waterfall() {
     );
     tui.send(b"vvv");
     assert!(
-        tui.wait_for(LIMIT, |s| s.contents().contains(" waterfall ") && s.contents().contains("spectra/line")),
+        tui.wait_for(LIMIT, |s| s.contents().contains(" waterfall ")
+            && s.contents().contains("spectra/line")),
         "{}",
         tui.screen_text()
     );

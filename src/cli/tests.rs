@@ -125,6 +125,7 @@ fn help_is_grouped_and_ends_with_examples() {
         "Analysis:",
         "Screen:",
         "Headless reports and runs:",
+        "Settings file:",
     ] {
         assert!(help.contains(heading), "no {heading} in\n{help}");
     }

@@ -37,6 +37,7 @@ pub enum Action {
     TriggerUp,
     Slower,
     Faster,
+    SaveSettings,
     Help,
 }
 
@@ -93,6 +94,7 @@ pub const KEYS: &[KeyRow] = &[
     row("{ }", "", "scope: trigger level down / up 0.05 FS", &[(C('{'), A::TriggerDown), (C('}'), A::TriggerUp)]),
     row("( )", "", "scope: half / twice the time on screen", &[(C('('), A::Faster), (C(')'), A::Slower)]),
     row("r", "r reset", "reset statistics", &[(C('r'), A::ResetStats)]),
+    row("S", "", "save FFT, window, dB range, axis and view to the settings file", &[(C('S'), A::SaveSettings)]),
     row("↑ ↓", "↑↓←→ dB", "move the dB range up / down", &[(KeyCode::Up, A::RangeUp), (KeyCode::Down, A::RangeDown)]),
     row("← →", "", "widen / narrow the dB range", &[(KeyCode::Left, A::ZoomOut), (KeyCode::Right, A::ZoomIn)]),
     row("? h", "? help", "this help", &[(C('?'), A::Help), (C('h'), A::Help)]),

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyEvent;
 
 use crate::analysis::FreqAxis;
+use crate::config::ScreenSettings;
 use crate::pipeline::Control;
 use crate::snapshot::Snapshot;
 use crate::stats::{Counters, Rates};
@@ -27,6 +28,8 @@ use scope::Scope;
 /// The statistics panel changes at most this often: figures that flicker cannot be read,
 /// and every change costs bytes on the link.
 pub const PANEL_REFRESH: Duration = Duration::from_millis(500);
+/// A sentence in the hint line stays this long.
+const SAY_FOR: Duration = Duration::from_secs(6);
 /// Rates are taken over about this long.
 const RATE_WINDOW: Duration = Duration::from_secs(2);
 const DB_STEP: f32 = 10.0;
@@ -104,6 +107,8 @@ pub enum Message {
     },
     /// Time passed (ages and staleness change without new data).
     Tick,
+    /// A sentence to show for a while (where the settings were saved, or why not).
+    Say(String),
 }
 
 pub struct App {
@@ -136,6 +141,12 @@ pub struct App {
     /// has scrolled since the screen last drew (the terminal scrolls them instead).
     lines_seen: Option<u64>,
     scrolled: u16,
+    /// The analysis settings in force (those of the latest snapshot, frozen or not).
+    live_settings: crate::analysis::AnalyzerSettings,
+    /// What the settings key asked to save, for the terminal loop to write.
+    save_request: Option<ScreenSettings>,
+    /// A sentence shown in the hint line until then.
+    said: Option<(String, Instant)>,
     quit: bool,
     now: Instant,
 }
@@ -143,6 +154,7 @@ pub struct App {
 impl App {
     pub fn new(snapshot: Arc<Snapshot>, view: ViewOptions) -> Self {
         let now = snapshot.taken_at;
+        let snapshot_settings = snapshot.settings;
         Self {
             view,
             panel: snapshot.clone(),
@@ -161,6 +173,9 @@ impl App {
             scope: Scope::default(),
             lines_seen: None,
             scrolled: 0,
+            live_settings: snapshot_settings,
+            save_request: None,
+            said: None,
             quit: false,
             now,
         }
@@ -180,6 +195,7 @@ impl App {
         match message {
             Message::Key(key) => keys::action_for(key).and_then(|a| self.act(a)),
             Message::Snapshot(snapshot) => {
+                self.live_settings = snapshot.settings;
                 // Frozen: keep showing what was there; the engine runs on.
                 if !self.frozen {
                     self.show(snapshot);
@@ -190,6 +206,10 @@ impl App {
                 self.size = (width, height);
                 self.scrolled = 0;
                 self.refresh_view();
+                None
+            }
+            Message::Say(text) => {
+                self.said = Some((text, now + SAY_FOR));
                 None
             }
             Message::Tick => {
@@ -227,6 +247,19 @@ impl App {
 
     /// Waterfall rows that scrolled down since the last draw (the terminal can scroll them
     /// rather than be sent them again); reading it resets it.
+    /// The screen's settings the `S` key asked to save, once.
+    pub fn take_save_request(&mut self) -> Option<ScreenSettings> {
+        self.save_request.take()
+    }
+
+    /// The sentence the hint line shows now, if any.
+    pub fn saying(&self) -> Option<&str> {
+        self.said
+            .as_ref()
+            .filter(|(_, until)| self.now < *until)
+            .map(|(text, _)| text.as_str())
+    }
+
     pub fn take_scrolled(&mut self) -> u16 {
         std::mem::take(&mut self.scrolled)
     }
@@ -284,6 +317,16 @@ impl App {
                 self.refresh_view();
             }
             Action::Help => self.help = !self.help,
+            Action::SaveSettings => {
+                self.save_request = Some(ScreenSettings {
+                    fft: self.live_settings.fft_size,
+                    window: self.live_settings.window.name(),
+                    db_min: f64::from(self.view.db_floor),
+                    db_max: f64::from(self.view.db_ceiling),
+                    log_freq: self.view.axis == FreqAxis::Log,
+                    view: self.kind.name(),
+                });
+            }
             Action::Freeze => self.frozen = !self.frozen,
             Action::ToggleLogAxis => {
                 self.view.axis = match self.view.axis {

@@ -557,3 +557,33 @@ fn the_view_key_cycles_the_views_and_tells_the_pipeline_which_is_shown() {
         "quitting leaves the view"
     );
 }
+
+#[test]
+fn the_save_key_asks_for_the_screens_settings_and_says_where_they_went() {
+    let (mut app, t0) = app_at(100, 30);
+    app.update(key(KeyCode::Char('l')), t0);
+    app.update(key(KeyCode::Char('v')), t0);
+    app.update(key(KeyCode::Up), t0);
+    assert_eq!(app.take_save_request(), None);
+    app.update(key(KeyCode::Char('S')), t0);
+    let asked = app.take_save_request().expect("a request");
+    assert_eq!(
+        asked,
+        crate::config::ScreenSettings {
+            fft: 1024,
+            window: "hann",
+            db_min: -110.0,
+            db_max: 10.0,
+            log_freq: true,
+            view: "waterfall",
+        }
+    );
+    assert_eq!(app.take_save_request(), None, "once");
+    app.update(Message::Say("saved to /x/config.toml".into()), t0);
+    assert!(render(&app, 100, 30).contains("saved to /x/config.toml"));
+    app.update(Message::Tick, t0 + Duration::from_secs(10));
+    assert!(
+        !render(&app, 100, 30).contains("saved to"),
+        "and then it goes"
+    );
+}

@@ -151,7 +151,13 @@ impl Widget for &App {
         if panel.width > 0 {
             self.draw_panel(theme, panel, buf);
         }
-        render_hint(theme, a.hint, buf);
+        match self.saying() {
+            Some(text) => {
+                Paragraph::new(Line::styled(format!(" {text}"), theme.fg(Color::Yellow)))
+                    .render(a.hint, buf);
+            }
+            None => render_hint(theme, a.hint, buf),
+        }
         if self.help {
             render_help(theme, area, buf);
         }
