@@ -13,7 +13,7 @@ use realfft::RealFftPlanner;
 use sse_tui::analysis::adc::AdcMeter;
 use sse_tui::analysis::{Analyzer, AnalyzerSettings, WindowKind};
 use sse_tui::clock::Clock;
-use sse_tui::frame::SenderTime;
+use sse_tui::frame::{Levels, SenderTime};
 use sse_tui::pipeline::{Pipeline, PipelineConfig};
 use sse_tui::source::demo::DemoBoard;
 use sse_tui::wire::binary::{self, Dtype, Header};
@@ -64,7 +64,7 @@ fn whole_path(n: usize, frames: usize) -> f64 {
     let mut arrival = clock.now();
     let start = Instant::now();
     for i in 0..frames {
-        let mut frame = binary::decode(&wire[i % wire.len()], None).unwrap();
+        let mut frame = binary::decode(&wire[i % wire.len()], Levels::default()).unwrap();
         // The wire frames are reused: give each a fresh seq so none is taken for a replay.
         frame.seq = Some(i as u32);
         arrival.mono_us += 21_333;

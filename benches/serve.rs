@@ -22,7 +22,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use sse_tui::frame::Decoded;
+use sse_tui::frame::{Decoded, Levels};
 use sse_tui::source::demo::DemoBoard;
 use sse_tui::wire::binary;
 use sse_tui::wire::cobs_stream::CobsFrameReader;
@@ -46,7 +46,7 @@ fn feed(dir: &std::path::Path) -> Feed {
     }
     let recording = dir.join("demo.bin");
     std::fs::write(&recording, &stream).unwrap();
-    let mut reader = CobsFrameReader::new(None);
+    let mut reader = CobsFrameReader::new(Levels::default());
     let mut items = Vec::new();
     reader.push(&stream, &mut items);
     let mut payloads = String::new();

@@ -117,6 +117,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "X", help_heading = INPUT,
           value_parser = number_in(limits::FULL_SCALE, ""))]
     pub full_scale: Option<f64>,
+    /// The window a board applied before its FFT, for spectra that do not say (default rect)
+    #[arg(long, global = true, value_enum, value_name = "NAME", help_heading = INPUT)]
+    pub board_window: Option<WindowKind>,
 
     /// FFT size, a power of two from 64 to 65536
     #[arg(long, global = true, default_value_t = 1024, value_name = "N", value_parser = fft_size, help_heading = ANALYSIS)]

@@ -3,10 +3,12 @@
 //! Decoders normalise on the way in, so the rest of the program never needs to
 //! know the wire's data type: samples are in *full-scale units* (a full-scale sine
 //! has amplitude 1.0) and spectra are *linear power relative to full scale*
-//! (1.0 is 0 dBFS).
+//! (1.0 is 0 dBFS), the sender's FFT size and window already taken out.
 
 use std::ops::RangeInclusive;
 use std::sync::Arc;
+
+use crate::analysis::WindowKind;
 
 /// The clock a frame's timestamp was taken on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,7 +34,12 @@ pub enum Payload {
     Samples(Vec<f32>),
     /// A spectrum, interleaved channel by channel: linear power, 1.0 = 0 dBFS.
     /// Bin i is at i × sample_rate / (2 × bins), as SPEC §1 lays it out.
-    Spectrum(Vec<f32>),
+    Spectrum {
+        power: Vec<f32>,
+        /// The window the sender applied before its FFT: how wide a tone's lobe is, so how
+        /// far from DC a peak is sought and how the ADC figures sum a tone's power.
+        window: WindowKind,
+    },
 }
 
 /// One block of samples or one spectrum, as received.
@@ -53,14 +60,40 @@ impl Frame {
     /// Values per channel: samples per channel, or bins per channel.
     pub fn count(&self) -> usize {
         let values = match &self.payload {
-            Payload::Samples(v) | Payload::Spectrum(v) => v.len(),
+            Payload::Samples(v) | Payload::Spectrum { power: v, .. } => v.len(),
         };
         values / self.channels.max(1)
     }
 
     pub fn is_spectrum(&self) -> bool {
-        matches!(self.payload, Payload::Spectrum(_))
+        matches!(self.payload, Payload::Spectrum { .. })
     }
+}
+
+/// What the command line says about input levels, for input that does not say itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Levels {
+    /// `--full-scale`: the amplitude of a full-scale sine, in the sender's units.
+    pub full_scale: Option<f64>,
+    /// `--board-window`: the window a board applied before its FFT, when its spectra do not
+    /// say (none said: a rectangular window).
+    pub board_window: Option<WindowKind>,
+}
+
+impl Levels {
+    /// The window of a spectrum whose sender said `stated` (or nothing).
+    pub fn window(self, stated: Option<WindowKind>) -> WindowKind {
+        stated.or(self.board_window).unwrap_or(WindowKind::Rect)
+    }
+}
+
+/// SPEC §1: what a full-scale sine on a bin reads in a spectrum of `bins` bins, the
+/// magnitudes of an unnormalised N-point real FFT (N = 2 × bins, what CMSIS-DSP's
+/// `arm_rfft_fast_f32` and `arm_cmplx_mag_f32` make): N/2 × the full-scale amplitude ×
+/// the coherent gain of the window applied before the FFT. Dividing a bin's magnitude by
+/// it, and squaring, gives power relative to full scale.
+pub fn full_scale_magnitude(bins: usize, full_scale: f64, window: WindowKind) -> f64 {
+    bins as f64 * full_scale * window.coherent_gain()
 }
 
 /// The largest magnitude a sample may have, in full-scale units (a spectrum bin's power may be
@@ -137,6 +170,10 @@ pub enum FrameError {
     BadFullScale,
     #[error("seq out of range")]
     BadSeq,
+    #[error("unknown window code {0} in the flags")]
+    WindowCode(u8),
+    #[error("unknown window {0:?}")]
+    WindowName(String),
 }
 
 /// One decoded item of input.

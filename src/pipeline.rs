@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::analysis::adc::{AdcFigures, AdcMeter, DEFAULT_HARMONICS};
 use crate::analysis::trace::Trace;
 use crate::analysis::waterfall::{DEFAULT_SPECTRA_PER_LINE, WaterfallLine};
-use crate::analysis::{Analyzer, AnalyzerSettings, MAX_FFT, MIN_FFT, Origin, Peak, WindowKind};
+use crate::analysis::{Analyzer, AnalyzerSettings, MAX_FFT, MIN_FFT, Peak};
 use crate::clock::{Arrival, Clock};
 use crate::frame::{Decoded, Frame, Payload, SenderTime};
 use crate::link::{ClockSync, LinkState};
@@ -260,9 +260,9 @@ impl Pipeline {
                     self.trace.push(values, frame.channels, channel);
                 }
             }
-            Payload::Spectrum(power) => {
+            Payload::Spectrum { power, window } => {
                 self.analyzer
-                    .push_spectrum(power, frame.channels, sample_rate, span);
+                    .push_spectrum(power, *window, frame.channels, sample_rate, span);
                 self.trace.clear();
             }
         };
@@ -299,8 +299,8 @@ impl Pipeline {
                 Payload::Samples(values) => {
                     analyzer.push_samples(values, frame.channels, sample_rate, span)
                 }
-                Payload::Spectrum(power) => {
-                    analyzer.push_spectrum(power, frame.channels, sample_rate, span)
+                Payload::Spectrum { power, window } => {
+                    analyzer.push_spectrum(power, *window, frame.channels, sample_rate, span)
                 }
             };
         }
@@ -387,13 +387,10 @@ impl Pipeline {
         }
     }
 
-    /// The ADC figures of the averaged spectrum (per snapshot, never per frame). A board's
-    /// own spectrum is taken as made without a window.
+    /// The ADC figures of the averaged spectrum (per snapshot, never per frame), through
+    /// the window it was made with: ours, or the one the board said.
     fn measure(&mut self) -> Option<AdcFigures> {
-        let window = match self.analyzer.origin()? {
-            Origin::Computed => self.analyzer.settings().window,
-            Origin::Received => WindowKind::Rect,
-        };
+        let window = self.analyzer.spectrum_window()?;
         self.adc
             .measure(self.analyzer.spectrum(), window, self.config.harmonics)
     }
@@ -511,6 +508,7 @@ impl Pipeline {
 mod tests {
     use super::*;
     use crate::analysis::power_to_db;
+    use crate::frame::Levels;
     use crate::wire::json::decode_event;
 
     fn pipeline(settings: AnalyzerSettings) -> (Pipeline, Clock) {
@@ -543,7 +541,7 @@ mod tests {
             r#"{{"seq":{seq},"fs":48000,"samples":[{}{extra}]}}"#,
             samples.join(",")
         );
-        decode_event("samples", &data, None, None)
+        decode_event("samples", &data, None, Levels::default())
     }
 
     fn feed(pipeline: &mut Pipeline, items: Vec<Decoded>) {

@@ -12,6 +12,7 @@ use crate::cli::{Cli, Command, SourceChoice, UsageError};
 use crate::clock::Clock;
 use crate::config::SettingsFile;
 use crate::engine::Engine;
+use crate::frame::Levels;
 use crate::headless;
 use crate::link::LinkState;
 use crate::pipeline::{Pipeline, PipelineConfig};
@@ -174,10 +175,14 @@ fn spawn_source(
     tx: source::EventSender,
     clock: Clock,
 ) -> SourceTask {
+    let levels = Levels {
+        full_scale: cli.full_scale,
+        board_window: cli.board_window,
+    };
     let line_options = LineOptions {
         kind: cli.kind,
         layout: cli.lines,
-        full_scale: cli.full_scale,
+        levels,
     };
     let format = cli.format;
     SourceTask(match choice {
@@ -218,12 +223,7 @@ fn spawn_source(
                 insecure: cli.insecure,
                 ..SseConfig::new(url)
             };
-            Some(tokio::spawn(source::sse::run(
-                config,
-                cli.full_scale,
-                tx,
-                clock,
-            )))
+            Some(tokio::spawn(source::sse::run(config, levels, tx, clock)))
         }
     })
 }

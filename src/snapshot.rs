@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use crate::analysis::adc::AdcFigures;
 use crate::analysis::waterfall::WaterfallLine;
-use crate::analysis::{AnalyzerSettings, Origin, Peak};
+use crate::analysis::{AnalyzerSettings, Origin, Peak, WindowKind};
 use crate::link::{ClockSync, LinkState};
 use crate::pipeline::ChannelSpectrum;
 use crate::stats::Counters;
@@ -67,10 +67,13 @@ impl Snapshot {
 
     /// The bins at the bottom that hold DC and its leakage (no peak is sought there).
     pub fn dc_bins(&self) -> usize {
-        match self.origin {
-            Some(Origin::Computed) => self.settings.window.main_lobe_half_width(),
-            _ => 1,
-        }
+        self.spectrum_window()
+            .map_or(1, WindowKind::main_lobe_half_width)
+    }
+
+    /// The window the spectrum was made through: ours, or the board's.
+    pub fn spectrum_window(&self) -> Option<WindowKind> {
+        Some(self.origin?.window(self.settings.window))
     }
 
     /// Seconds since the last frame, at `now`.

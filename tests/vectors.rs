@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use sse_tui::analysis::{Analyzer, AnalyzerSettings};
-use sse_tui::frame::{Decoded, Frame, FrameError, Payload, SenderTime};
+use sse_tui::frame::{Decoded, Frame, FrameError, Levels, Payload, SenderTime};
 use sse_tui::wire::lines::{LineOptions, LineReader};
 use sse_tui::wire::{ByteDecoder, Format, binary, json};
 
@@ -30,7 +30,7 @@ fn frames(items: &[Decoded]) -> Vec<&Frame> {
 fn samples(frame: &Frame) -> &[f32] {
     match &frame.payload {
         Payload::Samples(v) => v,
-        Payload::Spectrum(_) => panic!("expected samples"),
+        Payload::Spectrum { .. } => panic!("expected samples"),
     }
 }
 
@@ -44,9 +44,13 @@ fn peak_hz(frames: &[&Frame], fft_size: usize, rate: f64) -> f64 {
             Payload::Samples(v) => {
                 analyzer.push_samples(v, f.channels, f.sample_rate.or(Some(rate)), None)
             }
-            Payload::Spectrum(v) => {
-                analyzer.push_spectrum(v, f.channels, f.sample_rate.or(Some(rate)), None)
-            }
+            Payload::Spectrum { power, window } => analyzer.push_spectrum(
+                power,
+                *window,
+                f.channels,
+                f.sample_rate.or(Some(rate)),
+                None,
+            ),
         };
     }
     analyzer.peak().expect("a peak").bin * analyzer.bin_hz().expect("a rate")
@@ -57,7 +61,7 @@ fn frame_u16() {
     let want = expected("frame_u16.bin");
     let bytes = fixture("frame_u16.bin");
     assert_eq!(bytes.len() as u64, want["length"].as_u64().unwrap());
-    let frame = binary::decode(&bytes, None).expect("decodes");
+    let frame = binary::decode(&bytes, Levels::default()).expect("decodes");
     assert_eq!(frame.seq, Some(7));
     assert_eq!(frame.sample_rate, Some(48_000.0));
     assert_eq!(frame.sent_at, Some(SenderTime::Device(123_456_789)));
@@ -79,7 +83,7 @@ fn frame_u16() {
 #[test]
 fn frame_i16_two_channels() {
     let want = expected("frame_i16_2ch.bin");
-    let frame = binary::decode(&fixture("frame_i16_2ch.bin"), None).expect("decodes");
+    let frame = binary::decode(&fixture("frame_i16_2ch.bin"), Levels::default()).expect("decodes");
     assert_eq!(frame.seq, Some(u32::MAX));
     assert_eq!(frame.sent_at, Some(SenderTime::Unix(1_764_000_000_000_000)));
     assert_eq!(frame.channels, 2);
@@ -104,7 +108,8 @@ fn frame_i16_two_channels() {
 #[test]
 fn frame_spectrum() {
     let want = expected("frame_spectrum_f32.bin");
-    let frame = binary::decode(&fixture("frame_spectrum_f32.bin"), None).expect("decodes");
+    let frame =
+        binary::decode(&fixture("frame_spectrum_f32.bin"), Levels::default()).expect("decodes");
     assert!(frame.is_spectrum());
     assert_eq!(frame.count(), 64);
     assert_eq!(
@@ -220,7 +225,7 @@ fn sse_events_body() {
     let body = String::from_utf8(fixture("events.txt")).unwrap();
     let items: Vec<Decoded> = sse_events(&body)
         .iter()
-        .map(|(kind, data, id)| json::decode_event(kind, data, id.as_deref(), None))
+        .map(|(kind, data, id)| json::decode_event(kind, data, id.as_deref(), Levels::default()))
         .collect();
     let good = frames(&items);
     assert_eq!(good.len() as u64, want["frames"].as_u64().unwrap());

@@ -17,11 +17,24 @@
 #define SSE_CRC_LEN 4u
 /* Timestamp is Unix time (us since 1970); clear: the device clock (us since boot). */
 #define SSE_FLAG_UNIX_TIME 1u
+/* Flags bits 1-3 of a spectrum frame: the window applied before the FFT (periodic forms, as
+ * CMSIS-DSP's arm_hanning_f32 and friends make them). 0 says nothing (the host assumes rect,
+ * or what --board-window says). */
+#define SSE_WINDOW_SHIFT 1u
+#define SSE_WINDOW_RECT (1u << SSE_WINDOW_SHIFT)
+#define SSE_WINDOW_HANN (2u << SSE_WINDOW_SHIFT)
+#define SSE_WINDOW_HAMMING (3u << SSE_WINDOW_SHIFT)
+#define SSE_WINDOW_BLACKMAN_HARRIS (4u << SSE_WINDOW_SHIFT)
+#define SSE_WINDOW_FLATTOP (5u << SSE_WINDOW_SHIFT)
 
 enum sse_kind {
     SSE_KIND_SAMPLES = 0,         /* time-domain samples */
-    SSE_KIND_SPECTRUM_LINEAR = 1, /* spectrum, linear magnitude */
-    SSE_KIND_SPECTRUM_DB = 2      /* spectrum, dB */
+    /* A spectrum of count = N/2 bins: the magnitudes of an unnormalised N-point real FFT, as
+     * arm_rfft_fast_f32 + arm_cmplx_mag_f32 make them. A full-scale sine reads
+     * N/2 x full-scale amplitude x the window's coherent gain; set bits to the ADC's
+     * resolution when the FFT ran on raw ADC codes (its full scale is then 2^(bits-1)). */
+    SSE_KIND_SPECTRUM_LINEAR = 1,
+    SSE_KIND_SPECTRUM_DB = 2 /* 20 log10 of the same magnitudes */
 };
 
 enum sse_dtype {
@@ -39,7 +52,7 @@ typedef struct {
     uint8_t dtype;         /* enum sse_dtype */
     uint8_t channels;      /* 1..16 */
     uint8_t bits;          /* ADC resolution (12 for a 12-bit ADC in a u16); 0 = full width */
-    uint8_t flags;         /* SSE_FLAG_UNIX_TIME or 0 */
+    uint8_t flags;         /* SSE_FLAG_UNIX_TIME, SSE_WINDOW_* (spectra), or 0 */
     uint16_t count;        /* values per channel, 1..65535 */
     uint32_t seq;          /* +1 per frame, wraps */
     uint32_t sample_rate;  /* Hz; 0 = unknown */

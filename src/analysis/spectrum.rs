@@ -56,8 +56,18 @@ impl Default for AnalyzerSettings {
 pub enum Origin {
     /// Computed here from samples.
     Computed,
-    /// Sent by the board, passed through.
-    Received,
+    /// Sent by the board, passed through; made through `window` (SPEC §1).
+    Received { window: WindowKind },
+}
+
+impl Origin {
+    /// The window the spectrum was made through: ours (`computed_with`), or the board's.
+    pub fn window(self, computed_with: WindowKind) -> WindowKind {
+        match self {
+            Origin::Computed => computed_with,
+            Origin::Received { window } => window,
+        }
+    }
 }
 
 pub struct Analyzer {
@@ -222,10 +232,12 @@ impl Analyzer {
         true
     }
 
-    /// Takes a spectrum the board computed (interleaved linear power per channel).
+    /// Takes a spectrum the board computed through `window` (interleaved linear power per
+    /// channel).
     pub fn push_spectrum(
         &mut self,
         power: &[f32],
+        window: WindowKind,
         channels: usize,
         sample_rate: Option<f64>,
         span: Option<f64>,
@@ -234,7 +246,7 @@ impl Analyzer {
         if channels == 0 || channel >= channels {
             return false;
         }
-        self.adopt(Origin::Received, sample_rate);
+        self.adopt(Origin::Received { window }, sample_rate);
         self.fresh.clear();
         self.fresh
             .extend(power.iter().skip(channel).step_by(channels).copied());
@@ -269,13 +281,18 @@ impl Analyzer {
             .map(|fs| fs / (2 * bins) as f64)
     }
 
-    /// The strongest non-DC component of the averaged spectrum.
+    /// The window the spectrum shown was made through (ours or the board's).
+    pub fn spectrum_window(&self) -> Option<WindowKind> {
+        Some(self.origin?.window(self.settings.window))
+    }
+
+    /// The strongest non-DC component of the averaged spectrum: above DC's lobe (which
+    /// in a board's CMSIS-DSP spectrum holds Nyquist too).
     pub fn peak(&self) -> Option<Peak> {
-        let skip = match self.origin? {
-            Origin::Computed => self.settings.window.main_lobe_half_width(),
-            Origin::Received => 1,
-        };
-        find_peak(&self.average, skip)
+        find_peak(
+            &self.average,
+            self.spectrum_window()?.main_lobe_half_width(),
+        )
     }
 
     /// A change of origin or sample rate makes the old average meaningless. The rate shown
@@ -501,15 +518,15 @@ mod tests {
     #[test]
     fn averaging_moves_toward_each_new_spectrum_by_the_time_it_stands_for() {
         let mut analyzer = Analyzer::new(AnalyzerSettings::default());
-        analyzer.push_spectrum(&[1.0, 4.0], 1, Some(4.0), Some(0.05));
-        analyzer.push_spectrum(&[2.0, 0.0], 1, Some(4.0), Some(0.05));
+        analyzer.push_spectrum(&[1.0, 4.0], WindowKind::Rect, 1, Some(4.0), Some(0.05));
+        analyzer.push_spectrum(&[2.0, 0.0], WindowKind::Rect, 1, Some(4.0), Some(0.05));
         let w = 1.0 - (-0.05 / AVERAGING_TIME_S).exp() as f32;
         let expected = [1.0 + w, 4.0 * (1.0 - w)];
         for (got, want) in analyzer.spectrum().iter().zip(expected) {
             assert!((got - want).abs() < 1e-6, "{got} != {want}");
         }
         analyzer.set_averaging(false);
-        analyzer.push_spectrum(&[3.0, 5.0], 1, Some(4.0), Some(0.05));
+        analyzer.push_spectrum(&[3.0, 5.0], WindowKind::Rect, 1, Some(4.0), Some(0.05));
         assert_eq!(analyzer.spectrum(), &[3.0, 5.0]);
     }
 
@@ -612,9 +629,14 @@ mod tests {
         });
         // Two channels interleaved; channel 1 is analysed.
         let power = [9.0, 0.0, 9.0, 0.25, 9.0, 1.0, 9.0, 0.5];
-        assert!(analyzer.push_spectrum(&power, 2, Some(16_000.0), None));
+        assert!(analyzer.push_spectrum(&power, WindowKind::Rect, 2, Some(16_000.0), None));
         assert_eq!(analyzer.spectrum(), &[0.0, 0.25, 1.0, 0.5]);
-        assert_eq!(analyzer.origin(), Some(Origin::Received));
+        assert_eq!(
+            analyzer.origin(),
+            Some(Origin::Received {
+                window: WindowKind::Rect
+            })
+        );
         assert_eq!(analyzer.bin_hz(), Some(2000.0));
         assert_eq!(analyzer.peak().expect("peak").bin.round(), 2.0);
     }
@@ -625,8 +647,8 @@ mod tests {
             averaging: false,
             ..AnalyzerSettings::default()
         });
-        analyzer.push_spectrum(&[0.0, 1.0], 1, None, None);
-        analyzer.push_spectrum(&[0.0, 0.0], 1, None, Some(1.0));
+        analyzer.push_spectrum(&[0.0, 1.0], WindowKind::Rect, 1, None, None);
+        analyzer.push_spectrum(&[0.0, 0.0], WindowKind::Rect, 1, None, Some(1.0));
         let held_db = power_to_db(analyzer.held()[1]);
         assert!(
             (held_db + HOLD_DECAY_DB_PER_S as f32).abs() < 1e-3,

@@ -54,6 +54,12 @@ impl WindowKind {
         }
     }
 
+    /// The window's mean, Σw/N: how much a tone on a bin loses through it (0.5 for Hann).
+    /// Exact for the periodic form, which is CMSIS-DSP's too (`arm_hanning_f32`).
+    pub fn coherent_gain(self) -> f64 {
+        self.coefficients()[0]
+    }
+
     /// Half the width of the main lobe, in bins: how far a DC residue leaks, and how far
     /// either side of its strongest bin a tone's power is summed (one bin for rect, two for
     /// Hann and Hamming, four for Blackman-Harris, five for the flat top).

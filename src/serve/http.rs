@@ -358,8 +358,8 @@ mod tests {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(data)
             .unwrap();
-        let decoded =
-            crate::wire::binary::decode(&bytes, None).expect("a valid frame, CRC and all");
+        let decoded = crate::wire::binary::decode(&bytes, crate::frame::Levels::default())
+            .expect("a valid frame, CRC and all");
         assert_eq!(decoded.seq, Some(1));
     }
 

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{EventSender, SourceEvent};
 use crate::clock::{Clock, unix_now_us};
-use crate::frame::{Decoded, FrameError};
+use crate::frame::{Decoded, FrameError, Levels};
 use crate::link::ClockSync;
 use crate::link::LinkState;
 use crate::sse::client::{ClientEvent, SseClient, SseConfig};
@@ -19,7 +19,7 @@ const PROBES: usize = 5;
 /// A probe unanswered this long is no answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub async fn run(config: SseConfig, full_scale: Option<f64>, tx: EventSender, clock: Clock) {
+pub async fn run(config: SseConfig, levels: Levels, tx: EventSender, clock: Clock) {
     let probe_url = time_url(&config.url);
     // The probe goes to the same origin: it carries the same headers (a token, say).
     let probe_headers = config.headers.clone();
@@ -49,7 +49,7 @@ pub async fn run(config: SseConfig, full_scale: Option<f64>, tx: EventSender, cl
                     arrival = clock.now();
                 }
                 let id = (!event.id.is_empty()).then_some(event.id.as_str());
-                items.push(decode_event(&event.event_type, &event.data, id, full_scale));
+                items.push(decode_event(&event.event_type, &event.data, id, levels));
                 continue;
             }
             ClientEvent::TooLarge { bytes } => {

@@ -280,7 +280,9 @@ fn a_board_spectrum_looks_like_a_computed_one() {
         );
         render(&app, 80, 24)
     };
-    snapshot.origin = Some(Origin::Received);
+    snapshot.origin = Some(Origin::Received {
+        window: crate::analysis::WindowKind::Rect,
+    });
     let mut app = App::new(Arc::new(snapshot), ViewOptions::default());
     app.update(
         Message::Resize {
@@ -522,7 +524,9 @@ fn the_waterfall_colours_a_known_level_and_pairs_two_lines_a_row() {
 fn the_scope_says_when_there_are_no_samples() {
     let t0 = Instant::now();
     let mut snapshot = sample_snapshot(t0);
-    snapshot.origin = Some(Origin::Received);
+    snapshot.origin = Some(Origin::Received {
+        window: crate::analysis::WindowKind::Rect,
+    });
     let app = app_in(super::ViewKind::Scope, snapshot, 100, 30);
     assert!(render(&app, 100, 30).contains("no samples: the source sends spectra"));
 }

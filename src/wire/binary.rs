@@ -1,6 +1,10 @@
 //! The binary frame, version 1 (SPEC §1): a 24-byte header, the payload, a CRC-32.
 
-use crate::frame::{Frame, FrameError, Payload, SenderTime, check_power, check_samples};
+use crate::analysis::WindowKind;
+use crate::frame::{
+    Frame, FrameError, Levels, Payload, SenderTime, check_power, check_samples,
+    full_scale_magnitude,
+};
 
 pub const VERSION: u8 = 1;
 pub const HEADER_LEN: usize = 24;
@@ -10,6 +14,40 @@ pub const MAX_CHANNELS: usize = 16;
 pub const MAX_FRAME_LEN: usize = HEADER_LEN + 65535 * MAX_CHANNELS * 4 + CRC_LEN;
 
 const FLAG_UNIX_TIME: u8 = 1;
+/// Flags bits 1–3 (a project extension of SPEC §1, where they were 0): the window a board
+/// applied before the FFT of a spectrum frame. 0 says nothing (`--board-window`, else rect).
+const WINDOW_SHIFT: u8 = 1;
+const WINDOW_MASK: u8 = 0b111 << WINDOW_SHIFT;
+/// The window codes of flags bits 1–3, from 1; 6 and 7 are reserved.
+const WINDOW_CODES: [WindowKind; 5] = [
+    WindowKind::Rect,
+    WindowKind::Hann,
+    WindowKind::Hamming,
+    WindowKind::BlackmanHarris,
+    WindowKind::Flattop,
+];
+
+fn window_from_flags(flags: u8) -> Result<Option<WindowKind>, FrameError> {
+    match (flags & WINDOW_MASK) >> WINDOW_SHIFT {
+        0 => Ok(None),
+        code => WINDOW_CODES
+            .get(usize::from(code) - 1)
+            .copied()
+            .map(Some)
+            .ok_or(FrameError::WindowCode(code)),
+    }
+}
+
+fn window_flags(window: Option<WindowKind>) -> u8 {
+    let code = window.map_or(0, |w| {
+        WINDOW_CODES
+            .iter()
+            .position(|&c| c == w)
+            .expect("every window has a code")
+            + 1
+    });
+    (code as u8) << WINDOW_SHIFT
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -77,12 +115,7 @@ fn sample_scaling(dtype: Dtype, bits: u8, full_scale: Option<f64>) -> Scaling {
             scale: (1.0 / full_scale.unwrap_or(1.0)) as f32,
         };
     }
-    let width = if bits == 0 || u32::from(bits) > dtype.width_bits() {
-        dtype.width_bits()
-    } else {
-        u32::from(bits)
-    };
-    let half_range = 2f64.powi(width as i32 - 1);
+    let half_range = 2f64.powi(adc_width(dtype, bits) as i32 - 1);
     let offset = if dtype.is_unsigned() { half_range } else { 0.0 };
     Scaling {
         offset: offset as f32,
@@ -90,8 +123,30 @@ fn sample_scaling(dtype: Dtype, bits: u8, full_scale: Option<f64>) -> Scaling {
     }
 }
 
+/// The converter's resolution: `bits`, or the dtype's full width when 0 (or wider).
+fn adc_width(dtype: Dtype, bits: u8) -> u32 {
+    if bits == 0 || u32::from(bits) > dtype.width_bits() {
+        dtype.width_bits()
+    } else {
+        u32::from(bits)
+    }
+}
+
+/// The full-scale amplitude of the samples a board transformed, in the units its spectrum
+/// is in (SPEC §1): `--full-scale`; else 2^(bits−1) ADC counts when `bits` names a
+/// converter (a board's FFT of raw 12-bit codes, sent as f32); else 1.0 for floats and
+/// 2^(width−1) for integers.
+fn spectrum_full_scale(dtype: Dtype, bits: u8, full_scale: Option<f64>) -> f64 {
+    match (full_scale, bits, dtype) {
+        (Some(x), _, _) => x,
+        (None, 0, Dtype::F32) => 1.0,
+        (None, 1.., Dtype::F32) => 2f64.powi(i32::from(bits) - 1),
+        (None, _, _) => 2f64.powi(adc_width(dtype, bits) as i32 - 1),
+    }
+}
+
 /// Decodes one frame (raw bytes, not COBS) into full-scale units.
-pub fn decode(bytes: &[u8], full_scale: Option<f64>) -> Result<Frame, FrameError> {
+pub fn decode(bytes: &[u8], levels: Levels) -> Result<Frame, FrameError> {
     if bytes.len() < HEADER_LEN + CRC_LEN {
         return Err(FrameError::TooShort(bytes.len()));
     }
@@ -140,6 +195,7 @@ pub fn decode(bytes: &[u8], full_scale: Option<f64>) -> Result<Frame, FrameError
     };
 
     let raw = &body[HEADER_LEN..];
+    let full_scale = levels.full_scale;
     let payload = match kind {
         Kind::Samples => {
             let values = convert(raw, dtype, sample_scaling(dtype, bits, full_scale));
@@ -150,31 +206,30 @@ pub fn decode(bytes: &[u8], full_scale: Option<f64>) -> Result<Frame, FrameError
             }
             Payload::Samples(values)
         }
-        Kind::SpectrumLinear => {
-            // A magnitude of `full_scale` is 0 dBFS; power is its square.
+        Kind::SpectrumLinear | Kind::SpectrumDb => {
+            let window = levels.window(window_from_flags(flags)?);
+            let reference =
+                full_scale_magnitude(count, spectrum_full_scale(dtype, bits, full_scale), window);
             let unit = Scaling {
                 offset: 0.0,
-                scale: (1.0 / full_scale.unwrap_or(1.0)) as f32,
+                scale: 1.0,
             };
-            let mut values = convert(raw, dtype, unit);
-            for v in &mut values {
-                *v = *v * *v;
+            let mut power = convert(raw, dtype, unit);
+            if kind == Kind::SpectrumLinear {
+                // Power relative to full scale is the magnitude's, over the reference's, squared.
+                let scale = (1.0 / reference) as f32;
+                for v in &mut power {
+                    *v = (*v * scale) * (*v * scale);
+                }
+            } else {
+                // 20·log10 of the same magnitudes: the reference's dB is 0 dBFS.
+                let reference_db = (20.0 * reference.log10()) as f32;
+                for v in &mut power {
+                    *v = 10f32.powf((*v - reference_db) / 10.0);
+                }
             }
-            finite_spectrum(values)?
-        }
-        Kind::SpectrumDb => {
-            let mut values = convert(
-                raw,
-                dtype,
-                Scaling {
-                    offset: 0.0,
-                    scale: 1.0,
-                },
-            );
-            for v in &mut values {
-                *v = 10f32.powf(*v / 10.0);
-            }
-            finite_spectrum(values)?
+            check_power(&power)?;
+            Payload::Spectrum { power, window }
         }
     };
 
@@ -186,11 +241,6 @@ pub fn decode(bytes: &[u8], full_scale: Option<f64>) -> Result<Frame, FrameError
         payload,
         labels: None,
     })
-}
-
-fn finite_spectrum(values: Vec<f32>) -> Result<Payload, FrameError> {
-    check_power(&values)?;
-    Ok(Payload::Spectrum(values))
 }
 
 /// The hot loop of decoding: little-endian values to scaled f32, one pass, no zero-fill.
@@ -226,6 +276,8 @@ pub struct Header {
     pub seq: u32,
     pub sample_rate: u32,
     pub timestamp: Option<SenderTime>,
+    /// The window a spectrum was made through (flags bits 1–3); `None` says nothing.
+    pub window: Option<WindowKind>,
 }
 
 impl Header {
@@ -245,6 +297,7 @@ impl Header {
             seq,
             sample_rate,
             timestamp,
+            window: None,
         }
     }
 }
@@ -271,7 +324,7 @@ pub fn encode_raw(header: &Header, payload: &[u8], out: &mut Vec<u8>) {
         header.dtype as u8,
         header.channels,
         header.bits,
-        flags,
+        flags | window_flags(header.window),
     ]);
     out.extend_from_slice(&(count as u16).to_le_bytes());
     out.extend_from_slice(&header.seq.to_le_bytes());
@@ -296,7 +349,8 @@ pub fn encode_values<T: Copy, const N: usize>(
 
 /// Encodes a decoded frame back to the wire, e.g. for `--record` or publishing: as i16 when
 /// that is exact (samples from ADCs of up to 16 bits always are), else as f32 (full scale 1.0).
-/// Spectra are written as f32 linear magnitude. Frames with more channels or values than the
+/// Spectra are written as f32 linear magnitude by SPEC §1's rule (an unnormalised FFT's, of
+/// full scale 1.0), with their window in the flags. Frames with more channels or values than the
 /// wire allows are cut to fit; an empty frame (which no decoder makes) writes nothing and
 /// returns `false`.
 pub fn encode_frame(frame: &Frame, out: &mut Vec<u8>) -> bool {
@@ -311,10 +365,11 @@ pub fn encode_frame_as(frame: &Frame, seq: u32, out: &mut Vec<u8>) -> bool {
     if count == 0 {
         return false;
     }
-    let (kind, values) = match &frame.payload {
-        Payload::Samples(v) => (Kind::Samples, v),
-        Payload::Spectrum(v) => (Kind::SpectrumLinear, v),
+    let (kind, values, window) = match &frame.payload {
+        Payload::Samples(v) => (Kind::Samples, v, None),
+        Payload::Spectrum { power, window } => (Kind::SpectrumLinear, power, Some(*window)),
     };
+    let reference = window.map_or(1.0, |w| full_scale_magnitude(count, 1.0, w) as f32);
     let kept = || {
         values
             .chunks_exact(frame.channels.max(1))
@@ -335,7 +390,11 @@ pub fn encode_frame_as(frame: &Frame, seq: u32, out: &mut Vec<u8>) -> bool {
         Dtype::I16
     } else {
         for &v in kept() {
-            let v = if kind == Kind::Samples { v } else { v.sqrt() };
+            let v = if kind == Kind::Samples {
+                v
+            } else {
+                v.sqrt() * reference
+            };
             payload.extend_from_slice(&v.to_le_bytes());
         }
         Dtype::F32
@@ -350,6 +409,7 @@ pub fn encode_frame_as(frame: &Frame, seq: u32, out: &mut Vec<u8>) -> bool {
             .sample_rate
             .map_or(0, |r| r.round().clamp(0.0, f64::from(u32::MAX)) as u32),
         timestamp: frame.sent_at,
+        window,
     };
     encode_raw(&header, &payload, out);
     true

@@ -4,7 +4,7 @@
 //! any damage, so at most the damaged frame is lost. Memory is bounded: a run of bytes
 //! longer than the largest legal frame is discarded up to the next delimiter.
 
-use crate::frame::{Decoded, FrameError};
+use crate::frame::{Decoded, FrameError, Levels};
 use crate::wire::binary;
 
 /// COBS adds at most one byte in 254; the delimiter is not stored.
@@ -15,15 +15,15 @@ pub struct CobsFrameReader {
     pending: Vec<u8>,
     /// Set once `pending` overflowed: everything up to the next 0x00 is one bad chunk.
     overflowed: bool,
-    full_scale: Option<f64>,
+    levels: Levels,
 }
 
 impl CobsFrameReader {
-    pub fn new(full_scale: Option<f64>) -> Self {
+    pub fn new(levels: Levels) -> Self {
         Self {
             pending: Vec::new(),
             overflowed: false,
-            full_scale,
+            levels,
         }
     }
 
@@ -83,7 +83,7 @@ impl CobsFrameReader {
         // Back-to-back delimiters are an empty chunk: padding, not damage.
         if !self.pending.is_empty() {
             out.push(match cobs::decode_in_place(&mut self.pending) {
-                Ok(len) => match binary::decode(&self.pending[..len], self.full_scale) {
+                Ok(len) => match binary::decode(&self.pending[..len], self.levels) {
                     Ok(frame) => Decoded::Frame(frame),
                     Err(e) => Decoded::Bad(e),
                 },

@@ -6,9 +6,10 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
+use crate::analysis::WindowKind;
 use crate::frame::{
-    Decoded, FULL_SCALE_RANGE, Frame, FrameError, Payload, RATE_RANGE_HZ, SenderTime, check_power,
-    check_samples,
+    Decoded, FULL_SCALE_RANGE, Frame, FrameError, Levels, Payload, RATE_RANGE_HZ, SenderTime,
+    check_power, check_samples, full_scale_magnitude,
 };
 use crate::wire::binary::{self, MAX_CHANNELS};
 
@@ -21,6 +22,8 @@ struct JsonFrame {
     bins: Option<Vec<f64>>,
     unit: Option<String>,
     full_scale: Option<f64>,
+    /// The window the sender applied before its FFT (a project extension: a `--window` name).
+    window: Option<String>,
 }
 
 /// `samples` is either a flat array (one channel) or an array of per-channel arrays.
@@ -97,22 +100,17 @@ impl<'de> Visitor<'de> for SamplesVisitor {
 }
 
 /// Decodes one SSE event. `id` is the event's last event id (used for `seq` when absent).
-pub fn decode_event(
-    event_type: &str,
-    data: &str,
-    id: Option<&str>,
-    full_scale: Option<f64>,
-) -> Decoded {
+pub fn decode_event(event_type: &str, data: &str, id: Option<&str>, levels: Levels) -> Decoded {
     match event_type {
-        "frame" => decode_frame_event(data, full_scale),
-        "samples" | "spectrum" => match decode_json(data, id, full_scale) {
+        "frame" => decode_frame_event(data, levels),
+        "samples" | "spectrum" => match decode_json(data, id, levels) {
             Ok(frame) => Decoded::Frame(frame),
             Err(e) => Decoded::Bad(e),
         },
         // The default type is data when its keys say so, and otherwise someone else's.
         "" | "message" => {
             if looks_like_data(data) {
-                match decode_json(data, id, full_scale) {
+                match decode_json(data, id, levels) {
                     Ok(frame) => Decoded::Frame(frame),
                     Err(e) => Decoded::Bad(e),
                 }
@@ -128,22 +126,18 @@ fn looks_like_data(data: &str) -> bool {
     data.contains("\"samples\"") || data.contains("\"bins\"")
 }
 
-fn decode_frame_event(data: &str, full_scale: Option<f64>) -> Decoded {
+fn decode_frame_event(data: &str, levels: Levels) -> Decoded {
     let bytes = match base64::engine::general_purpose::STANDARD.decode(data.trim()) {
         Ok(bytes) => bytes,
         Err(_) => return Decoded::Bad(FrameError::Base64),
     };
-    match binary::decode(&bytes, full_scale) {
+    match binary::decode(&bytes, levels) {
         Ok(frame) => Decoded::Frame(frame),
         Err(e) => Decoded::Bad(e),
     }
 }
 
-fn decode_json(
-    data: &str,
-    id: Option<&str>,
-    full_scale_override: Option<f64>,
-) -> Result<Frame, FrameError> {
+fn decode_json(data: &str, id: Option<&str>, levels: Levels) -> Result<Frame, FrameError> {
     let parsed: JsonFrame =
         serde_json::from_str(data).map_err(|e| FrameError::Json(short(&e.to_string())))?;
     let seq = match parsed.seq {
@@ -160,7 +154,7 @@ fn decode_json(
         Some(_) => return Err(FrameError::NonFinite),
         None => None,
     };
-    let full_scale = full_scale_override.or(parsed.full_scale).unwrap_or(1.0);
+    let full_scale = levels.full_scale.or(parsed.full_scale).unwrap_or(1.0);
     if !FULL_SCALE_RANGE.contains(&full_scale) {
         return Err(FrameError::BadFullScale);
     }
@@ -184,12 +178,29 @@ fn decode_json(
                     return Err(FrameError::Json("unit must be \"linear\" or \"db\"".into()));
                 }
             };
+            let stated = match parsed.window.as_deref() {
+                None => None,
+                Some(name) => Some(
+                    <WindowKind as clap::ValueEnum>::from_str(name, false)
+                        .map_err(|_| FrameError::WindowName(short(name)))?,
+                ),
+            };
+            let window = levels.window(stated);
+            // Magnitudes of an unnormalised FFT, as in a binary frame (SPEC §1).
+            let reference = full_scale_magnitude(bins.len(), full_scale, window);
+            let reference_db = 20.0 * reference.log10();
             let power: Vec<f32> = bins
                 .iter()
-                .map(|&v| if db { 10f64.powf(v / 10.0) } else { (v * scale) * (v * scale) } as f32)
+                .map(|&v| {
+                    if db {
+                        10f64.powf((v - reference_db) / 10.0)
+                    } else {
+                        (v / reference) * (v / reference)
+                    }
+                } as f32)
                 .collect();
             check_power(&power)?;
-            (1, Payload::Spectrum(power))
+            (1, Payload::Spectrum { power, window })
         }
         (None, None) => return Err(FrameError::MissingPayload),
     };
@@ -241,7 +252,8 @@ fn short(message: &str) -> String {
 }
 
 /// Encodes a frame as the data of a `samples` or `spectrum` event (SPEC §3); returns
-/// (event type, data). A spectrum travels as linear magnitude of its first channel.
+/// (event type, data). A spectrum travels as linear magnitude of its first channel, by SPEC
+/// §1's rule (an unnormalised FFT's, of full scale 1.0), with its window named.
 pub fn encode_event(frame: &Frame) -> (&'static str, String) {
     let mut object = serde_json::Map::new();
     if let Some(seq) = frame.seq {
@@ -266,9 +278,16 @@ pub fn encode_event(frame: &Frame) -> (&'static str, String) {
             object.insert("samples".into(), serde_json::json!(per_channel));
             "samples"
         }
-        Payload::Spectrum(power) => {
-            let magnitude: Vec<f32> = power.iter().step_by(channels).map(|p| p.sqrt()).collect();
+        Payload::Spectrum { power, window } => {
+            let bins = power.len() / channels;
+            let reference = full_scale_magnitude(bins, 1.0, *window) as f32;
+            let magnitude: Vec<f32> = power
+                .iter()
+                .step_by(channels)
+                .map(|p| p.sqrt() * reference)
+                .collect();
             object.insert("bins".into(), serde_json::json!(magnitude));
+            object.insert("window".into(), window.name().into());
             "spectrum"
         }
     };

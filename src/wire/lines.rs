@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::frame::{Decoded, Frame, FrameError, MAX_LEVEL, Payload};
+use crate::frame::{
+    Decoded, Frame, FrameError, Levels, MAX_LEVEL, Payload, check_power, full_scale_magnitude,
+};
 use crate::wire::binary::MAX_CHANNELS;
 
 /// A longer line is bad (SPEC §2).
@@ -31,8 +33,9 @@ pub enum LineLayout {
 pub struct LineOptions {
     pub kind: TextKind,
     pub layout: LineLayout,
-    /// The amplitude of a full-scale sine in the printed units (default 1).
-    pub full_scale: Option<f64>,
+    /// The full-scale amplitude in the printed units (default 1), and the window a board
+    /// applied to a spectrum it prints.
+    pub levels: Levels,
 }
 
 #[derive(Debug)]
@@ -146,7 +149,8 @@ impl LineReader {
             LineLayout::Columns => false,
             LineLayout::Auto => self.values.len() > AUTO_BLOCK_THRESHOLD,
         };
-        let scale = 1.0 / self.options.full_scale.unwrap_or(1.0);
+        let full_scale = self.options.levels.full_scale.unwrap_or(1.0);
+        let scale = 1.0 / full_scale;
         // Checked once scaled, as f32: `1e39` parses as a finite f64 and is infinite as f32.
         let in_range = |v: f64| (v * scale).abs() <= MAX_LEVEL;
         if !self.values.iter().all(|&v| in_range(v)) {
@@ -154,12 +158,22 @@ impl LineReader {
             return;
         }
         if self.options.kind == TextKind::Spectrum {
-            let power = self
+            // Magnitudes of an unnormalised FFT, as in a binary frame (SPEC §1).
+            let window = self.options.levels.window(None);
+            let scale = 1.0 / full_scale_magnitude(self.values.len(), full_scale, window);
+            let power: Vec<f32> = self
                 .values
                 .iter()
                 .map(|&v| ((v * scale) * (v * scale)) as f32)
                 .collect();
-            out.push(Decoded::Frame(single_channel(Payload::Spectrum(power))));
+            if let Err(e) = check_power(&power) {
+                out.push(Decoded::Bad(e));
+                return;
+            }
+            out.push(Decoded::Frame(single_channel(Payload::Spectrum {
+                power,
+                window,
+            })));
         } else if is_block {
             let samples = self.values.iter().map(|&v| (v * scale) as f32).collect();
             out.push(Decoded::Frame(single_channel(Payload::Samples(samples))));

@@ -27,7 +27,6 @@ const DETECT_WINDOW: usize = 256;
 #[derive(Debug)]
 pub struct ByteDecoder {
     state: State,
-    full_scale: Option<f64>,
     line_options: LineOptions,
     notice: Option<String>,
 }
@@ -42,15 +41,13 @@ enum State {
 impl ByteDecoder {
     /// `format` is `Auto`, `Frame` or `Lines` (`Json` is for SSE events and reads as `Auto`).
     pub fn new(format: Format, line_options: LineOptions) -> Self {
-        let full_scale = line_options.full_scale;
         let state = match format {
-            Format::Frame => State::Frames(CobsFrameReader::new(full_scale)),
+            Format::Frame => State::Frames(CobsFrameReader::new(line_options.levels)),
             Format::Lines => State::Lines(LineReader::new(line_options)),
             Format::Auto | Format::Json => State::Detecting(Vec::new()),
         };
         Self {
             state,
-            full_scale,
             line_options,
             notice: None,
         }
@@ -111,7 +108,7 @@ impl ByteDecoder {
 
     fn choose(&mut self, choice: Choice) {
         self.state = match choice {
-            Choice::Frames => State::Frames(CobsFrameReader::new(self.full_scale)),
+            Choice::Frames => State::Frames(CobsFrameReader::new(self.line_options.levels)),
             Choice::Lines => State::Lines(LineReader::new(self.line_options)),
         };
         self.notice = Some(format!("input looks like {}", self.format_name()));

@@ -6,7 +6,8 @@ use proptest::prelude::*;
 use super::binary::{self, Dtype, Header};
 use super::lines::{LineLayout, LineOptions, LineReader, MAX_LINE, TextKind};
 use super::{ByteDecoder, Format, cobs_stream, json};
-use crate::frame::{Decoded, Frame, FrameError, Payload, SenderTime};
+use crate::analysis::WindowKind;
+use crate::frame::{Decoded, Frame, FrameError, Levels, Payload, SenderTime};
 
 fn header(dtype: Dtype, channels: u8, seq: u32) -> Header {
     Header {
@@ -80,7 +81,7 @@ fn every_dtype_scales_a_full_scale_value_to_one() {
             &raw,
             &mut bytes,
         );
-        let frame = binary::decode(&bytes, None).expect("decodes");
+        let frame = binary::decode(&bytes, Levels::default()).expect("decodes");
         assert_eq!(frame.payload, Payload::Samples(vec![want]), "{dtype:?}");
     }
 }
@@ -91,7 +92,7 @@ fn each_kind_of_damage_is_named() {
     let mutate = |f: &dyn Fn(&mut Vec<u8>)| {
         let mut bytes = good.clone();
         f(&mut bytes);
-        binary::decode(&bytes, None).unwrap_err()
+        binary::decode(&bytes, Levels::default()).unwrap_err()
     };
     assert_eq!(mutate(&|b| b[30] ^= 4), FrameError::Crc);
     assert_eq!(mutate(&|b| b[0] = 2), FrameError::Version(2));
@@ -116,6 +117,116 @@ fn each_kind_of_damage_is_named() {
     );
 }
 
+/// One spectrum frame of `bins` f32 values, all `floor` but bin 5, which holds `tone`.
+fn spectrum_frame(
+    kind: binary::Kind,
+    bits: u8,
+    window: Option<WindowKind>,
+    tone: f32,
+    floor: f32,
+) -> Vec<u8> {
+    let bins = 32;
+    let values: Vec<f32> = (0..bins)
+        .map(|i| if i == 5 { tone } else { floor })
+        .collect();
+    let header = Header {
+        kind,
+        bits,
+        window,
+        ..header(Dtype::F32, 1, 0)
+    };
+    let mut out = Vec::new();
+    binary::encode_values(&header, &values, f32::to_le_bytes, &mut out);
+    out
+}
+
+fn power_at_bin_5(bytes: &[u8], levels: Levels) -> (f64, WindowKind) {
+    match binary::decode(bytes, levels) {
+        Ok(Frame {
+            payload: Payload::Spectrum { power, window },
+            ..
+        }) => (10.0 * f64::from(power[5]).log10(), window),
+        other => panic!("not a spectrum: {other:?}"),
+    }
+}
+
+#[test]
+fn a_board_spectrum_reads_by_the_unnormalised_fft_rule() {
+    // A sine at -6.02 dBFS on a bin of a 64-point FFT (32 bins) made through `window`:
+    // magnitude 32 × amplitude × coherent gain, in the units of the samples transformed.
+    for window in WindowKind::ALL {
+        for (bits, full_scale) in [(0, 1.0), (12, 2048.0), (16, 32768.0)] {
+            let magnitude = (32.0 * 0.5 * full_scale * window.coherent_gain()) as f32;
+            let linear = spectrum_frame(
+                binary::Kind::SpectrumLinear,
+                bits,
+                Some(window),
+                magnitude,
+                0.0,
+            );
+            let db = spectrum_frame(
+                binary::Kind::SpectrumDb,
+                bits,
+                Some(window),
+                20.0 * magnitude.log10(),
+                -200.0,
+            );
+            for bytes in [linear, db] {
+                let (dbfs, read_window) = power_at_bin_5(&bytes, Levels::default());
+                assert!(
+                    (dbfs + 6.0206).abs() < 1e-3,
+                    "{window:?} bits {bits}: {dbfs} dBFS"
+                );
+                assert_eq!(read_window, window);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_spectrum_that_names_no_window_takes_the_option_else_rect() {
+    let magnitude = 32.0 * 0.5;
+    let unstated = spectrum_frame(binary::Kind::SpectrumLinear, 0, None, magnitude, 0.0);
+    let (dbfs, window) = power_at_bin_5(&unstated, Levels::default());
+    assert_eq!(window, WindowKind::Rect);
+    assert!((dbfs + 6.0206).abs() < 1e-3, "{dbfs}");
+    let hann = Levels {
+        board_window: Some(WindowKind::Hann),
+        ..Levels::default()
+    };
+    let (dbfs, window) = power_at_bin_5(&unstated, hann);
+    assert_eq!(window, WindowKind::Hann);
+    // Through Hann the same magnitude stands for a tone twice as strong.
+    assert!(dbfs.abs() < 1e-3, "{dbfs}");
+    // What a frame says wins over the option; --full-scale replaces the amplitude.
+    let rect = spectrum_frame(
+        binary::Kind::SpectrumLinear,
+        0,
+        Some(WindowKind::Rect),
+        magnitude,
+        0.0,
+    );
+    assert_eq!(power_at_bin_5(&rect, hann).1, WindowKind::Rect);
+    let half = Levels {
+        full_scale: Some(0.5),
+        ..Levels::default()
+    };
+    assert!(power_at_bin_5(&rect, half).0.abs() < 1e-3);
+}
+
+#[test]
+fn a_reserved_window_code_is_a_bad_frame() {
+    let mut bytes = spectrum_frame(binary::Kind::SpectrumLinear, 0, None, 1.0, 0.0);
+    bytes[5] |= 6 << 1;
+    let body = bytes.len() - 4;
+    let crc = crc32fast::hash(&bytes[..body]);
+    bytes[body..].copy_from_slice(&crc.to_le_bytes());
+    assert_eq!(
+        binary::decode(&bytes, Levels::default()),
+        Err(FrameError::WindowCode(6))
+    );
+}
+
 #[test]
 fn a_recorded_frame_round_trips_through_f32() {
     let frame = Frame {
@@ -128,14 +239,17 @@ fn a_recorded_frame_round_trips_through_f32() {
     };
     let mut bytes = Vec::new();
     binary::encode_frame(&frame, &mut bytes);
-    assert_eq!(binary::decode(&bytes, None).unwrap(), frame);
+    assert_eq!(binary::decode(&bytes, Levels::default()).unwrap(), frame);
     let spectrum = Frame {
-        payload: Payload::Spectrum(vec![1.0, 0.25, 0.0625, 0.0]),
+        payload: Payload::Spectrum {
+            power: vec![1.0, 0.25, 0.0625, 0.0],
+            window: WindowKind::Hann,
+        },
         ..frame
     };
     bytes.clear();
     binary::encode_frame(&spectrum, &mut bytes);
-    assert_eq!(binary::decode(&bytes, None).unwrap(), spectrum);
+    assert_eq!(binary::decode(&bytes, Levels::default()).unwrap(), spectrum);
 }
 
 #[test]
@@ -156,7 +270,7 @@ fn samples_that_fit_16_bits_are_written_as_i16() {
     binary::encode_frame(&adc, &mut bytes);
     assert_eq!(bytes[2], Dtype::I16 as u8);
     assert_eq!(bytes.len(), 24 + 1024 * 2 + 4);
-    assert_eq!(binary::decode(&bytes, None).unwrap(), adc);
+    assert_eq!(binary::decode(&bytes, Levels::default()).unwrap(), adc);
     let fine = Frame {
         payload: Payload::Samples(vec![0.1, 0.2]),
         ..adc
@@ -259,13 +373,20 @@ fn text_lines_columns_blocks_and_bad_lines() {
     let mut reader = LineReader::new(LineOptions {
         kind: TextKind::Spectrum,
         layout: LineLayout::Auto,
-        full_scale: Some(2.0),
+        levels: Levels {
+            full_scale: Some(2.0),
+            board_window: None,
+        },
     });
     items.clear();
-    reader.push(b"0 2 1\n", &mut items);
-    assert!(
-        matches!(&items[0], Decoded::Frame(f) if f.payload == Payload::Spectrum(vec![0.0, 1.0, 0.25]))
-    );
+    // Magnitudes of an unnormalised 8-point FFT of samples whose full scale is 2: a
+    // full-scale sine reads 4 × 2 = 8.
+    reader.push(b"0 8 4 0\n", &mut items);
+    let spectrum = Payload::Spectrum {
+        power: vec![0.0, 1.0, 0.25, 0.0],
+        window: WindowKind::Rect,
+    };
+    assert!(matches!(&items[0], Decoded::Frame(f) if f.payload == spectrum));
 }
 
 #[test]
@@ -286,7 +407,7 @@ fn an_overlong_line_is_one_bad_line_and_memory_stays_bounded() {
 
 #[test]
 fn json_events_decode_or_are_rejected_with_a_reason() {
-    let decode = |kind, data| json::decode_event(kind, data, Some("12"), None);
+    let decode = |kind, data| json::decode_event(kind, data, Some("12"), Levels::default());
     let Decoded::Frame(f) = decode(
         "samples",
         r#"{"fs":100,"samples":[[1,2],[3,4]],"full_scale":2}"#,
@@ -299,7 +420,30 @@ fn json_events_decode_or_are_rejected_with_a_reason() {
         panic!("dB bins")
     };
     assert_eq!(f.seq, Some(3));
-    assert_eq!(f.payload, Payload::Spectrum(vec![1.0, 0.1]));
+    // 20·log10 of a 4-point FFT's magnitudes: a full-scale sine reads 20·log10(2) dB.
+    let Payload::Spectrum { power, window } = &f.payload else {
+        panic!("a spectrum")
+    };
+    assert_eq!(*window, WindowKind::Rect);
+    let dbfs: Vec<f64> = power.iter().map(|&p| 10.0 * f64::from(p).log10()).collect();
+    let full_scale_db = 20.0 * 2f64.log10();
+    assert!((dbfs[0] + full_scale_db).abs() < 1e-4, "{dbfs:?}");
+    assert!((dbfs[1] + 10.0 + full_scale_db).abs() < 1e-4, "{dbfs:?}");
+    let Decoded::Frame(f) = decode("spectrum", r#"{"bins":[0,1,0,0],"window":"hann"}"#) else {
+        panic!("a window named")
+    };
+    let hann = Payload::Spectrum {
+        power: vec![0.0, 0.25, 0.0, 0.0],
+        window: WindowKind::Hann,
+    };
+    assert_eq!(
+        f.payload, hann,
+        "8-point FFT through Hann: full scale reads 2"
+    );
+    assert_eq!(
+        decode("spectrum", r#"{"bins":[0,1],"window":"hanning"}"#),
+        Decoded::Bad(FrameError::WindowName("hanning".into()))
+    );
     assert_eq!(
         decode("samples", r#"{"samples":[[1],[2,3]]}"#),
         Decoded::Bad(FrameError::Ragged)
@@ -367,13 +511,16 @@ fn json_encoding_round_trips() {
             sample_rate: Some(8000.0),
             sent_at: None,
             channels: 1,
-            payload: Payload::Spectrum(vec![1.0, 0.25]),
+            payload: Payload::Spectrum {
+                power: vec![1.0, 0.25],
+                window: WindowKind::Rect,
+            },
             labels: None,
         },
     ] {
         let (kind, data) = json::encode_event(&frame);
         assert_eq!(
-            json::decode_event(kind, &data, None, None),
+            json::decode_event(kind, &data, None, Levels::default()),
             Decoded::Frame(frame)
         );
     }
@@ -441,7 +588,7 @@ proptest! {
 
     #[test]
     fn random_event_data_never_panics(kind in "(samples|spectrum|frame|message|x)", data in ".{0,300}") {
-        let _ = json::decode_event(&kind, &data, Some("1"), None);
+        let _ = json::decode_event(&kind, &data, Some("1"), Levels::default());
     }
 
     #[test]
@@ -451,7 +598,7 @@ proptest! {
         data[pos] = byte;
         data.truncate(cut.max(1));
         let text = String::from_utf8_lossy(&data);
-        let _ = json::decode_event("samples", &text, None, None);
+        let _ = json::decode_event("samples", &text, None, Levels::default());
     }
 }
 
@@ -468,7 +615,7 @@ fn values_beyond_the_range_of_f32_make_a_bad_frame_in_every_decoder() {
         r#"{"fs":48000,"bins":[-60,300],"unit":"db"}"#,
         r#"{"fs":48000,"full_scale":1e-12,"samples":[5,6]}"#,
     ] {
-        let item = json::decode_event("samples", data, None, None);
+        let item = json::decode_event("samples", data, None, Levels::default());
         assert!(bad(&item), "{data}: {item:?}");
     }
     for (kind, text) in [
@@ -493,7 +640,10 @@ fn values_beyond_the_range_of_f32_make_a_bad_frame_in_every_decoder() {
         f32::to_le_bytes,
         &mut frame,
     );
-    assert_eq!(binary::decode(&frame, None), Err(FrameError::OutOfRange));
+    assert_eq!(
+        binary::decode(&frame, Levels::default()),
+        Err(FrameError::OutOfRange)
+    );
     let mut frame = Vec::new();
     binary::encode_values(
         &header(Dtype::I16, 1, 0),
@@ -502,8 +652,23 @@ fn values_beyond_the_range_of_f32_make_a_bad_frame_in_every_decoder() {
         &mut frame,
     );
     assert_eq!(
-        binary::decode(&frame, Some(1e-12)),
+        binary::decode(
+            &frame,
+            Levels {
+                full_scale: Some(1e-12),
+                board_window: None
+            }
+        ),
         Err(FrameError::OutOfRange)
     );
-    assert!(binary::decode(&frame, Some(1e-3)).is_ok());
+    assert!(
+        binary::decode(
+            &frame,
+            Levels {
+                full_scale: Some(1e-3),
+                board_window: None
+            }
+        )
+        .is_ok()
+    );
 }

@@ -1,5 +1,6 @@
-//! The independent SSE clients and servers (npm `eventsource`, `better-sse`; PyPI `httpx-sse`)
-//! that tests and benchmarks compare against, installed on first use by benches/peers/setup.sh.
+//! The independent programs tests and benchmarks compare against (npm `eventsource`,
+//! `better-sse`; PyPI `httpx-sse`, `cmsisdsp`), installed on first use by
+//! benches/peers/setup.sh and again whenever its lists change.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -8,13 +9,13 @@ use std::process::Command;
 pub fn ensure() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let peers = root.join("target/bench-peers");
-    let installed = [
-        "node_modules/eventsource",
-        "node_modules/better-sse",
-        "venv/bin/python",
+    let wanted = [
+        include_str!("../../benches/peers/requirements.txt"),
+        include_str!("../../benches/peers/package.json"),
     ]
-    .iter()
-    .all(|p| peers.join(p).exists());
+    .concat();
+    let installed =
+        std::fs::read_to_string(peers.join("installed.stamp")).is_ok_and(|stamp| stamp == wanted);
     if !installed {
         let ok = Command::new("bash")
             .arg(root.join("benches/peers/setup.sh"))

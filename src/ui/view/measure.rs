@@ -38,8 +38,8 @@ pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     )];
     if adc.leakage_limited {
         let window = match s.origin {
-            Some(crate::analysis::Origin::Received) => {
-                "the board's spectrum (no window)".to_owned()
+            Some(crate::analysis::Origin::Received { window }) => {
+                format!("the board's spectrum ({})", window.name())
             }
             _ => s.settings.window.name().to_owned(),
         };

@@ -212,8 +212,12 @@ fn render_header(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         .bin_hz
         .map_or(String::new(), |b| format!(" · {}/bin", format::hz(b)));
     let analysis = match s.origin {
-        Some(crate::analysis::Origin::Received) => {
-            format!("board spectrum, {} bins", s.spectrum.len())
+        Some(crate::analysis::Origin::Received { window }) => {
+            format!(
+                "board spectrum, {} bins · {}",
+                s.spectrum.len(),
+                window.name()
+            )
         }
         _ => format!(
             "FFT {}{resolution} · {}",

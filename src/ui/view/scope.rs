@@ -32,7 +32,7 @@ pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let s = app.snapshot();
     let Some(sweep) = app.scope().sweep().filter(|_| s.trace.is_some()) else {
         let why = match s.origin {
-            Some(crate::analysis::Origin::Received) => {
+            Some(crate::analysis::Origin::Received { .. }) => {
                 " no samples: the source sends spectra, and a scope needs time-domain samples"
             }
             _ => " waiting for samples…",
