@@ -208,7 +208,7 @@ fn spawn_source(
             };
             source::serial::spawn(
                 options,
-                move || ByteDecoder::new(format, line_options),
+                move || ByteDecoder::new(format, line_options).joining_mid_stream(),
                 tx,
                 clock,
             );

@@ -1,8 +1,11 @@
 /*
  * Example: an STM32F4 sampling with ADC1 into a circular DMA buffer and sending each half
  * as one sse-tui frame over USB CDC (STM32CubeF4 HAL + the USB Device CDC class).
- * Not built by this project: copy it, with sse_frame.c/.h, into a CubeIDE project where
- * ADC1 is triggered by a timer at SAMPLE_RATE and its DMA stream is circular.
+ * Not built by this project (it needs ST's HAL and USB stack): copy it, with sse_frame.c/.h
+ * and sse_block.c/.h, into a CubeIDE project where ADC1 is triggered by TIM2's TRGO at
+ * SAMPLE_RATE and its DMA stream is circular. Define SSE_WITH_CMSIS_DSP (and add CMSIS-DSP,
+ * which CubeIDE ships) to send the spectrum computed on the MCU instead of the samples.
+ * The bare-metal firmware in stm32f4/ sends the same frames over a UART, and runs in QEMU.
  *
  * Watch it with:  sse-tui --serial auto       (press t for SNR, THD, SINAD, ENOB, SFDR)
  *
@@ -30,7 +33,7 @@
  */
 #include "main.h"
 #include "usbd_cdc_if.h"
-#include "sse_frame.h"
+#include "sse_block.h"
 
 #define SAMPLE_RATE 48000u
 #define FRAME_SAMPLES 1024u
@@ -38,50 +41,51 @@
 extern ADC_HandleTypeDef hadc1;
 
 static uint16_t adc_buffer[2 * FRAME_SAMPLES]; /* two halves: DMA fills one, we send the other */
-static uint8_t frame[SSE_HEADER_LEN + FRAME_SAMPLES * 2u + SSE_CRC_LEN];
-static uint8_t wire[SSE_COBS_MAX(sizeof frame)];
+#ifdef SSE_WITH_CMSIS_DSP
+static uint8_t wire[SSE_WIRE_SPECTRUM_MAX];
+#else
+static uint8_t wire[SSE_WIRE_SAMPLES_MAX];
+#endif
 static const uint16_t *volatile ready_half;
-static volatile uint64_t ready_time_us;
-static uint32_t seq;
-static uint64_t samples_taken;
+static volatile uint32_t ready_number;
+static uint32_t halves_done;
+static sse_stream stream = {SAMPLE_RATE, 0};
 
 void sse_start(void)
 {
+#ifdef SSE_WITH_CMSIS_DSP
+    (void)sse_spectrum_init(FRAME_SAMPLES); /* spectra: one 1024-point FFT per half */
+#endif
     HAL_ADC_Start_DMA(&hadc1, (uint32_t *)adc_buffer, 2u * FRAME_SAMPLES);
 }
 
 static void half_done(const uint16_t *half)
 {
-    samples_taken += FRAME_SAMPLES;
-    ready_time_us = samples_taken * 1000000u / SAMPLE_RATE; /* device clock, last sample */
+    ready_number = halves_done++;
     ready_half = half;
 }
 
 void HAL_ADC_ConvHalfCpltCallback(ADC_HandleTypeDef *hadc) { (void)hadc; half_done(&adc_buffer[0]); }
 void HAL_ADC_ConvCpltCallback(ADC_HandleTypeDef *hadc) { (void)hadc; half_done(&adc_buffer[FRAME_SAMPLES]); }
 
-/* Call from the main loop. The Cortex-M4 is little-endian, so the ADC words are already in
- * wire order. A frame that cannot be sent in time is dropped: the host counts the gap. */
+/* Call from the main loop. A frame that cannot be sent in time is dropped: seq is the half's
+ * number since start, so the host counts the gap. */
 void sse_poll(void)
 {
     const uint16_t *half = ready_half;
-    sse_header h;
-    uint32_t frame_len, wire_len;
+    uint32_t number = ready_number, wire_len;
+    uint64_t last_sample_us;
     if (half == 0) {
         return;
     }
     ready_half = 0;
-    h.kind = SSE_KIND_SAMPLES;
-    h.dtype = SSE_DTYPE_U16;
-    h.channels = 1;
-    h.bits = 12;
-    h.flags = 0;
-    h.count = FRAME_SAMPLES;
-    h.seq = seq++;
-    h.sample_rate = SAMPLE_RATE;
-    h.timestamp_us = ready_time_us;
-    frame_len = sse_frame_encode(&h, half, FRAME_SAMPLES * 2u, frame, sizeof frame);
-    wire_len = sse_cobs_encode(frame, frame_len, wire, sizeof wire);
+    stream.seq = number;
+    last_sample_us = (uint64_t)(number + 1u) * FRAME_SAMPLES * 1000000u / SAMPLE_RATE;
+#ifdef SSE_WITH_CMSIS_DSP
+    wire_len = sse_block_spectrum(&stream, half, last_sample_us, wire, sizeof wire);
+#else
+    wire_len = sse_block_samples(&stream, half, FRAME_SAMPLES, last_sample_us, wire, sizeof wire);
+#endif
     if (wire_len != 0) {
         (void)CDC_Transmit_FS(wire, (uint16_t)wire_len); /* USBD_BUSY: this frame is dropped */
     }

@@ -16,6 +16,9 @@ pub struct CobsFrameReader {
     /// Set once `pending` overflowed: everything up to the next 0x00 is one bad chunk.
     overflowed: bool,
     levels: Levels,
+    /// Set while the first chunk of a stream joined mid-way (a serial port opened while the
+    /// board sends) is awaited: a fragment there is the join, not damage.
+    joining: bool,
 }
 
 impl CobsFrameReader {
@@ -24,6 +27,7 @@ impl CobsFrameReader {
             pending: Vec::new(),
             overflowed: false,
             levels,
+            joining: false,
         }
     }
 
@@ -42,6 +46,7 @@ impl CobsFrameReader {
                 self.append(chunk);
                 if self.overflowed {
                     self.overflowed = false;
+                    self.joining = false;
                     out.push(Decoded::Bad(FrameError::TooLong(MAX_ENCODED_LEN)));
                 } else {
                     self.finish_chunk(out);
@@ -79,16 +84,27 @@ impl CobsFrameReader {
         }
     }
 
+    /// For a stream joined mid-way: the bytes before the first delimiter are dropped
+    /// uncounted unless they make a whole frame.
+    pub fn joining_mid_stream(mut self) -> Self {
+        self.joining = true;
+        self
+    }
+
     fn finish_chunk(&mut self, out: &mut Vec<Decoded>) {
         // Back-to-back delimiters are an empty chunk: padding, not damage.
         if !self.pending.is_empty() {
-            out.push(match cobs::decode_in_place(&mut self.pending) {
+            let item = match cobs::decode_in_place(&mut self.pending) {
                 Ok(len) => match binary::decode(&self.pending[..len], self.levels) {
                     Ok(frame) => Decoded::Frame(frame),
                     Err(e) => Decoded::Bad(e),
                 },
                 Err(_) => Decoded::Bad(FrameError::Cobs),
-            });
+            };
+            if !(self.joining && matches!(item, Decoded::Bad(_))) {
+                out.push(item);
+            }
+            self.joining = false;
         }
         self.pending.clear();
     }

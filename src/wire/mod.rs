@@ -29,6 +29,8 @@ pub struct ByteDecoder {
     state: State,
     line_options: LineOptions,
     notice: Option<String>,
+    /// The stream was joined mid-way (a serial port opened while the board sends).
+    mid_stream: bool,
 }
 
 #[derive(Debug)]
@@ -50,7 +52,18 @@ impl ByteDecoder {
             state,
             line_options,
             notice: None,
+            mid_stream: false,
         }
+    }
+
+    /// For a stream joined mid-way, as a serial port opened while the board sends is: a
+    /// fragment of a frame before the first delimiter is the join, not a bad frame.
+    pub fn joining_mid_stream(mut self) -> Self {
+        self.mid_stream = true;
+        if let State::Frames(reader) = self.state {
+            self.state = State::Frames(reader.joining_mid_stream());
+        }
+        self
     }
 
     pub fn push(&mut self, bytes: &[u8], out: &mut Vec<Decoded>) {
@@ -108,7 +121,14 @@ impl ByteDecoder {
 
     fn choose(&mut self, choice: Choice) {
         self.state = match choice {
-            Choice::Frames => State::Frames(CobsFrameReader::new(self.line_options.levels)),
+            Choice::Frames => {
+                let reader = CobsFrameReader::new(self.line_options.levels);
+                State::Frames(if self.mid_stream {
+                    reader.joining_mid_stream()
+                } else {
+                    reader
+                })
+            }
             Choice::Lines => State::Lines(LineReader::new(self.line_options)),
         };
         self.notice = Some(format!("input looks like {}", self.format_name()));

@@ -672,3 +672,35 @@ fn values_beyond_the_range_of_f32_make_a_bad_frame_in_every_decoder() {
         .is_ok()
     );
 }
+
+#[test]
+fn a_stream_joined_mid_frame_loses_the_fragment_uncounted_and_nothing_else() {
+    let frames: Vec<Vec<u8>> = (0..4).map(|seq| good_frame(seq, 64)).collect();
+    let stream = stream_of(&frames);
+    // Joined 30 bytes into the first frame; the third frame is damaged later on.
+    let mut joined = stream[30..].to_vec();
+    let third = stream_of(&frames[..2]).len() - 30;
+    joined[third + 40] ^= 0x55;
+    let mut decoder = ByteDecoder::new(Format::Frame, LineOptions::default()).joining_mid_stream();
+    let items = decode_all(&mut decoder, &joined, 7);
+    assert_eq!(seqs(&items), vec![1, 3]);
+    let bad = items
+        .iter()
+        .filter(|i| matches!(i, Decoded::Bad(_)))
+        .count();
+    assert_eq!(bad, 1, "only the damaged frame: {items:?}");
+    // The same bytes from a file: the fragment is damage too.
+    let mut decoder = ByteDecoder::new(Format::Auto, LineOptions::default());
+    let items = decode_all(&mut decoder, &joined, 7);
+    let bad = items
+        .iter()
+        .filter(|i| matches!(i, Decoded::Bad(_)))
+        .count();
+    assert_eq!(bad, 2, "{items:?}");
+    // Joined right at a frame's start: that first frame is kept.
+    let mut decoder = ByteDecoder::new(Format::Auto, LineOptions::default()).joining_mid_stream();
+    assert_eq!(
+        seqs(&decode_all(&mut decoder, &stream, 5)),
+        vec![0, 1, 2, 3]
+    );
+}
