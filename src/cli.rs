@@ -346,3 +346,16 @@ pub fn usage_sentence(error: &clap::Error) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// A `Name: value` request header, as (name, value), or a sentence saying why not.
+pub fn header_pair(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| "give it as 'Name: value'".to_owned())?;
+    let name = name.trim();
+    reqwest::header::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| format!("{name:?} is not a header name"))?;
+    reqwest::header::HeaderValue::from_str(value.trim())
+        .map_err(|_| "the value holds characters a header cannot".to_owned())?;
+    Ok((name.to_owned(), value.trim().to_owned()))
+}

@@ -493,6 +493,7 @@ impl Pipeline {
             clock_sync: self.clock_sync,
             negative_latency: self.stats.latency_window().negative(),
             latency_recent,
+            latency_histogram: self.stats.latency_window().histogram(),
             jitter_ms: self.stats.jitter_ms(),
             last_frame_at: self
                 .last_frame_mono_us

@@ -17,6 +17,7 @@ use crate::headless;
 use crate::link::LinkState;
 use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::record::Recorder;
+use crate::serve::publish::Publishers;
 use crate::serve::{self, ServeError, hub::Hub};
 use crate::snapshot::Snapshot;
 use crate::source::serial::SerialOptions;
@@ -94,11 +95,16 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<(), RunError> {
         })?),
         None => None,
     };
+    let publishers = serving
+        .as_ref()
+        .filter(|(args, _)| !args.publish.is_empty())
+        .map(|(args, _)| Publishers::start(&args.publish, &args.publish_header));
     let hub = serving.as_ref().map(|(args, _)| {
-        Hub::new(
+        Hub::publishing(
             args.replay_buffer as usize,
             args.queue as usize,
             args.events,
+            publishers.clone(),
         )
     });
     let clock = Clock::new();
@@ -120,7 +126,14 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<(), RunError> {
     let engine = Engine::start(pipeline, rx, publish_every);
     let server = match (serving, hub) {
         (Some((args, token)), Some(hub)) => {
-            let server = serve::start(args, token, hub, engine.snapshots.clone()).await?;
+            let server = serve::start(
+                args,
+                token,
+                hub,
+                engine.snapshots.clone(),
+                publishers.clone(),
+            )
+            .await?;
             eprintln!(
                 "sse-tui: serving http://{}/ (events at /events)",
                 server.addr
@@ -130,7 +143,7 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<(), RunError> {
         _ => None,
     };
     let last = if headless {
-        run_headless(engine, &cli).await
+        run_headless(engine, &cli, publishers.as_deref()).await
     } else {
         run_screen(engine, &cli, settings)
             .await
@@ -288,30 +301,26 @@ fn view_options(cli: &Cli) -> ViewOptions {
 fn describe(choice: &SourceChoice) -> String {
     match choice {
         SourceChoice::Demo => "demo".into(),
-        SourceChoice::Url(url) => redact(url),
+        SourceChoice::Url(url) => crate::sse::redact_url(url),
         SourceChoice::Serial(path) => path.clone(),
         SourceChoice::Replay(path) => path.display().to_string(),
         SourceChoice::ListPorts => "ports".into(),
     }
 }
 
-/// A URL fit for the screen and logs: no user info, no query (either may hold a secret).
-fn redact(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut parsed) => {
-            let _ = parsed.set_username("");
-            let _ = parsed.set_password(None);
-            if parsed.query().is_some() {
-                parsed.set_query(Some("…"));
-            }
-            parsed.into()
+/// Prints a report every `--report-every` seconds and a summary at the end; `publishers`
+/// (serve --publish) add how publishing goes.
+async fn run_headless(
+    mut engine: Engine,
+    cli: &Cli,
+    publishers: Option<&Publishers>,
+) -> Arc<Snapshot> {
+    let with_publish = |mut line: serde_json::Value| {
+        if let Some(publishers) = publishers {
+            line["publish"] = publishers.report_json();
         }
-        Err(_) => url.to_owned(),
-    }
-}
-
-/// Prints a report every `--report-every` seconds and a summary at the end.
-async fn run_headless(mut engine: Engine, cli: &Cli) -> Arc<Snapshot> {
+        line
+    };
     let start = Instant::now();
     let every = Duration::from_secs_f64(cli.report_every);
     let mut ticks = tokio::time::interval_at(start + every, every);
@@ -327,7 +336,7 @@ async fn run_headless(mut engine: Engine, cli: &Cli) -> Arc<Snapshot> {
                 let snapshot = engine.snapshots.borrow().clone();
                 let rates = Rates::between(&previous.1, &snapshot.counters, (now - previous.0).as_secs_f64());
                 previous = (now, snapshot.counters);
-                let line = headless::line("report", &snapshot, (now - start).as_secs_f64(), rates, now.into_std());
+                let line = with_publish(headless::line("report", &snapshot, (now - start).as_secs_f64(), rates, now.into_std()));
                 if writeln!(stdout, "{line}").and_then(|_| stdout.flush()).is_err() {
                     // stdout closed (a pipe reader went away): nobody is listening.
                     break engine.stop().await;
@@ -344,7 +353,13 @@ async fn run_headless(mut engine: Engine, cli: &Cli) -> Arc<Snapshot> {
     let now = Instant::now();
     let elapsed = (now - start).as_secs_f64();
     let rates = Rates::between(&Default::default(), &last.counters, elapsed);
-    let line = headless::line("summary", &last, elapsed, rates, now.into_std());
+    let line = with_publish(headless::line(
+        "summary",
+        &last,
+        elapsed,
+        rates,
+        now.into_std(),
+    ));
     let _ = writeln!(stdout, "{line}").and_then(|_| stdout.flush());
     last
 }

@@ -9,7 +9,7 @@ use crate::analysis::{AnalyzerSettings, Origin, Peak, WindowKind};
 use crate::link::{ClockSync, LinkState};
 use crate::pipeline::ChannelSpectrum;
 use crate::stats::Counters;
-use crate::stats::latency::LatencySummary;
+use crate::stats::latency::{LatencyHistogram, LatencySummary};
 
 #[derive(Clone, Debug)]
 pub struct Snapshot {
@@ -49,6 +49,8 @@ pub struct Snapshot {
     pub negative_latency: u64,
     /// The latest latencies, oldest first, ms.
     pub latency_recent: Arc<[f32]>,
+    /// Every frame's latency since start, bucketed (for metrics).
+    pub latency_histogram: LatencyHistogram,
     pub jitter_ms: Option<f64>,
     pub last_frame_at: Option<Instant>,
     /// The latest rejected input, and why.

@@ -162,6 +162,17 @@ impl Raw {
         }
     }
 
+    /// A whole (not streamed) body: by its Content-Length, else de-chunked to its end.
+    fn body_to_end(&mut self) -> String {
+        if let Some(length) = self.header("content-length") {
+            let mut body = vec![0; length.parse().unwrap()];
+            self.reader.read_exact(&mut body).unwrap();
+            return String::from_utf8(body).unwrap();
+        }
+        while self.try_next_block().is_some() {}
+        String::from_utf8(std::mem::take(&mut self.buffer)).unwrap()
+    }
+
     fn ended(&mut self) -> bool {
         let mut rest = Vec::new();
         self.reader.read_to_end(&mut rest).is_ok() && rest.ends_with(b"0\r\n\r\n")
@@ -411,7 +422,7 @@ fn the_page_health_and_time_endpoints() {
     let page = read_all("/");
     assert!(
         page.contains("text/html")
-            && page.contains("new EventSource(url)")
+            && page.contains("new EventSource(\"/analysis\" + query)")
             && page.contains("?token=")
     );
     let health = read_all("/healthz");
@@ -487,4 +498,172 @@ fn an_independent_sse_library_reads_the_feed() {
         String::from_utf8_lossy(&node.stderr)
     );
     assert!(String::from_utf8_lossy(&node.stdout).contains("\"events\":20"));
+}
+
+/// `/metrics` read by PyPI prometheus-client's OpenMetrics parser.
+fn scrape(served: &Served, peers: &std::path::Path) -> serde_json::Value {
+    let mut raw = Raw::get(&served.addr, "/metrics", &[("Connection", "close")]);
+    assert!(raw.status.ends_with("200 OK"), "{}", raw.status);
+    assert!(
+        raw.header("content-type")
+            .is_some_and(|t| t.starts_with("application/openmetrics-text")),
+        "{:?}",
+        raw.headers
+    );
+    let text = raw.body_to_end();
+    let mut parser = Command::new(peers.join("venv/bin/python"))
+        .arg(peers.join("parse_metrics.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    parser
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = parser.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the parser refused:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn sample(families: &serde_json::Value, family: &str, labels: &[(&str, &str)]) -> f64 {
+    families[family]["samples"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no family {family}: {families}"))
+        .iter()
+        .find(|s| labels.iter().all(|(k, v)| s[1][*k] == *v))
+        .unwrap_or_else(|| panic!("no {family} {labels:?}: {families}"))[2]
+        .as_f64()
+        .unwrap()
+}
+
+#[test]
+fn metrics_parse_with_an_independent_parser_and_follow_the_watchers() {
+    let peers = common::peers::ensure();
+    let served = Served::start(&["--demo"]);
+    let first = scrape(&served, &peers);
+    for (family, kind) in [
+        ("sse_tui_frames", "counter"),
+        ("sse_tui_bad_frames", "counter"),
+        ("sse_tui_dropped_frames", "counter"),
+        ("sse_tui_reconnects", "counter"),
+        ("sse_tui_source_up", "gauge"),
+        ("sse_tui_watchers", "gauge"),
+        ("sse_tui_latency_seconds", "histogram"),
+    ] {
+        assert_eq!(first[family]["type"], kind, "{family}: {first}");
+    }
+    assert_eq!(
+        sample(&first, "sse_tui_watchers", &[("transport", "ssh")]),
+        0.0
+    );
+
+    // Two watchers come: the gauge says 2, and the frames counter has grown.
+    let mut one = Raw::get(&served.addr, "/events", &[]);
+    let mut two = Raw::get(&served.addr, "/events", &[]);
+    // A second and more of the demo through both, so the figures (made 4 times a second)
+    // have a tone and latencies to show.
+    for _ in 0..60 {
+        one.next_frame_id();
+        two.next_frame_id();
+    }
+    let second = scrape(&served, &peers);
+    assert_eq!(
+        sample(&second, "sse_tui_watchers", &[("transport", "sse")]),
+        2.0
+    );
+    assert!(
+        sample(&second, "sse_tui_frames", &[]) > sample(&first, "sse_tui_frames", &[]),
+        "frames_total grows"
+    );
+    // The demo has a tone, so a peak and ADC figures; the histogram counts every frame.
+    assert!((sample(&second, "sse_tui_peak_frequency_hertz", &[]) - 1000.0).abs() < 50.0);
+    assert!(
+        second["sse_tui_adc_enob_bits"]["type"] == "gauge",
+        "{second}"
+    );
+    let count = second["sse_tui_latency_seconds"]["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s[0] == "sse_tui_latency_seconds_count")
+        .unwrap()[2]
+        .as_f64()
+        .unwrap();
+    assert!(count > 0.0, "{second}");
+
+    // One goes: the gauge follows (the server sees the close on its next write).
+    drop(one);
+    let mut watchers = 2.0;
+    for _ in 0..200 {
+        watchers = sample(
+            &scrape(&served, &peers),
+            "sse_tui_watchers",
+            &[("transport", "sse")],
+        );
+        if watchers == 1.0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(watchers, 1.0);
+    drop(two);
+}
+
+#[test]
+fn metrics_keep_the_token_rule() {
+    let served = Served::start(&["--demo", "--token", "s3cret"]);
+    let refused = Raw::get(&served.addr, "/metrics", &[("Connection", "close")]);
+    assert!(refused.status.contains("401"), "{}", refused.status);
+    let allowed = Raw::get(
+        &served.addr,
+        "/metrics",
+        &[("Authorization", "Bearer s3cret"), ("Connection", "close")],
+    );
+    assert!(allowed.status.ends_with("200 OK"), "{}", allowed.status);
+}
+
+#[test]
+fn the_analysis_stream_is_the_servers_own_analysis_behind_the_token() {
+    let served = Served::start(&["--demo", "--token", "s3cret"]);
+    let refused = Raw::get(&served.addr, "/analysis", &[]);
+    assert!(refused.status.contains("401"), "{}", refused.status);
+    let mut stream = Raw::get(&served.addr, "/analysis?token=s3cret", &[]);
+    assert_eq!(stream.header("content-type"), Some("text/event-stream"));
+    // Analyses until the demo's tone is found (the first ones may come before a spectrum).
+    let analysis = loop {
+        let block = stream.next_block();
+        let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) else {
+            continue;
+        };
+        assert!(block.contains("event: analysis"), "{block}");
+        let value: serde_json::Value = serde_json::from_str(data).unwrap();
+        if value["peak_hz"].is_number() && value["adc"].is_object() {
+            break value;
+        }
+    };
+    assert_eq!(analysis["type"], "analysis");
+    let spectrum = &analysis["spectrum"];
+    assert_eq!(spectrum["bins"], 512, "{spectrum}");
+    assert_eq!(spectrum["db"].as_array().unwrap().len(), 512);
+    // The page draws the peak the server found, where the server found it.
+    let bin_hz = spectrum["bin_hz"].as_f64().unwrap();
+    let peak_hz = analysis["peak_hz"].as_f64().unwrap();
+    let db = spectrum["db"].as_array().unwrap();
+    let at_peak = db[(peak_hz / bin_hz).round() as usize].as_f64().unwrap();
+    assert!(
+        (at_peak - analysis["peak_dbfs"].as_f64().unwrap()).abs() < 1.5,
+        "{at_peak} dB at the peak's bin"
+    );
+    assert_eq!(
+        analysis["watchers"]["sse"], 1,
+        "this stream counts as a watcher"
+    );
 }

@@ -1,9 +1,10 @@
-//! The HTTP side of `serve`: `/events` (SSE), `/time` (the clock probe), `/healthz`, and
-//! `/` (a page whose browser EventSource draws the live spectrum).
+//! The HTTP side of `serve`: `/events` (SSE), `/analysis` (the server's analysis as SSE, for
+//! the page), `/metrics` (Prometheus), `/time` (the clock probe), `/healthz`, and `/` (the
+//! dashboard page).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Router;
@@ -23,6 +24,7 @@ use tokio::sync::{broadcast, watch};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use super::hub::{Hub, Published};
+use super::metrics::{Metrics, Watchers};
 use crate::clock::unix_now_us;
 use crate::snapshot::Snapshot;
 
@@ -40,15 +42,27 @@ pub struct HttpConfig {
 struct Shared {
     hub: Arc<Hub>,
     config: HttpConfig,
-    clients: AtomicUsize,
+    /// SSE streams open now (`/events` and `/analysis`), for the limit and the metrics.
+    watchers: Arc<Watchers>,
     snapshots: watch::Receiver<Arc<Snapshot>>,
+    analysis: watch::Receiver<Option<Bytes>>,
+    metrics: Metrics,
     shutdown: watch::Receiver<bool>,
+}
+
+/// What the routes read besides the hub: the latest snapshot and analysis event, the
+/// watcher counts, the metrics registry.
+pub struct Feeds {
+    pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    pub analysis: watch::Receiver<Option<Bytes>>,
+    pub watchers: Arc<Watchers>,
+    pub metrics: Metrics,
 }
 
 pub fn router(
     hub: Arc<Hub>,
     config: HttpConfig,
-    snapshots: watch::Receiver<Arc<Snapshot>>,
+    feeds: Feeds,
     shutdown: watch::Receiver<bool>,
 ) -> Router {
     let origins: Vec<HeaderValue> = config
@@ -59,13 +73,17 @@ pub fn router(
     let shared = Arc::new(Shared {
         hub,
         config,
-        clients: AtomicUsize::new(0),
-        snapshots,
+        watchers: feeds.watchers,
+        snapshots: feeds.snapshots,
+        analysis: feeds.analysis,
+        metrics: feeds.metrics,
         shutdown,
     });
     let router = Router::new()
         .route("/", get(page))
         .route("/events", get(events))
+        .route("/analysis", get(analysis))
+        .route("/metrics", get(metrics))
         .route("/time", get(time))
         .route("/healthz", get(healthz))
         .with_state(shared);
@@ -102,7 +120,7 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     let body = serde_json::json!({
         "state": snapshot.link.name(),
         "frames": snapshot.counters.frames,
-        "watchers": shared.clients.load(Ordering::Relaxed),
+        "watchers": shared.watchers.sse.load(Ordering::Relaxed),
     });
     ([(CONTENT_TYPE, "application/json")], body.to_string())
 }
@@ -130,7 +148,137 @@ struct ClientSlot(Arc<Shared>);
 
 impl Drop for ClientSlot {
     fn drop(&mut self) {
-        self.0.clients.fetch_sub(1, Ordering::Relaxed);
+        self.0.watchers.sse.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Why a new watcher is turned away.
+enum Refusal {
+    Unauthorized,
+    Full,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            // Nothing leaked: no body, no hint which part was wrong.
+            Refusal::Unauthorized => {
+                (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")]).into_response()
+            }
+            Refusal::Full => {
+                (StatusCode::SERVICE_UNAVAILABLE, "too many watchers\n").into_response()
+            }
+        }
+    }
+}
+
+/// A stream slot for a new watcher, or why not.
+fn admit(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    query: &EventsQuery,
+) -> Result<ClientSlot, Refusal> {
+    if !authorised(&shared.config, headers, query) {
+        return Err(Refusal::Unauthorized);
+    }
+    if shared.watchers.sse.fetch_add(1, Ordering::Relaxed) >= shared.config.max_clients {
+        shared.watchers.sse.fetch_sub(1, Ordering::Relaxed);
+        return Err(Refusal::Full);
+    }
+    Ok(ClientSlot(shared.clone()))
+}
+
+fn event_stream(body: Body) -> Response {
+    Response::builder()
+        .header(CONTENT_TYPE, "text/event-stream")
+        .header(CACHE_CONTROL, "no-cache")
+        // Tell nginx-style proxies not to buffer the stream.
+        .header("x-accel-buffering", "no")
+        .body(body)
+        .expect("a valid response")
+}
+
+async fn metrics(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<EventsQuery>,
+) -> Response {
+    if !authorised(&shared.config, &headers, &query) {
+        return Refusal::Unauthorized.into_response();
+    }
+    (
+        [
+            (CONTENT_TYPE, super::metrics::CONTENT_TYPE),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        shared.metrics.render(),
+    )
+        .into_response()
+}
+
+/// The analysis stream: the latest analysis at once, then each new one. A page that reads
+/// slowly skips analyses (the latest wins), never holds the others back.
+async fn analysis(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Query(query): Query<EventsQuery>,
+) -> Response {
+    let slot = match admit(&shared, &headers, &query) {
+        Ok(slot) => slot,
+        Err(refused) => return refused.into_response(),
+    };
+    let mut latest = shared.analysis.clone();
+    latest.mark_changed();
+    let state = AnalysisWatcher {
+        latest,
+        shutdown: shared.shutdown.clone(),
+        heartbeat: tokio::time::interval_at(
+            tokio::time::Instant::now() + shared.config.heartbeat,
+            shared.config.heartbeat,
+        ),
+        first: true,
+        _slot: slot,
+    };
+    event_stream(Body::from_stream(stream::unfold(
+        state,
+        |mut w| async move {
+            let bytes = w.next().await?;
+            Some((Ok::<_, std::convert::Infallible>(bytes), w))
+        },
+    )))
+}
+
+struct AnalysisWatcher {
+    latest: watch::Receiver<Option<Bytes>>,
+    shutdown: watch::Receiver<bool>,
+    heartbeat: tokio::time::Interval,
+    first: bool,
+    _slot: ClientSlot,
+}
+
+impl AnalysisWatcher {
+    async fn next(&mut self) -> Option<Bytes> {
+        if self.first {
+            // A page reconnects soon after losing the stream, and learns so at once.
+            self.first = false;
+            return Some(Bytes::from(format!("retry: {RETRY_MS}\n\n")));
+        }
+        loop {
+            if *self.shutdown.borrow() {
+                return None;
+            }
+            tokio::select! {
+                biased;
+                _ = self.shutdown.changed() => return None,
+                changed = self.latest.changed() => {
+                    changed.ok()?;
+                    if let Some(event) = self.latest.borrow_and_update().clone() {
+                        return Some(event);
+                    }
+                }
+                _ = self.heartbeat.tick() => return Some(Bytes::from_static(b": heartbeat\n\n")),
+            }
+        }
     }
 }
 
@@ -139,15 +287,10 @@ async fn events(
     headers: HeaderMap,
     Query(query): Query<EventsQuery>,
 ) -> Response {
-    if !authorised(&shared.config, &headers, &query) {
-        // Nothing leaked: no body, no hint which part was wrong.
-        return (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")]).into_response();
-    }
-    if shared.clients.fetch_add(1, Ordering::Relaxed) >= shared.config.max_clients {
-        shared.clients.fetch_sub(1, Ordering::Relaxed);
-        return (StatusCode::SERVICE_UNAVAILABLE, "too many watchers\n").into_response();
-    }
-    let slot = ClientSlot(shared.clone());
+    let slot = match admit(&shared, &headers, &query) {
+        Ok(slot) => slot,
+        Err(refused) => return refused.into_response(),
+    };
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
     let subscription = shared.hub.subscribe(last_event_id);
     let mut first: VecDeque<Bytes> = subscription.notice.into_iter().collect();
@@ -165,17 +308,13 @@ async fn events(
         hub: shared.hub.clone(),
         _slot: Some(slot),
     };
-    let body = Body::from_stream(stream::unfold(watcher, |mut w| async move {
-        let bytes = w.next().await?;
-        Some((Ok::<_, std::convert::Infallible>(bytes), w))
-    }));
-    Response::builder()
-        .header(CONTENT_TYPE, "text/event-stream")
-        .header(CACHE_CONTROL, "no-cache")
-        // Tell nginx-style proxies not to buffer the stream.
-        .header("x-accel-buffering", "no")
-        .body(body)
-        .expect("a valid response")
+    event_stream(Body::from_stream(stream::unfold(
+        watcher,
+        |mut w| async move {
+            let bytes = w.next().await?;
+            Some((Ok::<_, std::convert::Infallible>(bytes), w))
+        },
+    )))
 }
 
 struct Watcher {

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use bytes::Bytes;
 use tokio::sync::broadcast;
 
+use super::publish::Publishers;
 use crate::frame::Frame;
 use crate::link::LinkState;
 use crate::wire::{binary, json};
@@ -40,6 +41,8 @@ pub struct Hub {
     ring: Mutex<Ring>,
     live: broadcast::Sender<Arc<Published>>,
     form: EventForm,
+    /// The hubs further out that every event is also pushed to (`--publish`).
+    publishers: Option<Arc<Publishers>>,
 }
 
 /// What a new watcher gets: what it missed, or a word that it cannot have it; then live.
@@ -52,6 +55,16 @@ pub struct Subscription {
 impl Hub {
     /// `ring` events are kept for replay; a watcher may fall `queue` events behind.
     pub fn new(ring: usize, queue: usize, form: EventForm) -> Arc<Self> {
+        Self::publishing(ring, queue, form, None)
+    }
+
+    /// A hub that also hands every event to `publishers`.
+    pub fn publishing(
+        ring: usize,
+        queue: usize,
+        form: EventForm,
+        publishers: Option<Arc<Publishers>>,
+    ) -> Arc<Self> {
         let (live, _) = broadcast::channel(queue.max(1));
         Arc::new(Self {
             ring: Mutex::new(Ring {
@@ -62,6 +75,7 @@ impl Hub {
             }),
             live,
             form,
+            publishers,
         })
     }
 
@@ -114,6 +128,9 @@ impl Hub {
         ring.last_id = id;
         // Sent under the ring's lock, so a new watcher's replay and live stream meet exactly.
         let _ = self.live.send(published);
+        if let Some(publishers) = &self.publishers {
+            publishers.offer(event, data);
+        }
     }
 
     /// A new watcher: after `last_event_id` if the ring still has it, else live with a notice.

@@ -1,8 +1,11 @@
 //! `sse-tui serve`: read the source once and publish its frames as SSE to any number of
 //! watchers (terminals running `sse-tui --url`, browsers on the page at `/`).
 
+pub mod analysis;
 pub mod http;
 pub mod hub;
+pub mod metrics;
+pub mod publish;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,6 +16,7 @@ use tokio::sync::watch;
 
 use crate::snapshot::Snapshot;
 use hub::{EventForm, Hub};
+use publish::Publishers;
 
 /// The replay ring and the broadcast queue are allocated up front: bound them.
 const MAX_BUFFERED: u64 = 1 << 20;
@@ -48,9 +52,24 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 15.0, value_name = "SECONDS",
           value_parser = crate::cli::number_in(0.01..=15.0, "seconds"))]
     pub heartbeat: f64,
+    /// Also push every event to this SSE hub's publisher (nchan), repeatable
+    #[arg(long, value_name = "URL", value_parser = publish_url)]
+    pub publish: Vec<String>,
+    /// Extra request header for --publish, repeatable ('Name: value')
+    #[arg(long, value_name = "'NAME: VALUE'", value_parser = crate::cli::header_pair)]
+    pub publish_header: Vec<(String, String)>,
     /// Show the screen too (default: headless reports on stdout)
     #[arg(long)]
     pub tui: bool,
+}
+
+/// An http or https URL, or a sentence saying why not.
+fn publish_url(text: &str) -> Result<String, String> {
+    match reqwest::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(text.to_owned()),
+        Ok(url) => Err(format!("{}: is not http or https", url.scheme())),
+        Err(e) => Err(format!("not a URL ({e})")),
+    }
 }
 
 /// Why `serve` cannot start.
@@ -119,6 +138,7 @@ pub async fn start(
     token: Option<String>,
     hub: Arc<Hub>,
     snapshots: watch::Receiver<Arc<Snapshot>>,
+    publishers: Option<Arc<Publishers>>,
 ) -> Result<Server, ServeError> {
     let cannot_listen = |e: std::io::Error| ServeError::Listen {
         addr: args.listen,
@@ -135,7 +155,18 @@ pub async fn start(
         allow_origins: args.allow_origin.clone(),
         heartbeat: Duration::from_secs_f64(args.heartbeat),
     };
-    let router = http::router(hub, config, snapshots, shutdown_rx.clone());
+    let watchers = Arc::new(metrics::Watchers::default());
+    let context = analysis::Context {
+        publishers: publishers.clone(),
+        watchers: watchers.clone(),
+    };
+    let feeds = http::Feeds {
+        analysis: analysis::start(snapshots.clone(), context),
+        metrics: metrics::Metrics::new(snapshots.clone(), watchers.clone(), publishers),
+        snapshots,
+        watchers,
+    };
+    let router = http::router(hub, config, feeds, shutdown_rx.clone());
     let mut stopping = shutdown_rx;
     // Events are small next to the loopback MSS: without TCP_NODELAY, Nagle's algorithm and
     // the watcher's delayed ACK hold many of them back ~40 ms.

@@ -109,7 +109,7 @@ pub enum SetupError {
 }
 
 /// Installs the TLS crypto provider once (rustls is built with ring only).
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
@@ -201,7 +201,9 @@ impl SseClient {
                             self.queue.push_back(ClientEvent::Received(bytes.len()));
                         }
                         Ok(Ok(None)) => self.lose("the server ended the stream".into()),
-                        Ok(Err(e)) => self.lose(format!("connection lost: {}", plain(&e))),
+                        Ok(Err(e)) => {
+                            self.lose(format!("connection lost: {}", plain_reqwest_error(&e)))
+                        }
                         Err(_) => self.lose(format!(
                             "no data for {} s (not even a heartbeat)",
                             self.config.read_timeout.as_secs_f64()
@@ -237,8 +239,8 @@ impl SseClient {
         let response = match tokio::time::timeout(self.config.read_timeout, request.send()).await {
             Ok(Ok(response)) => response,
             // A redirect loop or one to nowhere does not mend itself: no retrying it.
-            Ok(Err(e)) if e.is_redirect() => return self.close(plain(&e)),
-            Ok(Err(e)) => return self.lose(plain(&e)),
+            Ok(Err(e)) if e.is_redirect() => return self.close(plain_reqwest_error(&e)),
+            Ok(Err(e)) => return self.lose(plain_reqwest_error(&e)),
             Err(_) => {
                 let wait = self.config.read_timeout.as_secs_f64();
                 return self.lose(format!("no response for {wait} s"));
@@ -323,7 +325,7 @@ fn redirect_policy() -> reqwest::redirect::Policy {
 
 /// A reqwest error as a phrase: its kind and its innermost cause ("connection refused"),
 /// never the URL (its query may hold a token).
-fn plain(e: &reqwest::Error) -> String {
+pub fn plain_reqwest_error(e: &reqwest::Error) -> String {
     use std::error::Error as _;
     let mut cause = None;
     let mut source = e.source();

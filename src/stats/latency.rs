@@ -43,6 +43,35 @@ pub struct LatencySummary {
     pub device_clock_ppm: Option<f64>,
 }
 
+/// Upper bounds of the cumulative latency histogram, seconds (Prometheus-style buckets).
+pub const HISTOGRAM_BOUNDS_S: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Every frame's latency since start, bucketed: what a metrics scraper wants (counts that
+/// only grow), beside the window's percentiles. A frame is counted once, at the first
+/// summary after it came, read against the line known then.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LatencyHistogram {
+    /// Per bucket of [`HISTOGRAM_BOUNDS_S`], then those above the last bound.
+    pub counts: [u64; HISTOGRAM_BOUNDS_S.len() + 1],
+    pub sum_s: f64,
+    pub count: u64,
+}
+
+impl LatencyHistogram {
+    fn record(&mut self, latency_us: u64) {
+        let seconds = latency_us as f64 / 1e6;
+        let bucket = HISTOGRAM_BOUNDS_S
+            .iter()
+            .position(|&bound| seconds <= bound)
+            .unwrap_or(HISTOGRAM_BOUNDS_S.len());
+        self.counts[bucket] += 1;
+        self.sum_s += seconds;
+        self.count += 1;
+    }
+}
+
 pub struct LatencyWindow {
     kind: Option<LatencyKind>,
     /// (arrival on the monotonic clock µs, value µs), oldest first. Absolute: the latency.
@@ -54,6 +83,9 @@ pub struct LatencyWindow {
     /// Absolute latencies that came out negative: the clocks disagree.
     negative: u64,
     merged: Histogram<u32>,
+    cumulative: LatencyHistogram,
+    /// Arrival (monotonic µs) of the newest frame counted in `cumulative`.
+    counted_through: i64,
 }
 
 impl Default for LatencyWindow {
@@ -71,6 +103,8 @@ impl LatencyWindow {
             line: None,
             negative: 0,
             merged: new_histogram(),
+            cumulative: LatencyHistogram::default(),
+            counted_through: i64::MIN,
         }
     }
 
@@ -121,8 +155,14 @@ impl LatencyWindow {
         };
         self.merged.reset();
         for &(t, value) in &self.frames {
-            self.merged
-                .saturating_record(latency_us(self.line, t, value));
+            let latency = latency_us(self.line, t, value);
+            self.merged.saturating_record(latency);
+            if t > self.counted_through {
+                self.cumulative.record(latency);
+            }
+        }
+        if let Some(&(newest, _)) = self.frames.back() {
+            self.counted_through = self.counted_through.max(newest);
         }
         if self.merged.is_empty() {
             return None;
@@ -147,6 +187,11 @@ impl LatencyWindow {
 
     pub fn negative(&self) -> u64 {
         self.negative
+    }
+
+    /// Every frame's latency since start, as of the latest summary.
+    pub fn histogram(&self) -> LatencyHistogram {
+        self.cumulative
     }
 
     /// The most recent latencies, oldest first, in milliseconds, as of the latest summary.
@@ -334,5 +379,33 @@ mod tests {
         let summary = window.summary(0).expect("summary");
         assert_eq!(summary.max, 0.0);
         assert_eq!(window.negative(), 1);
+    }
+
+    #[test]
+    fn the_cumulative_histogram_counts_every_frame_once_in_its_bucket() {
+        let mut window = LatencyWindow::new();
+        // Absolute latencies of 0.3 ms, 3 ms and 30 s, arriving 1 ms apart.
+        let latencies_us = [300, 3_000, 30_000_000];
+        let mut t = 0;
+        for round in 0..3 {
+            for _ in 0..=round {
+                for latency in latencies_us {
+                    t += 1_000;
+                    window.record(SenderTime::Unix(t - latency), t, t, 0);
+                }
+            }
+            window.summary(t);
+            window.summary(t); // a second summary counts nothing twice
+        }
+        let h = window.histogram();
+        assert_eq!(h.count, 18);
+        assert_eq!(h.counts[0], 6, "0.3 ms: the 0.5 ms bucket");
+        assert_eq!(h.counts[3], 6, "3 ms: the 5 ms bucket");
+        assert_eq!(
+            h.counts[HISTOGRAM_BOUNDS_S.len()],
+            6,
+            "30 s: above every bound"
+        );
+        assert!((h.sum_s - 6.0 * 30.0033).abs() < 1e-6, "{}", h.sum_s);
     }
 }

@@ -72,6 +72,7 @@ pub fn sample_snapshot(at: Instant) -> Snapshot {
         latency_recent: (0..256)
             .map(|i| 1.0 + i as f32 / 64.0 + if i == 200 { 12.0 } else { 0.0 })
             .collect(),
+        latency_histogram: Default::default(),
         jitter_ms: Some(1.33),
         last_frame_at: Some(at),
         last_error: Some("CRC mismatch".into()),

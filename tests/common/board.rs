@@ -18,7 +18,10 @@ impl Board {
     /// A new pseudo-terminal in raw mode (so bytes written before the reader sets it up
     /// are not translated), reachable through `link`.
     pub fn plug_in(link: &Path) -> Self {
-        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
+        // Close-on-exec: a child started later (the binary under test) must not hold the master
+        // open, or dropping the board would not unplug it.
+        let master =
+            openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).expect("openpt");
         grantpt(&master).expect("grantpt");
         unlockpt(&master).expect("unlockpt");
         let slave = PathBuf::from(ptsname(&master, Vec::new()).unwrap().into_string().unwrap());

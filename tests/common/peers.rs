@@ -27,5 +27,21 @@ pub fn ensure() -> PathBuf {
             "installing the peers from npm and PyPI (benches/peers/setup.sh) failed"
         );
     }
+    // The scripts beside node_modules (so their imports resolve), fresh on every use.
+    for entry in std::fs::read_dir(root.join("benches/peers")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "mjs" || e == "py") {
+            // Renamed into place: a test reading it meanwhile never sees half a file.
+            let name = path.file_name().unwrap();
+            let partial = peers.join(format!(
+                ".{}.{}.{:?}",
+                name.to_string_lossy(),
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            std::fs::copy(&path, &partial).unwrap();
+            std::fs::rename(&partial, peers.join(name)).unwrap();
+        }
+    }
     peers
 }

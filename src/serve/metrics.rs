@@ -1,0 +1,228 @@
+//! `GET /metrics` (SPEC §9): the served source's figures in the Prometheus text format
+//! (OpenMetrics), through `prometheus-client` with a registry of our own. Everything is read
+//! at scrape time from the latest snapshot, so a scrape shows what the screens show.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::exemplar::Exemplar;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::registry::Registry;
+use tokio::sync::watch;
+
+use super::publish::Publishers;
+use crate::link::LinkState;
+use crate::snapshot::Snapshot;
+use crate::stats::latency::HISTOGRAM_BOUNDS_S;
+
+/// The content type of what [`Metrics::render`] writes.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Watchers connected now, by transport.
+#[derive(Debug, Default)]
+pub struct Watchers {
+    pub sse: AtomicUsize,
+    pub ssh: AtomicUsize,
+}
+
+pub struct Metrics {
+    registry: Registry,
+}
+
+impl Metrics {
+    pub fn new(
+        snapshots: watch::Receiver<Arc<Snapshot>>,
+        watchers: Arc<Watchers>,
+        publishers: Option<Arc<Publishers>>,
+    ) -> Self {
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(SnapshotCollector {
+            snapshots,
+            watchers,
+            publishers,
+        }));
+        Self { registry }
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
+        out
+    }
+}
+
+struct SnapshotCollector {
+    snapshots: watch::Receiver<Arc<Snapshot>>,
+    watchers: Arc<Watchers>,
+    publishers: Option<Arc<Publishers>>,
+}
+
+impl std::fmt::Debug for SnapshotCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SnapshotCollector")
+    }
+}
+
+/// Exemplars are not used; the encoder's signature wants their type.
+type NoExemplars = std::collections::HashMap<usize, Exemplar<Vec<(String, String)>, f64>>;
+
+fn counter(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    value: u64,
+) -> std::fmt::Result {
+    let metric = ConstCounter::new(value);
+    metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)
+}
+
+fn gauge(encoder: &mut DescriptorEncoder, name: &str, help: &str, value: f64) -> std::fmt::Result {
+    let metric = ConstGauge::new(value);
+    metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)
+}
+
+impl Collector for SnapshotCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
+        let s = self.snapshots.borrow().clone();
+        let c = &s.counters;
+        // Counter names go without `_total`: the encoder adds it, as OpenMetrics wants.
+        let e = &mut encoder;
+        counter(
+            e,
+            "sse_tui_frames",
+            "Frames accepted from the source",
+            c.frames,
+        )?;
+        counter(
+            e,
+            "sse_tui_bad_frames",
+            "Frames rejected (CRC, format, range)",
+            c.bad_frames,
+        )?;
+        counter(e, "sse_tui_dropped_frames", "Gaps in seq", c.dropped)?;
+        counter(
+            e,
+            "sse_tui_reconnects",
+            "Reconnections of the source",
+            c.reconnects,
+        )?;
+        counter(
+            e,
+            "sse_tui_received_bytes",
+            "Bytes read from the source",
+            c.bytes,
+        )?;
+        let up = matches!(s.link, LinkState::Connected);
+        gauge(
+            e,
+            "sse_tui_source_up",
+            "1 while the source is connected",
+            f64::from(u8::from(up)),
+        )?;
+
+        let watchers = encoder.encode_descriptor(
+            "sse_tui_watchers",
+            "Watchers connected now",
+            None,
+            MetricType::Gauge,
+        )?;
+        let mut watchers = watchers;
+        for (transport, count) in [("sse", &self.watchers.sse), ("ssh", &self.watchers.ssh)] {
+            let labels = [("transport".to_owned(), transport.to_owned())];
+            let value = ConstGauge::new(count.load(Ordering::Relaxed) as i64);
+            value.encode(watchers.encode_family(&labels)?)?;
+        }
+
+        let h = s.latency_histogram;
+        let buckets: Vec<(f64, u64)> = HISTOGRAM_BOUNDS_S
+            .iter()
+            .copied()
+            .chain([f64::INFINITY])
+            .zip(h.counts)
+            .collect();
+        let help = match s.latency.map(|l| l.kind) {
+            Some(crate::stats::latency::LatencyKind::Relative) => {
+                "Frame latency above the fastest frames (the device clock's offset and rate removed)"
+            }
+            _ => "Frame latency, arrival minus the sender's timestamp",
+        };
+        encoder
+            .encode_descriptor("sse_tui_latency_seconds", help, None, MetricType::Histogram)?
+            .encode_histogram::<Vec<(String, String)>>(
+                h.sum_s,
+                h.count,
+                &buckets,
+                None::<&NoExemplars>,
+            )?;
+
+        let e = &mut encoder;
+        if let (Some(peak), Some(hz)) = (s.peak, s.peak_hz()) {
+            gauge(
+                e,
+                "sse_tui_peak_frequency_hertz",
+                "The strongest non-DC component",
+                hz,
+            )?;
+            gauge(e, "sse_tui_peak_dbfs", "Its level, dBFS", peak.dbfs)?;
+        } else if let Some(peak) = s.peak {
+            gauge(e, "sse_tui_peak_dbfs", "Its level, dBFS", peak.dbfs)?;
+        }
+        if let Some(adc) = &s.adc {
+            let figures = [
+                (
+                    "sse_tui_adc_snr_db",
+                    "Signal to noise ratio (IEEE 1241)",
+                    adc.snr_db,
+                ),
+                (
+                    "sse_tui_adc_sinad_db",
+                    "Signal to noise and distortion",
+                    adc.sinad_db,
+                ),
+                (
+                    "sse_tui_adc_enob_bits",
+                    "Effective number of bits",
+                    adc.enob_bits,
+                ),
+                (
+                    "sse_tui_adc_thd_db",
+                    "Total harmonic distortion, dBc",
+                    adc.thd_db,
+                ),
+                (
+                    "sse_tui_adc_sfdr_db",
+                    "Spurious-free dynamic range, dBc",
+                    adc.sfdr_dbc,
+                ),
+            ];
+            for (name, help, value) in figures {
+                if let Some(value) = value {
+                    gauge(e, name, help, value)?;
+                }
+            }
+        }
+        if let Some(publishers) = &self.publishers {
+            let mut family = encoder.encode_descriptor(
+                "sse_tui_published_events",
+                "Events pushed to each hub (--publish), by outcome",
+                None,
+                MetricType::Counter,
+            )?;
+            for report in publishers.reports() {
+                for (outcome, value) in [("ok", report.ok), ("failed", report.failed)] {
+                    let labels = [
+                        ("hub".to_owned(), report.url.clone()),
+                        ("outcome".to_owned(), outcome.to_owned()),
+                    ];
+                    ConstCounter::new(value).encode(family.encode_family(&labels)?)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

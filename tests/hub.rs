@@ -1,0 +1,231 @@
+//! Fan-out past one machine (SPEC §10) with the real thing: Debian's nginx with
+//! libnginx-mod-nchan, two nodes sharing one redis-server, configured from
+//! assets/deploy/nchan-node.conf.template. `serve --publish` pushes to node A, `sse-tui --url`
+//! watches on node B; node A is stopped and started again mid-stream while `serve` and its
+//! own watchers carry on.
+//!
+//! Needs nginx, libnginx-mod-nchan and redis-server (Debian); `.ci/run` installs them.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::ChildGuard;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
+const NCHAN: &str = "/usr/lib/nginx/modules/ngx_nchan_module.so";
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// A port the OS has just given out and taken back: free for the program about to bind it.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits until something accepts connections on `port` (the servers say nothing when
+/// ready), or fails the test at [`LIMIT`].
+fn wait_listening(port: u16, what: &str) {
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < LIMIT, "{what} never listened on {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn redis(dir: &Path) -> (ChildGuard, u16) {
+    let port = free_port();
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no", "--dir"])
+        .arg(dir)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("run redis-server");
+    wait_listening(port, "redis-server");
+    (ChildGuard(child), port)
+}
+
+/// One nchan node from the shipped template.
+struct Node {
+    child: Option<ChildGuard>,
+    conf: PathBuf,
+    prefix: PathBuf,
+    port: u16,
+}
+
+impl Node {
+    fn configure(dir: &Path, name: &str, redis_port: u16) -> Self {
+        let prefix = dir.join(name);
+        std::fs::create_dir_all(&prefix).unwrap();
+        let port = free_port();
+        let template = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/deploy/nchan-node.conf.template"),
+        )
+        .unwrap();
+        let conf = template
+            .replace("${NCHAN_MODULE}", NCHAN)
+            .replace("${LISTEN}", &format!("127.0.0.1:{port}"))
+            .replace("${REDIS}", &format!("redis://127.0.0.1:{redis_port}"))
+            .replace("${PREFIX}", prefix.to_str().unwrap());
+        assert!(!conf.contains("${"), "every placeholder filled");
+        let path = prefix.join("nginx.conf");
+        std::fs::write(&path, conf).unwrap();
+        let mut node = Self {
+            child: None,
+            conf: path,
+            prefix,
+            port,
+        };
+        node.start();
+        node
+    }
+
+    fn start(&mut self) {
+        let child = Command::new("nginx")
+            .arg("-c")
+            .arg(&self.conf)
+            .arg("-p")
+            .arg(&self.prefix)
+            .arg("-e")
+            .arg(self.prefix.join("error.log"))
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("run nginx");
+        self.child = Some(ChildGuard(child));
+        wait_listening(self.port, "nginx");
+    }
+
+    /// Stopped by its pid (ChildGuard kills and reaps it).
+    fn stop(&mut self) {
+        self.child = None;
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+/// `serve --demo --publish URL`, its report lines on a channel.
+struct Serve {
+    _child: ChildGuard,
+    addr: String,
+    reports: mpsc::Receiver<Value>,
+}
+
+impl Serve {
+    fn start(publish: &str) -> Self {
+        let mut child: Child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--demo", "--no-config"])
+            .args(["--publish", publish, "--report-every", "0.2"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_owned();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, reports) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(serde_json::from_str(&line).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        Self {
+            _child: ChildGuard(child),
+            addr,
+            reports,
+        }
+    }
+
+    /// The first report whose `publish` entry satisfies `want`.
+    fn report_where(&self, want: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let report = self
+                .reports
+                .recv_timeout(LIMIT)
+                .expect("serve kept reporting");
+            if want(&report["publish"][0]) {
+                return report;
+            }
+        }
+    }
+}
+
+/// The summary of the real binary watching `url` for `frames` frames.
+fn watch(url: &str, frames: u32) -> Value {
+    let out = Command::new(BIN)
+        .args(["--url", url, "--headless", "--no-config"])
+        .args(["--frames", &frames.to_string(), "--duration", "120"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
+}
+
+fn assert_whole(summary: &Value, frames: u32, what: &str) {
+    assert_eq!(summary["frames"], frames, "{what}: {summary}");
+    assert_eq!(summary["dropped"], 0, "{what}: {summary}");
+    assert_eq!(summary["bad_frames"], 0, "{what}: {summary}");
+    assert_eq!(summary["duplicates"], 0, "{what}: {summary}");
+}
+
+#[test]
+#[ignore = "needs nginx, libnginx-mod-nchan and redis-server"]
+fn a_feed_crosses_two_nchan_nodes_and_survives_a_node_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_redis, redis_port) = redis(dir.path());
+    let mut a = Node::configure(dir.path(), "a", redis_port);
+    let b = Node::configure(dir.path(), "b", redis_port);
+    let serve = Serve::start(&a.url("/pub?id=board1"));
+    let on_b = b.url("/sub?id=board1");
+
+    // Board → serve → node A → Redis → node B → watcher: every frame, none lost.
+    assert_whole(&watch(&on_b, 200), 200, "through the hub");
+    let before = serve.report_where(|p| p["state"] == "up");
+    assert_eq!(before["publish"][0]["failed"], 0, "{before}");
+
+    // Node A goes: serve says so, and it and its own watchers carry on.
+    a.stop();
+    let outage = serve.report_where(|p| p["state"] == "retrying");
+    let error = outage["publish"][0]["last_error"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(error.starts_with("cannot connect"), "{outage}");
+    assert_whole(
+        &watch(&format!("http://{}/events", serve.addr), 50),
+        50,
+        "serve during the outage",
+    );
+    let during = serve.report_where(|p| p["failed"].as_u64() > Some(0));
+    assert_eq!(
+        during["state"], "connected",
+        "the source never noticed: {during}"
+    );
+
+    // Node A back: publishing resumes, and B's watchers get every frame again.
+    a.start();
+    let ok_then = during["publish"][0]["ok"].as_u64().unwrap();
+    serve.report_where(|p| p["state"] == "up" && p["ok"].as_u64() > Some(ok_then));
+    assert_whole(&watch(&on_b, 100), 100, "through the hub after the restart");
+}
