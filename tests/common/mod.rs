@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 pub mod board;
 pub mod http;
+pub mod nchan;
 pub mod peers;
 pub mod procfs;
 pub mod pty;
