@@ -240,6 +240,8 @@ fn speed(text: &str) -> Result<f64, String> {
     }
 }
 
+// Parsed once at start and held by reference: the size of a variant costs nothing here.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Publish the source as a Server-Sent Events feed for many watchers (terminals, browsers)

@@ -88,6 +88,16 @@ impl Engine {
         }
     }
 
+    /// A way to ask for changes from elsewhere (other screens: SSH sessions).
+    pub fn controller(&self) -> impl Fn(Control) + Clone + Send + Sync + 'static {
+        let control = self.control.clone();
+        move |message| {
+            if let Some(control) = &control {
+                let _ = control.send(message);
+            }
+        }
+    }
+
     /// Asks the pipeline for a change.
     pub fn control(&self, message: Control) {
         if let Some(control) = &self.control {

@@ -138,7 +138,29 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<(), RunError> {
                 "sse-tui: serving http://{}/ (events at /events)",
                 server.addr
             );
-            Some(server)
+            let ssh = match args.ssh.ssh {
+                Some(addr) => {
+                    let feed = serve::ssh::Feed {
+                        snapshots: engine.snapshots.clone(),
+                        control: Box::new(engine.controller()),
+                        view: view_options(&cli),
+                        fps: cli.fps,
+                        watchers: server.watchers.clone(),
+                    };
+                    let ssh = serve::ssh::start(&args.ssh, addr, feed)
+                        .await
+                        .map_err(ServeError::from)?;
+                    eprintln!(
+                        "sse-tui: the screen over SSH at ssh -p {} {} (host key {})",
+                        ssh.addr.port(),
+                        ssh.addr.ip(),
+                        ssh.fingerprint
+                    );
+                    Some(ssh)
+                }
+                None => None,
+            };
+            Some((server, ssh))
         }
         _ => None,
     };
@@ -149,7 +171,10 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<(), RunError> {
             .await
             .map_err(RunError::Terminal)?
     };
-    if let Some(server) = server {
+    if let Some((server, ssh)) = server {
+        if let Some(ssh) = ssh {
+            ssh.stop().await;
+        }
         server.stop().await;
     }
     if let Some(taps) = taps {

@@ -51,6 +51,7 @@ pub async fn run(
                 Ok(place) => format!("saved to {place}"),
                 Err(why) => format!("not saved: {why}"),
             },
+            ready: || true,
         },
         &mut app,
         pace,
@@ -80,11 +81,13 @@ impl Resizable for TestBackend {
     }
 }
 
-/// What the loop asks of the rest of the program: changes to the analysis, and writing the
-/// screen's settings (the answer is a sentence to show).
-pub struct Hooks<C, S> {
+/// What the loop asks of the rest of the program: changes to the analysis, writing the
+/// screen's settings (the answer is a sentence to show), and whether the link has taken the
+/// last picture (a slow SSH link: the next picture waits, so frames are skipped, never queued).
+pub struct Hooks<C, S, R> {
     pub control: C,
     pub save: S,
+    pub ready: R,
 }
 
 /// How often to draw, and whether the end of the pipeline ends the screen.
@@ -99,7 +102,7 @@ pub async fn event_loop<B, K>(
     backend: &mut B,
     mut keys: K,
     mut snapshots: watch::Receiver<Arc<Snapshot>>,
-    hooks: Hooks<impl Fn(Control), impl Fn(ScreenSettings) -> String>,
+    hooks: Hooks<impl Fn(Control), impl Fn(ScreenSettings) -> String, impl Fn() -> bool>,
     app: &mut App,
     pace: Pace,
     shutdown: impl Future<Output = ()>,
@@ -120,7 +123,11 @@ where
     );
     backend.hide_cursor().map_err(io::Error::other)?;
     let mut screen = Screen::new(Rect::new(0, 0, size.width, size.height));
-    let Hooks { control, save } = hooks;
+    let Hooks {
+        control,
+        save,
+        ready,
+    } = hooks;
     if let Some(c) = app.start_control() {
         control(c);
     }
@@ -132,8 +139,11 @@ where
     let mut next_draw = Instant::now();
     while !app.should_quit() {
         if dirty && Instant::now() >= next_draw {
-            screen.draw(backend, app).map_err(io::Error::other)?;
-            dirty = false;
+            if ready() {
+                screen.draw(backend, app).map_err(io::Error::other)?;
+                dirty = false;
+            }
+            // Drawn, or the link still carries the last picture: look again a frame later.
             next_draw = Instant::now() + frame_interval;
         }
         // Keys first: a flood of data must never make the screen deaf.
@@ -342,6 +352,7 @@ mod tests {
             Hooks {
                 control: |c| asked.lock().unwrap().push(c),
                 save: |_| String::new(),
+                ready: || true,
             },
             &mut app,
             Pace {
@@ -405,6 +416,7 @@ mod tests {
                 Hooks {
                     control: |_| {},
                     save: |_| String::new(),
+                    ready: || true,
                 },
                 &mut app,
                 Pace {
@@ -443,6 +455,7 @@ mod tests {
             Hooks {
                 control: |_| {},
                 save: |_| String::new(),
+                ready: || true,
             },
             &mut app,
             pace,

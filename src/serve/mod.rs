@@ -6,6 +6,7 @@ pub mod http;
 pub mod hub;
 pub mod metrics;
 pub mod publish;
+pub mod ssh;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -61,6 +62,8 @@ pub struct ServeArgs {
     /// Show the screen too (default: headless reports on stdout)
     #[arg(long)]
     pub tui: bool,
+    #[command(flatten)]
+    pub ssh: ssh::SshArgs,
 }
 
 /// An http or https URL, or a sentence saying why not.
@@ -83,12 +86,18 @@ pub enum ServeError {
     NeedsToken(SocketAddr),
     #[error("cannot listen on {addr}: {why}")]
     Listen { addr: SocketAddr, why: String },
+    #[error(transparent)]
+    Ssh(#[from] ssh::SshError),
 }
 
 impl ServeError {
     /// A wrong command line is status 2; a port that cannot be had is status 1.
     pub fn is_usage(&self) -> bool {
-        !matches!(self, ServeError::Listen { .. })
+        match self {
+            ServeError::Listen { .. } => false,
+            ServeError::Ssh(e) => e.is_usage(),
+            _ => true,
+        }
     }
 }
 
@@ -121,6 +130,8 @@ impl ServeArgs {
 /// A running server: stop it to end every stream and wait for it.
 pub struct Server {
     pub addr: SocketAddr,
+    /// Watchers now, by transport (the SSH side counts its sessions here).
+    pub watchers: Arc<metrics::Watchers>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -164,7 +175,7 @@ pub async fn start(
         analysis: analysis::start(snapshots.clone(), context),
         metrics: metrics::Metrics::new(snapshots.clone(), watchers.clone(), publishers),
         snapshots,
-        watchers,
+        watchers: watchers.clone(),
     };
     let router = http::router(hub, config, feeds, shutdown_rx.clone());
     let mut stopping = shutdown_rx;
@@ -183,6 +194,7 @@ pub async fn start(
     });
     Ok(Server {
         addr,
+        watchers,
         shutdown,
         task,
     })

@@ -1,0 +1,172 @@
+//! `serve --ssh ADDR` (SPEC §8): the live screen for anyone with a listed key, over SSH, with
+//! nothing installed on their side. One analysis, many screens: every session draws the
+//! server's snapshots with its own `App` (view, keys, markers, freeze, size).
+
+mod input;
+mod keys;
+mod session;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use russh::server::Server as _;
+use tokio::sync::watch;
+
+use crate::pipeline::Control;
+use crate::snapshot::Snapshot;
+use crate::ui::ViewOptions;
+pub use keys::KeyError;
+
+/// The options of SPEC §8, part of `serve`'s.
+#[derive(Clone, Debug, clap::Args)]
+pub struct SshArgs {
+    /// Also show the screen over SSH on this address (public keys only)
+    #[arg(long, value_name = "ADDR")]
+    pub ssh: Option<SocketAddr>,
+    /// Keys let in over SSH (OpenSSH authorized_keys; default ~/.ssh/authorized_keys)
+    #[arg(long, value_name = "FILE", requires = "ssh")]
+    pub ssh_authorized_keys: Option<PathBuf>,
+    /// The SSH host key, made (Ed25519, mode 0600) when missing (default under the state directory)
+    #[arg(long, value_name = "FILE", requires = "ssh")]
+    pub ssh_host_key: Option<PathBuf>,
+    /// At most this many SSH sessions at once (1 to 4096)
+    #[arg(long, default_value_t = 64, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub ssh_max_sessions: u32,
+    /// Close an SSH connection after this many seconds without a key from it (0: never; up to 604800)
+    #[arg(long, default_value_t = 3600.0, value_name = "SECONDS",
+          value_parser = crate::cli::number_in(0.0..=604_800.0, "seconds"))]
+    pub ssh_idle_timeout: f64,
+}
+
+/// How long stopping waits for the sessions to give their terminals back.
+const SESSIONS_END: Duration = Duration::from_secs(2);
+
+/// What `serve` hands the SSH side: the analysis, and how screens look and pace.
+pub struct Feed {
+    pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    pub control: Box<dyn Fn(Control) + Send + Sync>,
+    pub view: ViewOptions,
+    pub fps: u32,
+    pub watchers: Arc<crate::serve::metrics::Watchers>,
+}
+
+/// A running SSH server.
+pub struct SshServer {
+    pub addr: SocketAddr,
+    pub fingerprint: String,
+    watchers: Arc<crate::serve::metrics::Watchers>,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SshServer {
+    /// Ends every session (each watcher's terminal is given back) and the listener.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        self.task.abort();
+        let _ = self.task.await;
+        // The screens say goodbye on their own tasks: give them a moment to get it out.
+        let deadline = tokio::time::Instant::now() + SESSIONS_END;
+        while self.watchers.ssh.load(std::sync::atomic::Ordering::Acquire) > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// Why the SSH side cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SshError {
+    #[error("{0}")]
+    Keys(#[from] KeyError),
+    #[error("there is no home directory to find {0} in: give it with its option")]
+    NoDefault(&'static str),
+    #[error("cannot listen for SSH on {addr}: {why}")]
+    Listen { addr: SocketAddr, why: String },
+}
+
+impl SshError {
+    /// A key file that cannot be used is the command line's to fix (status 2).
+    pub fn is_usage(&self) -> bool {
+        !matches!(self, SshError::Listen { .. })
+    }
+}
+
+/// Reads the keys (so a bad file stops `serve` at once), binds `addr`, and serves.
+pub async fn start(args: &SshArgs, addr: SocketAddr, feed: Feed) -> Result<SshServer, SshError> {
+    let authorized = match &args.ssh_authorized_keys {
+        Some(path) => path.clone(),
+        None => keys::default_authorized_keys().ok_or(SshError::NoDefault("authorized_keys"))?,
+    };
+    let allowed = keys::Allowed::read(&authorized)?;
+    let host_path = match &args.ssh_host_key {
+        Some(path) => path.clone(),
+        None => keys::default_host_key().ok_or(SshError::NoDefault("the host key"))?,
+    };
+    let host_key = keys::host_key(&host_path)?;
+    let fingerprint = keys::fingerprint(&host_key);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| SshError::Listen {
+            addr,
+            why: crate::source::replay::plain_io_error(&e),
+        })?;
+    let addr = listener.local_addr().map_err(|e| SshError::Listen {
+        addr,
+        why: crate::source::replay::plain_io_error(&e),
+    })?;
+    let idle =
+        (args.ssh_idle_timeout > 0.0).then(|| Duration::from_secs_f64(args.ssh_idle_timeout));
+    let config = Arc::new(russh::server::Config {
+        // Public keys only: nothing else is offered, so a password is never asked for.
+        methods: russh::MethodSet::from(&[russh::MethodKind::PublicKey][..]),
+        keys: vec![host_key],
+        inactivity_timeout: idle,
+        auth_rejection_time: Duration::from_millis(300),
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        nodelay: true,
+        ..Default::default()
+    });
+    let (shutdown, stopping) = watch::channel(false);
+    let shared_watchers = feed.watchers.clone();
+    let shared = Arc::new(session::Shared {
+        allowed,
+        snapshots: feed.snapshots,
+        control: feed.control,
+        view: feed.view,
+        fps: feed.fps,
+        max_sessions: args.ssh_max_sessions as usize,
+        watchers: feed.watchers,
+        stopping,
+        address: format!("ssh -p {} {}", addr.port(), addr.ip()),
+    });
+    let mut server = Accepter { shared };
+    let task = tokio::spawn(async move {
+        if let Err(e) = server.run_on_socket(config, &listener).await {
+            tracing::warn!(error = %e, "the SSH server stopped");
+        }
+    });
+    Ok(SshServer {
+        addr,
+        fingerprint,
+        watchers: shared_watchers,
+        shutdown,
+        task,
+    })
+}
+
+struct Accepter {
+    shared: Arc<session::Shared>,
+}
+
+impl russh::server::Server for Accepter {
+    type Handler = session::Connection;
+
+    fn new_client(&mut self, _peer: Option<SocketAddr>) -> session::Connection {
+        session::Connection::new(self.shared.clone())
+    }
+}

@@ -1,0 +1,455 @@
+//! One SSH connection: public-key authentication against the allowed keys, then one session
+//! channel whose shell is the live screen (its own `App`, drawn by the same terminal loop as
+//! the local screen), or a sentence and a close for what it is not (a command, no pty, too
+//! many sessions).
+
+use std::collections::VecDeque;
+use std::io;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use crossterm::event::Event;
+use futures_util::Stream;
+use ratatui::layout::Size;
+use russh::server::{
+    Auth, ChannelOpenHandle, Handler, Msg, PublicKeyOffer, Session, VerifiedPublicKey,
+};
+use russh::{Channel, ChannelId, ChannelMsg, ChannelReadHalf, ChannelWriteHalf};
+use tokio::sync::{Notify, watch};
+
+use super::input::{ESC_WAIT, KeyParser};
+use super::keys::Allowed;
+use crate::ansi::AnsiBackend;
+use crate::pipeline::Control;
+use crate::snapshot::Snapshot;
+use crate::tui::{Hooks, Pace, event_loop};
+use crate::ui::{App, ViewOptions};
+
+/// Bytes a session may have on their way to the watcher before its next picture waits: a
+/// slow link skips pictures (it gets the latest when it is ready), it never builds a backlog.
+pub const LINK_BUDGET: usize = 64 * 1024;
+
+/// The largest screen a session may ask for (its buffers are allocated from the size).
+const MAX_COLUMNS: u32 = 1000;
+const MAX_ROWS: u32 = 500;
+
+const ENTER: &[u8] = b"\x1b[?1049h\x1b[?25l\x1b[2J";
+const LEAVE: &[u8] = b"\x1b[0m\x1b[?25h\x1b[?1049l";
+
+/// What every session shares: the analysis, and the server's rules.
+pub struct Shared {
+    pub allowed: Allowed,
+    pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    /// The pipeline's controls: sessions send only what their views need.
+    pub control: Box<dyn Fn(Control) + Send + Sync>,
+    pub view: ViewOptions,
+    pub fps: u32,
+    pub max_sessions: usize,
+    /// Screens running now (the `ssh` watchers of /metrics).
+    pub watchers: Arc<crate::serve::metrics::Watchers>,
+    pub stopping: watch::Receiver<bool>,
+    /// How to connect, for the sentence an `ssh host command` gets.
+    pub address: String,
+}
+
+/// The pty a session asked for.
+#[derive(Clone, Debug)]
+struct Pty {
+    term: String,
+    size: Size,
+}
+
+pub struct Connection {
+    shared: Arc<Shared>,
+    channel: Option<Channel<Msg>>,
+    pty: Option<Pty>,
+}
+
+impl Connection {
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self {
+            shared,
+            channel: None,
+            pty: None,
+        }
+    }
+}
+
+impl Handler for Connection {
+    type Error = russh::Error;
+
+    /// Unlisted keys are refused here, before the client is asked to sign anything.
+    async fn auth_publickey_offered(
+        &mut self,
+        _user: &str,
+        offer: PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(verdict(self.shared.allowed.admits(offer.public_key)))
+    }
+
+    async fn auth_publickey(
+        &mut self,
+        _user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(verdict(self.shared.allowed.admits(key.public_key)))
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // One screen per connection; a second channel is refused (dropping the reply does).
+        if self.channel.is_none() {
+            self.channel = Some(channel);
+            reply.accept().await;
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        term: &str,
+        col_width: u32,
+        row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        self.pty = Some(Pty {
+            term: term.to_owned(),
+            size: screen_size(col_width, row_height),
+        });
+        session.channel_success(channel)
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        let Some(open) = self.channel.take() else {
+            return Ok(());
+        };
+        let shared = self.shared.clone();
+        match self.pty.clone() {
+            None => {
+                let why = "sse-tui: this server shows a screen and needs a terminal: \
+                           connect with `ssh -t`\r\n";
+                tokio::spawn(refuse(open, why.to_owned(), 1));
+            }
+            Some(pty) => match Seat::take(&shared) {
+                Some(seat) => {
+                    tokio::spawn(screen(open, pty, shared, seat));
+                }
+                None => {
+                    let why = format!(
+                        "sse-tui: all {} sessions are taken; try again later\r\n",
+                        shared.max_sessions
+                    );
+                    tokio::spawn(refuse(open, why, 1));
+                }
+            },
+        }
+        Ok(())
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        if let Some(open) = self.channel.take() {
+            let why = format!(
+                "sse-tui: this server runs no commands (asked: {:?}); for the live screen, \
+                 connect without one: {}\r\n",
+                String::from_utf8_lossy(data),
+                self.shared.address
+            );
+            tokio::spawn(refuse(open, why, 2));
+        }
+        Ok(())
+    }
+}
+
+fn verdict(admitted: bool) -> Auth {
+    if admitted {
+        Auth::Accept
+    } else {
+        Auth::reject()
+    }
+}
+
+fn screen_size(columns: u32, rows: u32) -> Size {
+    Size::new(
+        columns.clamp(1, MAX_COLUMNS) as u16,
+        rows.clamp(1, MAX_ROWS) as u16,
+    )
+}
+
+/// Colour unless the terminal type says it has none (or says nothing we know).
+pub fn has_colour(term: &str) -> bool {
+    const COLOUR: &[&str] = &[
+        "xterm",
+        "screen",
+        "tmux",
+        "rxvt",
+        "linux",
+        "alacritty",
+        "kitty",
+        "foot",
+        "wezterm",
+        "ghostty",
+        "konsole",
+        "gnome",
+        "vte",
+        "putty",
+        "cygwin",
+        "iterm",
+        "contour",
+        "st-",
+        "ansi",
+    ];
+    COLOUR.iter().any(|prefix| term.starts_with(prefix))
+}
+
+/// A sentence on the watcher's stderr, an exit status, and the channel closed.
+async fn refuse(channel: Channel<Msg>, why: String, status: u32) {
+    let _ = channel.extended_data_bytes(1, Bytes::from(why)).await;
+    let _ = channel.exit_status(status).await;
+    let _ = channel.eof().await;
+    let _ = channel.close().await;
+}
+
+/// A place among the `--ssh-max-sessions`, given back when the screen ends.
+struct Seat(Arc<Shared>);
+
+impl Seat {
+    fn take(shared: &Arc<Shared>) -> Option<Self> {
+        let taken = &shared.watchers.ssh;
+        taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+                (now < shared.max_sessions).then_some(now + 1)
+            })
+            .ok()
+            .map(|_| Self(shared.clone()))
+    }
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        self.0.watchers.ssh.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The live screen in one session, until `q`, the watcher leaving, or the server stopping.
+async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat: Seat) {
+    let (read, write) = channel.split();
+    let write = Arc::new(write);
+    let outbox = Arc::new(Outbox::default());
+    let sender = tokio::spawn(send(write.clone(), outbox.clone()));
+    outbox.push(ENTER);
+    let view = ViewOptions {
+        color: shared.view.color && has_colour(&pty.term),
+        ..shared.view
+    };
+    let mut backend = AnsiBackend::new(
+        LinkWriter {
+            buffer: Vec::new(),
+            outbox: outbox.clone(),
+        },
+        pty.size,
+    );
+    let mut app = App::new(shared.snapshots.borrow().clone(), view);
+    let mut stopping = shared.stopping.clone();
+    let control = |c: Control| {
+        // The analysis is the server's: a session changes only what its own views need.
+        if matches!(c, Control::Views { .. }) {
+            (shared.control)(c);
+        }
+    };
+    let ended = event_loop(
+        &mut backend,
+        keys(read),
+        shared.snapshots.clone(),
+        Hooks {
+            control,
+            save: |_| "settings belong to the server: nothing is saved from SSH".to_owned(),
+            ready: || outbox.ready(),
+        },
+        &mut app,
+        Pace {
+            fps: shared.fps,
+            quit_when_done: false,
+        },
+        async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        },
+    )
+    .await;
+    if !app.should_quit() {
+        // Left without `q`: the view it showed is no longer shown.
+        control(Control::Views {
+            left: Some(app.view_kind()),
+            entered: None,
+        });
+    }
+    outbox.push(LEAVE);
+    let status = match ended {
+        Ok(()) if app.should_quit() => 0,
+        Ok(()) => {
+            outbox.push(b"sse-tui: the server is stopping\r\n");
+            1
+        }
+        Err(_) => 1,
+    };
+    outbox.close();
+    let _ = sender.await;
+    let _ = write.exit_status(status).await;
+    let _ = write.eof().await;
+    let _ = write.close().await;
+}
+
+/// The session's keys and window changes as terminal events; ends when the watcher leaves.
+fn keys(read: ChannelReadHalf) -> impl Stream<Item = io::Result<Event>> + Unpin {
+    struct State {
+        read: ChannelReadHalf,
+        parser: KeyParser,
+        ready: VecDeque<Event>,
+        esc_waits: bool,
+    }
+    let state = State {
+        read,
+        parser: KeyParser::default(),
+        ready: VecDeque::new(),
+        esc_waits: false,
+    };
+    Box::pin(futures_util::stream::unfold(state, |mut s| async move {
+        loop {
+            if let Some(event) = s.ready.pop_front() {
+                return Some((Ok(event), s));
+            }
+            let message = if s.esc_waits {
+                match tokio::time::timeout(ESC_WAIT, s.read.wait()).await {
+                    Ok(message) => message,
+                    Err(_) => {
+                        // Nothing followed the Esc: it was the Esc key.
+                        s.esc_waits = false;
+                        s.ready.extend(s.parser.flush().into_iter().map(Event::Key));
+                        continue;
+                    }
+                }
+            } else {
+                s.read.wait().await
+            };
+            match message? {
+                ChannelMsg::Data { data } => {
+                    s.esc_waits = KeyParser::may_wait(&data);
+                    s.ready
+                        .extend(s.parser.feed(&data).into_iter().map(Event::Key));
+                }
+                ChannelMsg::WindowChange {
+                    col_width,
+                    row_height,
+                    ..
+                } => {
+                    let size = screen_size(col_width, row_height);
+                    s.ready.push_back(Event::Resize(size.width, size.height));
+                }
+                ChannelMsg::Eof | ChannelMsg::Close => return None,
+                _ => {}
+            }
+        }
+    }))
+}
+
+/// What the screen wrote and the link has not yet taken.
+#[derive(Default)]
+struct Outbox {
+    state: Mutex<Queued>,
+    wake: Notify,
+}
+
+#[derive(Default)]
+struct Queued {
+    bytes: Vec<u8>,
+    /// Queued here plus handed to the channel and not yet through its window.
+    unsent: usize,
+    closed: bool,
+}
+
+impl Outbox {
+    fn push(&self, bytes: &[u8]) {
+        let mut state = self.state.lock().expect("outbox lock");
+        state.bytes.extend_from_slice(bytes);
+        state.unsent += bytes.len();
+        drop(state);
+        self.wake.notify_one();
+    }
+
+    fn ready(&self) -> bool {
+        self.state.lock().expect("outbox lock").unsent < LINK_BUDGET
+    }
+
+    fn close(&self) {
+        self.state.lock().expect("outbox lock").closed = true;
+        self.wake.notify_one();
+    }
+}
+
+/// Hands the screen's bytes to the channel, which waits for the watcher's window: a stalled
+/// watcher stalls this task and nothing else.
+async fn send(write: Arc<ChannelWriteHalf<Msg>>, outbox: Arc<Outbox>) {
+    loop {
+        let chunk = {
+            let mut state = outbox.state.lock().expect("outbox lock");
+            if state.bytes.is_empty() {
+                if state.closed {
+                    return;
+                }
+                None
+            } else {
+                Some(std::mem::take(&mut state.bytes))
+            }
+        };
+        let Some(chunk) = chunk else {
+            outbox.wake.notified().await;
+            continue;
+        };
+        let length = chunk.len();
+        if write.data_bytes(Bytes::from(chunk)).await.is_err() {
+            return;
+        }
+        outbox.state.lock().expect("outbox lock").unsent -= length;
+    }
+}
+
+/// The screen's writer: a picture collects here and goes to the outbox whole at the flush.
+struct LinkWriter {
+    buffer: Vec<u8>,
+    outbox: Arc<Outbox>,
+}
+
+impl io::Write for LinkWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if !self.buffer.is_empty() {
+            self.outbox.push(&self.buffer);
+            self.buffer.clear();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,281 @@
+//! `serve --ssh` with the real thing: Debian's OpenSSH client in a pseudo-terminal against the
+//! server on loopback, its screen read back through a terminal emulator.
+//!
+//! Needs `ssh` and `ssh-keygen` (Debian's openssh-client); `.ci/run` installs it.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::ChildGuard;
+use common::pty::PtyChild;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn keygen(path: &Path) {
+    let status = Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "watcher@laptop",
+            "-f",
+        ])
+        .arg(path)
+        .status()
+        .expect("run ssh-keygen (openssh-client)");
+    assert!(status.success());
+}
+
+/// `serve --demo --ssh` with one listed key; its SSH port and host-key fingerprint.
+struct Bench {
+    _serve: ChildGuard,
+    port: u16,
+    fingerprint: String,
+    dir: tempfile::TempDir,
+}
+
+impl Bench {
+    fn start() -> Self {
+        Self::start_in(tempfile::tempdir().unwrap(), &[])
+    }
+
+    fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Self {
+        let key = dir.path().join("id");
+        if !key.exists() {
+            keygen(&key);
+            // The listed key, with another comment: keys are compared by their data.
+            let public = std::fs::read_to_string(dir.path().join("id.pub")).unwrap();
+            let listed = public.replace("watcher@laptop", "someone-else");
+            std::fs::write(dir.path().join("authorized_keys"), listed).unwrap();
+        }
+        let mut child = Command::new(BIN)
+            .args(["serve", "--no-config", "--demo", "--listen", "127.0.0.1:0"])
+            .args(["--ssh", "127.0.0.1:0", "--report-every", "1000"])
+            .arg("--ssh-authorized-keys")
+            .arg(dir.path().join("authorized_keys"))
+            .arg("--ssh-host-key")
+            .arg(dir.path().join("host_key"))
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        let (port, fingerprint) = loop {
+            line.clear();
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "serve ended");
+            if let Some(rest) = line.split("ssh -p ").nth(1) {
+                let port = rest.split(' ').next().unwrap().parse().unwrap();
+                let fingerprint = line.split("host key ").nth(1).unwrap();
+                break (port, fingerprint.trim_end_matches([')', '\n']).to_owned());
+            }
+        };
+        Self {
+            _serve: ChildGuard(child),
+            port,
+            fingerprint,
+            dir,
+        }
+    }
+
+    fn identity(&self) -> PathBuf {
+        self.dir.path().join("id")
+    }
+
+    fn ssh_args(&self, identity: &Path) -> Vec<String> {
+        let mut args: Vec<String> = [
+            "-F",
+            "/dev/null",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+        ]
+        .map(String::from)
+        .into();
+        args.extend(["-i".into(), identity.display().to_string()]);
+        args.extend(["-p".into(), self.port.to_string()]);
+        args
+    }
+
+    /// `ssh -t` in a terminal of `rows` × `cols`.
+    fn session(&self, rows: u16, cols: u16) -> PtyChild {
+        let mut args = self.ssh_args(&self.identity());
+        args.extend(["-t".into(), "watcher@127.0.0.1".into()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        PtyChild::spawn("ssh", &args, rows, cols, &[])
+    }
+
+    /// `ssh` without a terminal: its status and what it printed.
+    fn run(&self, identity: &Path, extra: &[&str]) -> (Option<i32>, String) {
+        let out = Command::new("ssh")
+            .args(self.ssh_args(identity))
+            .args(extra)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run ssh (openssh-client)");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), text)
+    }
+}
+
+fn live(screen: &vt100::Screen) -> bool {
+    let text = screen.contents();
+    text.contains("sse-tui") && text.contains("peak 1.0") && text.contains("Latency")
+}
+
+#[test]
+#[ignore = "needs ssh and ssh-keygen (Debian openssh-client)"]
+fn two_sessions_at_their_own_sizes_keys_resize_and_q() {
+    let bench = Bench::start();
+    let mut wide = bench.session(40, 120);
+    let mut small = bench.session(24, 80);
+    // Each at its own size: the bottom row of each is drawn (a picture may come in pieces).
+    let drawn_to = |row: u16, cols: u16| {
+        move |s: &vt100::Screen| live(s) && !s.contents_between(row, 0, row, cols).trim().is_empty()
+    };
+    assert!(
+        wide.wait_for(LIMIT, drawn_to(39, 120)),
+        "{}",
+        wide.screen_text()
+    );
+    assert!(
+        small.wait_for(LIMIT, drawn_to(23, 80)),
+        "{}",
+        small.screen_text()
+    );
+    assert!(wide.parser.screen().alternate_screen());
+
+    // Keys are per session: `v` moves the wide one to the waterfall, not the small one.
+    wide.send(b"v");
+    assert!(wide.wait_for(LIMIT, |s| s.contents().contains("waterfall")));
+    assert!(!small.screen_text().contains("waterfall"));
+
+    // A pasted burst with arrows and a lone Esc-free sequence in one write: `v` then `?`
+    // (the key table), and the arrows in between read as arrows, not as stray characters.
+    small.send(b"\x1b[A\x1b[Bv?");
+    assert!(
+        small.wait_for(LIMIT, |s| s.contents().contains("peak search")),
+        "{}",
+        small.screen_text()
+    );
+
+    // A window change redraws at the new size.
+    wide.resize(30, 100);
+    assert!(
+        wide.wait_for(LIMIT, drawn_to(29, 100)),
+        "{}",
+        wide.screen_text()
+    );
+
+    wide.send(b"q");
+    let status = wide.wait_exit(LIMIT).expect("q ends the session");
+    assert!(status.success(), "{status:?}");
+    assert!(
+        !wide.parser.screen().alternate_screen(),
+        "the alternate screen was left"
+    );
+    assert!(
+        !wide.parser.screen().hide_cursor(),
+        "the cursor is shown again"
+    );
+    // The other session carries on.
+    small.send(b"\x1b");
+    assert!(small.wait_for(LIMIT, live));
+}
+
+#[test]
+#[ignore = "needs ssh and ssh-keygen (Debian openssh-client)"]
+fn unlisted_keys_passwords_commands_and_no_pty_get_a_clear_answer() {
+    let bench = Bench::start();
+    let stranger = bench.dir.path().join("stranger");
+    keygen(&stranger);
+    let (status, text) = bench.run(&stranger, &["127.0.0.1", "true"]);
+    assert_eq!(status, Some(255), "{text}");
+    assert!(text.contains("Permission denied (publickey)"), "{text}");
+
+    let password = Command::new("ssh")
+        .args(bench.ssh_args(&stranger))
+        .args([
+            "-o",
+            "PreferredAuthentications=password,keyboard-interactive",
+        ])
+        .args(["127.0.0.1", "true"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(password.status.code(), Some(255));
+    assert!(String::from_utf8_lossy(&password.stderr).contains("Permission denied (publickey)"));
+
+    let (status, text) = bench.run(&bench.identity(), &["127.0.0.1", "uname", "-a"]);
+    assert_eq!(status, Some(2), "{text}");
+    assert!(text.contains("runs no commands"), "{text}");
+    assert!(text.contains(&format!("ssh -p {}", bench.port)), "{text}");
+
+    let (status, text) = bench.run(&bench.identity(), &["-T", "127.0.0.1"]);
+    assert_eq!(status, Some(1), "{text}");
+    assert!(text.contains("needs a terminal"), "{text}");
+}
+
+#[test]
+#[ignore = "needs ssh and ssh-keygen (Debian openssh-client)"]
+fn the_host_key_is_kept_across_restarts() {
+    let first = Bench::start();
+    let fingerprint = first.fingerprint.clone();
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(first.dir.path().join("host_key"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    let Bench { _serve, dir, .. } = first;
+    drop(_serve);
+    let second = Bench::start_in(dir, &[]);
+    assert_eq!(second.fingerprint, fingerprint);
+    assert!(fingerprint.starts_with("SHA256:"), "{fingerprint}");
+}
+
+#[test]
+#[ignore = "needs ssh and ssh-keygen (Debian openssh-client)"]
+fn a_stalled_session_does_not_slow_another() {
+    let bench = Bench::start();
+    let mut stalled = bench.session(50, 200);
+    assert!(stalled.wait_for(LIMIT, live));
+    // The stalled watcher's client stops reading its socket: the server's window for it
+    // fills and its pictures wait.
+    let pid = stalled.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut reader = bench.session(24, 80);
+    assert!(reader.wait_for(LIMIT, live));
+    // The other session keeps getting new pictures, one after another.
+    for _ in 0..20 {
+        let before = reader.screen_text();
+        assert!(
+            reader.wait_for(LIMIT, |s| s.contents() != before),
+            "the reading session stopped getting pictures"
+        );
+    }
+    let _ = Command::new("kill").args(["-CONT", &pid]).status();
+}
