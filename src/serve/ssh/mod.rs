@@ -142,7 +142,8 @@ pub async fn start(args: &SshArgs, addr: SocketAddr, feed: Feed) -> Result<SshSe
         max_sessions: args.ssh_max_sessions as usize,
         watchers: feed.watchers,
         stopping,
-        address: format!("ssh -p {} {}", addr.port(), addr.ip()),
+        // The listening address may be 0.0.0.0: the watcher knows the host by its own name.
+        address: format!("ssh -p {} HOST", addr.port()),
     });
     let mut server = Accepter { shared };
     let task = tokio::spawn(async move {

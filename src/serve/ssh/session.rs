@@ -49,7 +49,7 @@ pub struct Shared {
     /// Screens running now (the `ssh` watchers of /metrics).
     pub watchers: Arc<crate::serve::metrics::Watchers>,
     pub stopping: watch::Receiver<bool>,
-    /// How to connect, for the sentence an `ssh host command` gets.
+    /// How to connect (`ssh -p PORT HOST`), for the sentence an `ssh host command` gets.
     pub address: String,
 }
 
