@@ -270,11 +270,12 @@ fn last_event_id_replays_exactly_the_missed_frames() {
 
 #[test]
 fn a_stalled_watcher_does_not_slow_a_fast_one_and_never_skips_silently() {
-    // 3000 demo frames replayed 20 times faster than real time: about 940 frames a second,
-    // enough to fill a stalled watcher's socket buffers within seconds.
+    // 4000 demo frames replayed 10 times faster than real time: about 470 frames a second,
+    // enough to fill a stalled watcher's socket buffers within seconds, while the fast one has
+    // its queue (256 events, half a second) of slack against a busy machine's scheduling.
     let dir = tempfile::tempdir().unwrap();
     let recording = dir.path().join("demo.bin");
-    const FRAMES: u32 = 3000;
+    const FRAMES: u32 = 4000;
     let mut board = sse_tui::source::demo::DemoBoard::new(5);
     let mut bytes = Vec::new();
     for _ in 0..FRAMES {
@@ -285,9 +286,9 @@ fn a_stalled_watcher_does_not_slow_a_fast_one_and_never_skips_silently() {
         "--replay",
         recording.to_str().unwrap(),
         "--speed",
-        "20",
+        "10",
         "--queue",
-        "64",
+        "256",
     ]);
     // A small receive buffer, set before connecting so the window never opens wide.
     let addr: std::net::SocketAddr = served.addr.parse().unwrap();
@@ -303,7 +304,7 @@ fn a_stalled_watcher_does_not_slow_a_fast_one_and_never_skips_silently() {
     let mut stalled = Raw::get_on(socket, &served.addr, "/events", &[]);
     let mut fast = Raw::get(&served.addr, "/events", &[]);
     // The fast watcher reads to the end of the replay. Had the stalled one slowed it, it
-    // would have fallen more than its queue (64) behind the source and been told it lagged:
+    // would have fallen more than its queue (256) behind the source and been told it lagged:
     // so every frame in order, and no `lagged` event, is the proof that it kept its pace.
     let mut previous: Option<u32> = None;
     while previous != Some(FRAMES - 1) {
@@ -318,7 +319,8 @@ fn a_stalled_watcher_does_not_slow_a_fast_one_and_never_skips_silently() {
         }
         previous = Some(id);
     }
-    // By now 8 MB went out, twice what the stalled watcher's socket buffers hold: it lagged.
+    // By now 11 MB went out, twice what the stalled watcher's socket buffers and its queue
+    // hold: it lagged.
     // Read at last, it never skips silently: where its ids jump, a `lagged` event says so.
     let mut previous: Option<u32> = None;
     let (mut told, mut lags) = (false, 0);
