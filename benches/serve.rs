@@ -136,18 +136,7 @@ fn spawn_serve(feed: &Feed, extra: &[&str]) -> (Child, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let addr = common::served_address(&mut BufReader::new(child.stderr.take().unwrap()));
     (child, addr)
 }
 

@@ -150,15 +150,7 @@ fn serve(link: &Path) -> (ChildGuard, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_owned();
+    let addr = common::served_address(&mut BufReader::new(child.stderr.take().unwrap()));
     (ChildGuard(child), addr)
 }
 

@@ -188,7 +188,22 @@ fn admit(
     Ok(ClientSlot(shared.clone()))
 }
 
-fn event_stream(body: Body) -> Response {
+/// A watcher's stream: the next bytes to send, or `None` to end it.
+trait NextEvent: Send + 'static {
+    fn next(&mut self) -> impl std::future::Future<Output = Option<Bytes>> + Send;
+}
+
+/// The first heartbeat one period after the stream starts, then every period.
+fn heartbeat(every: Duration) -> tokio::time::Interval {
+    tokio::time::interval_at(tokio::time::Instant::now() + every, every)
+}
+
+/// An SSE response whose body is what `watcher` yields.
+fn event_stream(watcher: impl NextEvent) -> Response {
+    let body = Body::from_stream(stream::unfold(watcher, |mut w| async move {
+        let bytes = w.next().await?;
+        Some((Ok::<_, std::convert::Infallible>(bytes), w))
+    }));
     Response::builder()
         .header(CONTENT_TYPE, "text/event-stream")
         .header(CACHE_CONTROL, "no-cache")
@@ -232,20 +247,11 @@ async fn analysis(
     let state = AnalysisWatcher {
         latest,
         shutdown: shared.shutdown.clone(),
-        heartbeat: tokio::time::interval_at(
-            tokio::time::Instant::now() + shared.config.heartbeat,
-            shared.config.heartbeat,
-        ),
+        heartbeat: heartbeat(shared.config.heartbeat),
         first: true,
         _slot: slot,
     };
-    event_stream(Body::from_stream(stream::unfold(
-        state,
-        |mut w| async move {
-            let bytes = w.next().await?;
-            Some((Ok::<_, std::convert::Infallible>(bytes), w))
-        },
-    )))
+    event_stream(state)
 }
 
 struct AnalysisWatcher {
@@ -256,7 +262,7 @@ struct AnalysisWatcher {
     _slot: ClientSlot,
 }
 
-impl AnalysisWatcher {
+impl NextEvent for AnalysisWatcher {
     async fn next(&mut self) -> Option<Bytes> {
         if self.first {
             // A page reconnects soon after losing the stream, and learns so at once.
@@ -300,21 +306,12 @@ async fn events(
         retry_sent: false,
         ending: false,
         live: subscription.live,
-        heartbeat: tokio::time::interval_at(
-            tokio::time::Instant::now() + shared.config.heartbeat,
-            shared.config.heartbeat,
-        ),
+        heartbeat: heartbeat(shared.config.heartbeat),
         shutdown: shared.shutdown.clone(),
         hub: shared.hub.clone(),
         _slot: Some(slot),
     };
-    event_stream(Body::from_stream(stream::unfold(
-        watcher,
-        |mut w| async move {
-            let bytes = w.next().await?;
-            Some((Ok::<_, std::convert::Infallible>(bytes), w))
-        },
-    )))
+    event_stream(watcher)
 }
 
 struct Watcher {
@@ -327,6 +324,13 @@ struct Watcher {
     shutdown: watch::Receiver<bool>,
     hub: Arc<Hub>,
     _slot: Option<ClientSlot>,
+}
+
+impl NextEvent for Watcher {
+    async fn next(&mut self) -> Option<Bytes> {
+        // The inherent method (tests call it directly).
+        Watcher::next(self).await
+    }
 }
 
 impl Watcher {
@@ -421,10 +425,7 @@ mod tests {
             retry_sent: false,
             ending: false,
             live: subscription.live,
-            heartbeat: tokio::time::interval_at(
-                tokio::time::Instant::now() + Duration::from_secs(3600),
-                Duration::from_secs(3600),
-            ),
+            heartbeat: heartbeat(Duration::from_secs(3600)),
             shutdown,
             hub: hub.clone(),
             _slot: None,
