@@ -389,9 +389,18 @@ struct Queued {
 
 impl Outbox {
     fn push(&self, bytes: &[u8]) {
+        self.push_owned(bytes.to_vec());
+    }
+
+    /// A whole picture: handed over without a copy when nothing else waits (the usual case).
+    fn push_owned(&self, bytes: Vec<u8>) {
         let mut state = self.state.lock().expect("outbox lock");
-        state.bytes.extend_from_slice(bytes);
         state.unsent += bytes.len();
+        if state.bytes.is_empty() {
+            state.bytes = bytes;
+        } else {
+            state.bytes.extend_from_slice(&bytes);
+        }
         drop(state);
         self.wake.notify_one();
     }
@@ -447,8 +456,7 @@ impl io::Write for LinkWriter {
 
     fn flush(&mut self) -> io::Result<()> {
         if !self.buffer.is_empty() {
-            self.outbox.push(&self.buffer);
-            self.buffer.clear();
+            self.outbox.push_owned(std::mem::take(&mut self.buffer));
         }
         Ok(())
     }
