@@ -347,7 +347,13 @@ async fn relative_latency_on_a_drifting_device_clock_end_to_end() {
         let latency = &s["latency_ms"];
         assert_eq!(latency["kind"], "relative", "{s}");
         let ms = |key: &str| latency[key].as_f64().unwrap();
-        assert!(ms("p50") < 2.0 && ms("p90") < 5.0, "rate {rate}: {latency}");
+        // The old baseline read a 1 % drift over these 2 s as latency: p50 near 10 ms, p90
+        // near 18 ms. A stall of the busy test machine delays a few frames for real, so the
+        // tail is bounded loosely and the median tightly.
+        assert!(
+            ms("p50") < 2.0 && ms("p90") < 10.0,
+            "rate {rate}: {latency}"
+        );
         if burst {
             // 10 frames of 200 held back 30 ms: the top 5 % reads 30 ms.
             assert!((29.0..45.0).contains(&ms("p99")), "rate {rate}: {latency}");
