@@ -51,7 +51,7 @@ pub async fn run(
                 Ok(place) => format!("saved to {place}"),
                 Err(why) => format!("not saved: {why}"),
             },
-            ready: || true,
+            link: (),
         },
         &mut app,
         pace,
@@ -82,12 +82,37 @@ impl Resizable for TestBackend {
 }
 
 /// What the loop asks of the rest of the program: changes to the analysis, writing the
-/// screen's settings (the answer is a sentence to show), and whether the link has taken the
-/// last picture (a slow SSH link: the next picture waits, so frames are skipped, never queued).
-pub struct Hooks<C, S, R> {
+/// screen's settings (the answer is a sentence to show), and the link to the terminal.
+pub struct Hooks<C, S, L> {
     pub control: C,
     pub save: S,
-    pub ready: R,
+    pub link: L,
+}
+
+/// The way to the terminal as the loop sees it.
+pub trait Link {
+    /// Whether the link has taken the last picture: on a slow SSH link the next picture
+    /// waits, so pictures are skipped, never queued.
+    fn ready(&self) -> bool {
+        true
+    }
+
+    /// The next picture shows the snapshot taken at `taken_at` (the SSH side measures how
+    /// long a snapshot takes to leave).
+    fn drawing(&self, _taken_at: std::time::Instant) {}
+}
+
+/// A local terminal takes every picture at once.
+impl Link for () {}
+
+impl<L: Link + ?Sized> Link for &L {
+    fn ready(&self) -> bool {
+        (**self).ready()
+    }
+
+    fn drawing(&self, taken_at: std::time::Instant) {
+        (**self).drawing(taken_at)
+    }
 }
 
 /// How often to draw, and whether the end of the pipeline ends the screen.
@@ -102,7 +127,7 @@ pub async fn event_loop<B, K>(
     backend: &mut B,
     mut keys: K,
     mut snapshots: watch::Receiver<Arc<Snapshot>>,
-    hooks: Hooks<impl Fn(Control), impl Fn(ScreenSettings) -> String, impl Fn() -> bool>,
+    hooks: Hooks<impl Fn(Control), impl Fn(ScreenSettings) -> String, impl Link>,
     app: &mut App,
     pace: Pace,
     shutdown: impl Future<Output = ()>,
@@ -126,7 +151,7 @@ where
     let Hooks {
         control,
         save,
-        ready,
+        link,
     } = hooks;
     if let Some(c) = app.start_control() {
         control(c);
@@ -139,7 +164,8 @@ where
     let mut next_draw = Instant::now();
     while !app.should_quit() {
         if dirty && Instant::now() >= next_draw {
-            if ready() {
+            if link.ready() {
+                link.drawing(app.snapshot().taken_at);
                 screen.draw(backend, app).map_err(io::Error::other)?;
                 dirty = false;
             }
@@ -352,7 +378,7 @@ mod tests {
             Hooks {
                 control: |c| asked.lock().unwrap().push(c),
                 save: |_| String::new(),
-                ready: || true,
+                link: (),
             },
             &mut app,
             Pace {
@@ -416,7 +442,7 @@ mod tests {
                 Hooks {
                     control: |_| {},
                     save: |_| String::new(),
-                    ready: || true,
+                    link: (),
                 },
                 &mut app,
                 Pace {
@@ -455,7 +481,7 @@ mod tests {
             Hooks {
                 control: |_| {},
                 save: |_| String::new(),
-                ready: || true,
+                link: (),
             },
             &mut app,
             pace,

@@ -551,6 +551,7 @@ fn metrics_parse_with_an_independent_parser_and_follow_the_watchers() {
         ("sse_tui_source_up", "gauge"),
         ("sse_tui_watchers", "gauge"),
         ("sse_tui_latency_seconds", "histogram"),
+        ("sse_tui_ssh_picture_delay_seconds", "histogram"),
     ] {
         assert_eq!(first[family]["type"], kind, "{family}: {first}");
     }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -38,6 +38,8 @@ fn keygen(path: &Path) {
 struct Bench {
     _serve: ChildGuard,
     port: u16,
+    /// serve's HTTP address (for /metrics).
+    http: String,
     fingerprint: String,
     dir: tempfile::TempDir,
 }
@@ -69,22 +71,31 @@ impl Bench {
             .spawn()
             .unwrap();
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
-        let (port, fingerprint) = loop {
-            line.clear();
-            assert!(stderr.read_line(&mut line).unwrap() > 0, "serve ended");
-            if let Some(rest) = line.split("ssh -p ").nth(1) {
-                let port = rest.split(' ').next().unwrap().parse().unwrap();
-                let fingerprint = line.split("host key ").nth(1).unwrap();
-                break (port, fingerprint.trim_end_matches([')', '\n']).to_owned());
-            }
-        };
+        let http = common::served_address(&mut stderr);
+        let (port, fingerprint) = common::ssh_address(&mut stderr);
         Self {
             _serve: ChildGuard(child),
             port,
+            http,
             fingerprint,
             dir,
         }
+    }
+
+    /// The value of the sample `name` (with its labels, if any) in `/metrics`.
+    fn metric(&self, name: &str) -> f64 {
+        use std::io::{Read, Write};
+        let mut socket = std::net::TcpStream::connect(&self.http).unwrap();
+        write!(
+            socket,
+            "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        socket.read_to_string(&mut text).unwrap();
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
     }
 
     fn identity(&self) -> PathBuf {
@@ -161,6 +172,9 @@ fn two_sessions_at_their_own_sizes_keys_resize_and_q() {
         small.screen_text()
     );
     assert!(wide.parser.screen().alternate_screen());
+    // Both are counted, and their pictures' delays from the snapshots are measured.
+    assert_eq!(bench.metric("sse_tui_watchers{transport=\"ssh\"}"), 2.0);
+    assert!(bench.metric("sse_tui_ssh_picture_delay_seconds_count") > 0.0);
 
     // Keys are per session: `v` moves the wide one to the waterfall, not the small one.
     wide.send(b"v");

@@ -3,7 +3,7 @@
 //! at scrape time from the latest snapshot, so a scrape shows what the screens show.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
@@ -22,11 +22,50 @@ use crate::stats::latency::HISTOGRAM_BOUNDS_S;
 /// The content type of what [`Metrics::render`] writes.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Watchers connected now, by transport.
+/// Watchers connected now, by transport, and how long SSH pictures take to leave.
 #[derive(Debug, Default)]
 pub struct Watchers {
     pub sse: AtomicUsize,
     pub ssh: AtomicUsize,
+    pub ssh_picture_delay: DelayHistogram,
+}
+
+/// Upper bounds of the picture delay buckets, seconds: fine below a frame interval (where a
+/// session on a good link sits), coarse above.
+pub const PICTURE_DELAY_BOUNDS_S: [f64; 16] = [
+    0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25,
+    0.5, 1.0,
+];
+
+/// A histogram many sessions record into without a lock.
+#[derive(Debug, Default)]
+pub struct DelayHistogram {
+    /// Per bucket of [`PICTURE_DELAY_BOUNDS_S`], the last for everything above.
+    counts: [AtomicU64; PICTURE_DELAY_BOUNDS_S.len() + 1],
+    sum_us: AtomicU64,
+}
+
+impl DelayHistogram {
+    pub fn record(&self, delay: std::time::Duration) {
+        let seconds = delay.as_secs_f64();
+        let bucket = PICTURE_DELAY_BOUNDS_S.partition_point(|&bound| bound < seconds);
+        self.counts[bucket].fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(delay.as_micros()).unwrap_or(u64::MAX);
+        self.sum_us.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// Sum in seconds, count, and (upper bound, count) per bucket, as the encoder wants them.
+    fn read(&self) -> (f64, u64, Vec<(f64, u64)>) {
+        let buckets: Vec<(f64, u64)> = PICTURE_DELAY_BOUNDS_S
+            .iter()
+            .copied()
+            .chain([f64::INFINITY])
+            .zip(self.counts.iter().map(|c| c.load(Ordering::Relaxed)))
+            .collect();
+        let count = buckets.iter().map(|(_, n)| n).sum();
+        let sum = self.sum_us.load(Ordering::Relaxed) as f64 / 1e6;
+        (sum, count, buckets)
+    }
 }
 
 pub struct Metrics {
@@ -160,6 +199,21 @@ impl Collector for SnapshotCollector {
                 None::<&NoExemplars>,
             )?;
 
+        let (sum, count, buckets) = self.watchers.ssh_picture_delay.read();
+        encoder
+            .encode_descriptor(
+                "sse_tui_ssh_picture_delay_seconds",
+                "From a snapshot to its picture handed to the SSH connection (serve --ssh)",
+                None,
+                MetricType::Histogram,
+            )?
+            .encode_histogram::<Vec<(String, String)>>(
+                sum,
+                count,
+                &buckets,
+                None::<&NoExemplars>,
+            )?;
+
         let e = &mut encoder;
         if let (Some(peak), Some(hz)) = (s.peak, s.peak_hz()) {
             gauge(
@@ -224,5 +278,29 @@ impl Collector for SnapshotCollector {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A bucket holds the delays up to and including its bound, as Prometheus's `le` says.
+    #[test]
+    fn delays_fall_in_the_bucket_their_bound_admits() {
+        let h = DelayHistogram::default();
+        for ms in [0.5, 0.6, 33.0, 5000.0] {
+            h.record(Duration::from_secs_f64(ms / 1000.0));
+        }
+        let (sum, count, buckets) = h.read();
+        assert_eq!(count, 4);
+        assert!((sum - 5.0341).abs() < 1e-6, "{sum}");
+        let at = |bound: f64| buckets.iter().find(|(b, _)| *b == bound).unwrap().1;
+        assert_eq!(
+            (at(0.0005), at(0.001), at(0.05), at(f64::INFINITY)),
+            (1, 1, 1, 1)
+        );
     }
 }

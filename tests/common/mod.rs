@@ -20,6 +20,21 @@ pub fn served_address(stderr: &mut impl std::io::BufRead) -> String {
         .to_owned()
 }
 
+/// The SSH port and host-key fingerprint `serve --ssh` announces on stderr ("… ssh -p PORT
+/// IP (host key SHA256:…)"), read after the `served_address` line.
+pub fn ssh_address(stderr: &mut impl std::io::BufRead) -> (u16, String) {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "serve ended");
+        if let Some(rest) = line.split("ssh -p ").nth(1) {
+            let port = rest.split(' ').next().unwrap().parse().unwrap();
+            let fingerprint = line.split("host key ").nth(1).unwrap();
+            return (port, fingerprint.trim_end_matches([')', '\n']).to_owned());
+        }
+    }
+}
+
 /// Kills the child when a test fails halfway.
 pub struct ChildGuard(pub std::process::Child);
 

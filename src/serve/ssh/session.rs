@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use bytes::Bytes;
 use crossterm::event::Event;
@@ -22,8 +23,9 @@ use super::input::{ESC_WAIT, KeyParser};
 use super::keys::Allowed;
 use crate::ansi::AnsiBackend;
 use crate::pipeline::Control;
+use crate::serve::metrics::Watchers;
 use crate::snapshot::Snapshot;
-use crate::tui::{Hooks, Pace, event_loop};
+use crate::tui::{Hooks, Link, Pace, event_loop};
 use crate::ui::{App, ViewOptions};
 
 /// Bytes a session may have on their way to the watcher before its next picture waits: a
@@ -47,7 +49,7 @@ pub struct Shared {
     pub fps: u32,
     pub max_sessions: usize,
     /// Screens running now (the `ssh` watchers of /metrics).
-    pub watchers: Arc<crate::serve::metrics::Watchers>,
+    pub watchers: Arc<Watchers>,
     pub stopping: watch::Receiver<bool>,
     /// How to connect (`ssh -p PORT HOST`), for the sentence an `ssh host command` gets.
     pub address: String,
@@ -256,7 +258,7 @@ async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat: Sea
     let (read, write) = channel.split();
     let write = Arc::new(write);
     let outbox = Arc::new(Outbox::default());
-    let sender = tokio::spawn(send(write.clone(), outbox.clone()));
+    let sender = tokio::spawn(send(write.clone(), outbox.clone(), shared.watchers.clone()));
     outbox.push(ENTER);
     let view = ViewOptions {
         color: shared.view.color && has_colour(&pty.term),
@@ -284,7 +286,7 @@ async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat: Sea
         Hooks {
             control,
             save: |_| "settings belong to the server: nothing is saved from SSH".to_owned(),
-            ready: || outbox.ready(),
+            link: &*outbox,
         },
         &mut app,
         Pace {
@@ -382,6 +384,12 @@ struct Outbox {
 #[derive(Default)]
 struct Queued {
     bytes: Vec<u8>,
+    /// When the snapshots of the pictures in `bytes` were taken.
+    taken: Vec<Instant>,
+    /// The snapshot the picture being drawn shows, if it is one not drawn before (a picture
+    /// redrawn for a key or a tick is not a snapshot's delay).
+    drawing: Option<Instant>,
+    last_drawn: Option<Instant>,
     /// Queued here plus handed to the channel and not yet through its window.
     unsent: usize,
     closed: bool,
@@ -395,6 +403,9 @@ impl Outbox {
     /// A whole picture: handed over without a copy when nothing else waits (the usual case).
     fn push_owned(&self, bytes: Vec<u8>) {
         let mut state = self.state.lock().expect("outbox lock");
+        if let Some(taken) = state.drawing.take() {
+            state.taken.push(taken);
+        }
         state.unsent += bytes.len();
         if state.bytes.is_empty() {
             state.bytes = bytes;
@@ -405,19 +416,29 @@ impl Outbox {
         self.wake.notify_one();
     }
 
-    fn ready(&self) -> bool {
-        self.state.lock().expect("outbox lock").unsent < LINK_BUDGET
-    }
-
     fn close(&self) {
         self.state.lock().expect("outbox lock").closed = true;
         self.wake.notify_one();
     }
 }
 
+impl Link for Outbox {
+    fn ready(&self) -> bool {
+        self.state.lock().expect("outbox lock").unsent < LINK_BUDGET
+    }
+
+    fn drawing(&self, taken_at: Instant) {
+        let mut state = self.state.lock().expect("outbox lock");
+        // Set or cleared at every draw: a draw that sends nothing leaves no stale stamp.
+        state.drawing = (state.last_drawn != Some(taken_at)).then_some(taken_at);
+        state.last_drawn = Some(taken_at);
+    }
+}
+
 /// Hands the screen's bytes to the channel, which waits for the watcher's window: a stalled
-/// watcher stalls this task and nothing else.
-async fn send(write: Arc<ChannelWriteHalf<Msg>>, outbox: Arc<Outbox>) {
+/// watcher stalls this task and nothing else. Each picture's delay from its snapshot is
+/// recorded once the channel has taken it.
+async fn send(write: Arc<ChannelWriteHalf<Msg>>, outbox: Arc<Outbox>, watchers: Arc<Watchers>) {
     loop {
         let chunk = {
             let mut state = outbox.state.lock().expect("outbox lock");
@@ -427,16 +448,25 @@ async fn send(write: Arc<ChannelWriteHalf<Msg>>, outbox: Arc<Outbox>) {
                 }
                 None
             } else {
-                Some(std::mem::take(&mut state.bytes))
+                Some((
+                    std::mem::take(&mut state.bytes),
+                    std::mem::take(&mut state.taken),
+                ))
             }
         };
-        let Some(chunk) = chunk else {
+        let Some((chunk, taken)) = chunk else {
             outbox.wake.notified().await;
             continue;
         };
         let length = chunk.len();
         if write.data_bytes(Bytes::from(chunk)).await.is_err() {
             return;
+        }
+        let sent = Instant::now();
+        for taken in taken {
+            watchers
+                .ssh_picture_delay
+                .record(sent.saturating_duration_since(taken));
         }
         outbox.state.lock().expect("outbox lock").unsent -= length;
     }
@@ -459,5 +489,33 @@ impl io::Write for LinkWriter {
             self.outbox.push_owned(std::mem::take(&mut self.buffer));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// A snapshot's delay is measured on its first picture only: a redraw for a tick or a key
+    /// shows an older snapshot and would read as a late one.
+    #[test]
+    fn a_snapshot_is_stamped_on_its_first_picture_only() {
+        let outbox = Outbox::default();
+        let first = Instant::now();
+        let second = first + Duration::from_millis(33);
+        outbox.drawing(first);
+        outbox.push_owned(b"first".to_vec());
+        outbox.drawing(first);
+        outbox.push_owned(b"a tick later".to_vec());
+        // The second snapshot changed no cell: nothing is pushed, and its stamp is not
+        // carried over to the tick's redraw after it.
+        outbox.drawing(second);
+        outbox.drawing(second);
+        outbox.push_owned(b"a tick later".to_vec());
+        let state = outbox.state.lock().unwrap();
+        assert_eq!(state.taken, [first]);
+        assert_eq!(state.unsent, 29);
     }
 }
