@@ -2,6 +2,8 @@
 //! source events in through a bounded channel, control in, the latest snapshot out
 //! through a `watch` (latest wins; nothing queues up behind a slow screen).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +14,10 @@ use crate::pipeline::{Control, Pipeline};
 use crate::snapshot::Snapshot;
 use crate::source::SourceEvent;
 
+/// A source that runs on the pipeline's own thread, beside it (the demo board): its events
+/// then reach the pipeline without waking another thread.
+pub type LocalSource = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send>;
+
 pub struct Engine {
     pub snapshots: watch::Receiver<Arc<Snapshot>>,
     control: Option<mpsc::UnboundedSender<Control>>,
@@ -20,12 +26,13 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Starts the pipeline thread. A snapshot is published at most every `publish_every`,
-    /// and only when something changed.
+    /// Starts the pipeline thread, with `beside` on it if given. A snapshot is published at
+    /// most every `publish_every`, and only when something changed.
     pub fn start(
         mut pipeline: Pipeline,
         mut events: mpsc::Receiver<SourceEvent>,
         publish_every: Duration,
+        beside: Option<LocalSource>,
     ) -> Self {
         let (snapshot_tx, snapshots) =
             watch::channel(Arc::new(pipeline.snapshot(std::time::Instant::now())));
@@ -38,7 +45,7 @@ impl Engine {
                     .enable_time()
                     .build()
                     .expect("a current-thread runtime");
-                runtime.block_on(async move {
+                let work = async move {
                     let mut next_publish = Instant::now();
                     let mut dirty = false;
                     let publish = |pipeline: &mut Pipeline, next: &mut Instant| {
@@ -75,10 +82,20 @@ impl Engine {
                             },
                         }
                     }
+                    // A source beside stops at its next send.
+                    drop(events);
                     let last = Arc::new(pipeline.final_snapshot(std::time::Instant::now()));
                     snapshot_tx.send_replace(last.clone());
                     let _ = finished_tx.send(last);
-                });
+                };
+                // The source beside ends when it finds the receiver gone (the work above
+                // dropped it on its way out).
+                let beside = async move {
+                    if let Some(source) = beside {
+                        source().await;
+                    }
+                };
+                runtime.block_on(async { tokio::join!(work, beside) });
             })
             .expect("spawn the pipeline thread");
         Self {

@@ -11,7 +11,7 @@ use crate::analysis::{AnalyzerSettings, FreqAxis};
 use crate::cli::{Cli, Command, SourceChoice, UsageError};
 use crate::clock::Clock;
 use crate::config::SettingsFile;
-use crate::engine::Engine;
+use crate::engine::{Engine, LocalSource};
 use crate::frame::Levels;
 use crate::headless;
 use crate::link::LinkState;
@@ -109,7 +109,7 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<(), RunError> {
     });
     let clock = Clock::new();
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
-    let _source = spawn_source(&cli, &choice, tx, clock);
+    let (_source, beside) = spawn_source(&cli, &choice, tx, clock);
     // The recorder and the publisher see the source's events on their way to the pipeline.
     let taps = Taps {
         recorder,
@@ -123,7 +123,7 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<(), RunError> {
         Duration::from_secs_f64(1.0 / f64::from(cli.fps))
     };
     let pipeline = Pipeline::new(pipeline_config(&cli, &choice), clock);
-    let engine = Engine::start(pipeline, rx, publish_every);
+    let engine = Engine::start(pipeline, rx, publish_every, beside);
     let server = match (serving, hub) {
         (Some((args, token)), Some(hub)) => {
             let server = serve::start(
@@ -206,13 +206,14 @@ impl Drop for SourceTask {
 }
 
 /// Starts the chosen source. Async sources run as tasks; the blocking serial reader runs on
-/// a thread of its own and ends when the engine drops the receiver.
+/// a thread of its own and ends when the engine drops the receiver; the demo board is given
+/// back to run beside the pipeline, on its thread.
 fn spawn_source(
     cli: &Cli,
     choice: &SourceChoice,
     tx: source::EventSender,
     clock: Clock,
-) -> SourceTask {
+) -> (SourceTask, Option<LocalSource>) {
     let levels = Levels {
         full_scale: cli.full_scale,
         board_window: cli.board_window,
@@ -223,10 +224,10 @@ fn spawn_source(
         levels,
     };
     let format = cli.format;
-    SourceTask(match choice {
+    let task = match choice {
         SourceChoice::Demo | SourceChoice::ListPorts => {
-            source::demo::spawn(tx, clock);
-            None
+            let board: LocalSource = Box::new(move || Box::pin(source::demo::run(tx, clock)));
+            return (SourceTask(None), Some(board));
         }
         SourceChoice::Replay(path) => {
             let options = source::replay::ReplayOptions {
@@ -263,7 +264,8 @@ fn spawn_source(
             };
             Some(tokio::spawn(source::sse::run(config, levels, tx, clock)))
         }
-    })
+    };
+    (SourceTask(task), None)
 }
 
 fn pipeline_config(cli: &Cli, choice: &SourceChoice) -> PipelineConfig {

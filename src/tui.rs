@@ -6,7 +6,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossterm::event::{Event, EventStream};
+use crossterm::event::Event;
 use futures_util::{Stream, StreamExt};
 use ratatui::backend::{Backend, TestBackend};
 use ratatui::buffer::{Buffer, Cell};
@@ -43,7 +43,7 @@ pub async fn run(
     let mut app = App::new(engine.snapshots.borrow().clone(), view);
     let result = event_loop(
         &mut backend,
-        EventStream::new(),
+        terminal_events(),
         engine.snapshots.clone(),
         Hooks {
             control: |c| engine.control(c),
@@ -62,6 +62,37 @@ pub async fn run(
     let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Show);
     result?;
     Ok(engine.stop().await)
+}
+
+/// The terminal's keys and resizes, read by a thread of their own that blocks on the terminal.
+/// crossterm's `EventStream` is not used: every poll of it tries the lock its helper thread
+/// holds while it waits, and the loop polls the keys at each wake-up, so each wake-up spun on
+/// that lock (`sched_yield` was 4 % of the process's CPU samples on the demo).
+fn terminal_events() -> impl Stream<Item = io::Result<Event>> + Unpin {
+    /// How often the reader looks whether the screen has ended (it blocks for input between).
+    const LOOK: Duration = Duration::from_millis(500);
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let reader = std::thread::Builder::new()
+        .name("keys".into())
+        .spawn(move || {
+            while !tx.is_closed() {
+                let event = match crossterm::event::poll(LOOK) {
+                    Ok(false) => continue,
+                    Ok(true) => crossterm::event::read(),
+                    Err(e) => Err(e),
+                };
+                let failed = event.is_err();
+                if tx.blocking_send(event).is_err() || failed {
+                    return;
+                }
+            }
+        });
+    if let Err(e) = reader {
+        tracing::error!(error = %e, "cannot start the key reader");
+    }
+    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|event| (event, rx))
+    }))
 }
 
 /// A backend whose size is told rather than asked (ours and the test's).

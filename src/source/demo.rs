@@ -98,9 +98,10 @@ pub struct DemoBoard {
 /// A full-scale value to a 12-bit offset-binary code.
 fn code(x: f64) -> u16 {
     let half_range = f64::from(1u32 << (BITS - 1));
-    (half_range + x * half_range)
-        .round()
-        .clamp(0.0, 2.0 * half_range - 1.0) as u16
+    // Rounded by truncating a non-negative value plus a half (`round` is a library call, and
+    // this runs 96 000 times a second).
+    let level = (half_range + x * half_range).clamp(0.0, 2.0 * half_range - 1.0);
+    (level + 0.5) as u16
 }
 
 impl DemoBoard {
@@ -182,18 +183,11 @@ impl DemoBoard {
     }
 }
 
-/// Runs the board in real time on a thread of its own until the receiver goes away (a
-/// sleeping thread wakes once a frame; a timer on the runtime costs more wake-ups).
-pub fn spawn(tx: EventSender, clock: Clock) {
-    let spawned = std::thread::Builder::new()
-        .name("demo board".into())
-        .spawn(move || run(&tx, clock));
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot start the demo board");
-    }
-}
-
-fn run(tx: &EventSender, clock: Clock) {
+/// Runs the board in real time until the receiver goes away. It runs on the analysis
+/// thread beside the pipeline (see `Engine::start`): a frame costs that thread one timer
+/// wake-up, where a thread of its own cost two (its own, and the analysis thread's when the
+/// frame reached it).
+pub async fn run(tx: EventSender, clock: Clock) {
     let mut board = DemoBoard::new(0x5EED);
     let mut decoder = ByteDecoder::new(Format::Frame, LineOptions::default());
     let notice = format!(
@@ -204,7 +198,7 @@ fn run(tx: &EventSender, clock: Clock) {
         SourceEvent::Status(LinkState::Connected),
         SourceEvent::Notice(notice),
     ] {
-        if tx.blocking_send(event).is_err() {
+        if tx.send(event).await.is_err() {
             return;
         }
     }
@@ -215,7 +209,7 @@ fn run(tx: &EventSender, clock: Clock) {
         let delay = board.delivery_delay();
         bytes.clear();
         board.next_frame(&mut bytes);
-        std::thread::sleep((frame_end + delay).saturating_duration_since(Instant::now()));
+        tokio::time::sleep_until((frame_end + delay).into()).await;
         let arrival = clock.now();
         let mut items = Vec::with_capacity(1);
         decoder.push(&bytes, &mut items);
@@ -224,7 +218,7 @@ fn run(tx: &EventSender, clock: Clock) {
             bytes: bytes.len(),
             items,
         };
-        if tx.blocking_send(event).is_err() {
+        if tx.send(event).await.is_err() {
             return;
         }
     }
