@@ -192,16 +192,23 @@ where
     tokio::pin!(shutdown);
     let mut engine_running = true;
     let mut dirty = true;
+    // A snapshot came since the last tick: its picture was drawn with the time it came.
+    let mut fresh_since_tick = false;
     let mut next_draw = Instant::now();
+    // A picture due this soon is drawn now, in its slot: the next slot is counted from this
+    // one, so the pace stays under `--fps`, and a snapshot that comes a hair before its slot
+    // does not cost a timer of its own (and the wake-up of the runtime that arming it takes).
+    let slack = frame_interval / 8;
     while !app.should_quit() {
-        if dirty && Instant::now() >= next_draw {
+        let now = Instant::now();
+        if dirty && now + slack >= next_draw {
             if link.ready() {
                 link.drawing(app.snapshot().taken_at);
                 screen.draw(backend, app).map_err(io::Error::other)?;
                 dirty = false;
             }
             // Drawn, or the link still carries the last picture: look again a frame later.
-            next_draw = Instant::now() + frame_interval;
+            next_draw = next_draw.max(now) + frame_interval;
         }
         // Keys first: a flood of data must never make the screen deaf.
         tokio::select! {
@@ -235,6 +242,7 @@ where
                     let snapshot = snapshots.borrow_and_update().clone();
                     app.update(Message::Snapshot(snapshot), Instant::now().into_std());
                     dirty = true;
+                    fresh_since_tick = true;
                 }
                 // The pipeline is done: `--frames` reached ends the screen; the end of a
                 // replay keeps its last picture up until `q`.
@@ -243,7 +251,13 @@ where
             },
             _ = ticks.tick() => {
                 app.update(Message::Tick, Instant::now().into_std());
-                dirty = true;
+                // While snapshots come, their pictures keep the ages current: a tick's
+                // redraw would only cost a frame and push the next snapshot's picture back
+                // to the next frame slot.
+                if !fresh_since_tick {
+                    dirty = true;
+                }
+                fresh_since_tick = false;
             }
             _ = tokio::time::sleep_until(next_draw), if dirty => {}
         }
@@ -488,6 +502,92 @@ mod tests {
         let shown = screen(&terminal);
         assert!(shown.contains("ended"), "{shown}");
         assert!(shown.contains("777"));
+    }
+
+    /// Counts the pictures the loop draws.
+    #[derive(Default)]
+    struct Counting(std::sync::atomic::AtomicUsize);
+
+    impl Link for Counting {
+        fn drawing(&self, _taken_at: std::time::Instant) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    impl Counting {
+        fn take(&self) -> usize {
+            self.0.swap(0, std::sync::atomic::Ordering::Relaxed)
+        }
+    }
+
+    /// While snapshots come, a picture is drawn for each of them and none for the ticks (a
+    /// tick's redraw pushed the next snapshot's picture back a frame slot); when none come,
+    /// the ticks redraw so the ages on screen stay true.
+    #[tokio::test(start_paused = true)]
+    async fn ticks_redraw_only_when_no_snapshot_comes() {
+        let Rig {
+            mut terminal,
+            mut app,
+            snapshot_tx,
+            snapshots,
+            t0,
+        } = rig();
+        let (key_tx, key_rx) = tokio::sync::mpsc::unbounded_channel();
+        let keys = Box::pin(stream::unfold(key_rx, |mut rx| async move {
+            rx.recv().await.map(|k| (k, rx))
+        }));
+        let link = Counting::default();
+        let counts = Mutex::new(Vec::new());
+        let script = async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            link.take();
+            const SNAPSHOTS: u32 = 50;
+            for k in 1..=SNAPSHOTS {
+                let mut next = sample_snapshot(t0);
+                next.taken_at = t0 + Duration::from_millis(40 * u64::from(k));
+                snapshot_tx.send_replace(Arc::new(next));
+                tokio::time::sleep(Duration::from_millis(40)).await;
+            }
+            counts
+                .lock()
+                .unwrap()
+                .push((SNAPSHOTS as usize, link.take()));
+            // Two seconds with no snapshot: the ticks (4 a second) redraw.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            counts.lock().unwrap().push((0, link.take()));
+            key_tx.send(key('q')).unwrap();
+        };
+        let (result, ()) = tokio::join!(
+            event_loop(
+                &mut terminal,
+                keys,
+                snapshots,
+                Hooks {
+                    control: |_| {},
+                    save: |_| String::new(),
+                    link: &link,
+                },
+                &mut app,
+                Pace {
+                    fps: 30,
+                    quit_when_done: false,
+                },
+                std::future::pending()
+            ),
+            script
+        );
+        result.unwrap();
+        let counts = counts.into_inner().unwrap();
+        let (snapshots_sent, drawn) = counts[0];
+        assert!(
+            drawn >= snapshots_sent - 1 && drawn <= snapshots_sent + 1,
+            "{drawn} pictures for {snapshots_sent} snapshots"
+        );
+        let (_, drawn_idle) = counts[1];
+        assert!(
+            (7..=9).contains(&drawn_idle),
+            "{drawn_idle} pictures in 2 s of ticks"
+        );
     }
 
     #[tokio::test(start_paused = true)]

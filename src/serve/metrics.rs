@@ -30,11 +30,12 @@ pub struct Watchers {
     pub ssh_picture_delay: DelayHistogram,
 }
 
-/// Upper bounds of the picture delay buckets, seconds: fine below a frame interval (where a
-/// session on a good link sits), coarse above.
-pub const PICTURE_DELAY_BOUNDS_S: [f64; 16] = [
-    0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25,
-    0.5, 1.0,
+/// Upper bounds of the picture delay buckets, seconds: fine up to a little past a frame
+/// interval at 30 fps (where a session on a good link sits: a snapshot may wait for its
+/// frame slot), coarse above.
+pub const PICTURE_DELAY_BOUNDS_S: [f64; 19] = [
+    0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05,
+    0.075, 0.1, 0.25, 0.5, 1.0,
 ];
 
 /// A histogram many sessions record into without a lock.
