@@ -300,7 +300,7 @@ mod tests {
         assert!((sum - 5.0341).abs() < 1e-6, "{sum}");
         let at = |bound: f64| buckets.iter().find(|(b, _)| *b == bound).unwrap().1;
         assert_eq!(
-            (at(0.0005), at(0.001), at(0.05), at(f64::INFINITY)),
+            (at(0.0005), at(0.001), at(0.035), at(f64::INFINITY)),
             (1, 1, 1, 1)
         );
     }

@@ -257,7 +257,11 @@ impl Drop for Seat {
 async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat: Seat) {
     let (read, write) = channel.split();
     let write = Arc::new(write);
+    let first = shared.snapshots.borrow().clone();
+    // The snapshot the session starts on may be old (a source that has gone quiet): its
+    // first picture is the session's start, not a snapshot's delay.
     let outbox = Arc::new(Outbox::default());
+    outbox.starts_on(first.taken_at);
     let sender = tokio::spawn(send(write.clone(), outbox.clone(), shared.watchers.clone()));
     outbox.push(ENTER);
     let view = ViewOptions {
@@ -271,7 +275,7 @@ async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat: Sea
         },
         pty.size,
     );
-    let mut app = App::new(shared.snapshots.borrow().clone(), view);
+    let mut app = App::new(first, view);
     let mut stopping = shared.stopping.clone();
     let control = |c: Control| {
         // The analysis is the server's: a session changes only what its own views need.
@@ -416,6 +420,11 @@ impl Outbox {
         self.wake.notify_one();
     }
 
+    /// The snapshot the screen starts on: it counts as drawn.
+    fn starts_on(&self, taken_at: Instant) {
+        self.state.lock().expect("outbox lock").last_drawn = Some(taken_at);
+    }
+
     fn close(&self) {
         self.state.lock().expect("outbox lock").closed = true;
         self.wake.notify_one();
@@ -499,12 +508,18 @@ mod tests {
     use super::*;
 
     /// A snapshot's delay is measured on its first picture only: a redraw for a tick or a key
-    /// shows an older snapshot and would read as a late one.
+    /// shows an older snapshot and would read as a late one, and the snapshot a session starts
+    /// on may be old (a quiet source) without anything being late.
     #[test]
     fn a_snapshot_is_stamped_on_its_first_picture_only() {
         let outbox = Outbox::default();
-        let first = Instant::now();
+        let start = Instant::now();
+        let first = start + Duration::from_millis(20);
         let second = first + Duration::from_millis(33);
+        // The session's first picture shows the snapshot it started on: not a delay.
+        outbox.starts_on(start);
+        outbox.drawing(start);
+        outbox.push_owned(b"start".to_vec());
         outbox.drawing(first);
         outbox.push_owned(b"first".to_vec());
         outbox.drawing(first);
@@ -516,6 +531,6 @@ mod tests {
         outbox.push_owned(b"a tick later".to_vec());
         let state = outbox.state.lock().unwrap();
         assert_eq!(state.taken, [first]);
-        assert_eq!(state.unsent, 29);
+        assert_eq!(state.unsent, 34);
     }
 }
