@@ -296,8 +296,19 @@ impl OpenSsh {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("sshd: {e}"))?;
-        let daemon = ChildGuard(daemon);
-        common::nchan::wait_listening(port, "sshd");
+        let mut daemon = ChildGuard(daemon);
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if daemon.0.try_wait().ok().flatten().is_some() {
+                return Err(
+                    "sshd did not start (it needs root here, or a user it can log in)".into(),
+                );
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                return Err("sshd did not listen within 30 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         Ok(Self {
             daemon,
             port,
