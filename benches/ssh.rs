@@ -25,7 +25,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::io::{BufReader, Read, Write};
+use std::io::BufReader;
 use std::pin::Pin;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -326,26 +326,8 @@ impl OpenSsh {
         let port = self.port.to_string();
         let identity = self.identity.display().to_string();
         let target = format!("{user}@127.0.0.1");
-        let mut args = vec![
-            "-F",
-            "/dev/null",
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "LogLevel=ERROR",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "BatchMode=yes",
-            "-i",
-            &identity,
-            "-p",
-            &port,
-            "-t",
-            &target,
-        ];
+        let mut args = common::SSH_CLIENT_OPTIONS.to_vec();
+        args.extend(["-i", &identity, "-p", &port, "-t", &target]);
         args.extend(command);
         PtyChild::spawn("ssh", &args, ROWS as u16, COLUMNS as u16, &[])
     }
@@ -413,14 +395,7 @@ impl Server {
 
     /// The picture-delay histogram from /metrics: (upper bound, cumulative count) per bucket.
     fn delays(&self) -> Delays {
-        let mut socket = std::net::TcpStream::connect(&self.http).unwrap();
-        write!(
-            socket,
-            "GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut text = String::new();
-        socket.read_to_string(&mut text).unwrap();
+        let text = common::get_whole(&self.http, "/metrics");
         let prefix = format!("{DELAY_FAMILY}_bucket{{le=\"");
         let buckets = text
             .lines()

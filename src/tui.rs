@@ -393,6 +393,48 @@ mod tests {
         }
     }
 
+    /// Keys a test's script sends while the loop runs.
+    fn key_channel() -> (
+        tokio::sync::mpsc::UnboundedSender<io::Result<Event>>,
+        impl Stream<Item = io::Result<Event>> + Unpin,
+    ) {
+        let (key_tx, key_rx) = tokio::sync::mpsc::unbounded_channel();
+        let keys = Box::pin(stream::unfold(key_rx, |mut rx| async move {
+            rx.recv().await.map(|k| (k, rx))
+        }));
+        (key_tx, keys)
+    }
+
+    /// The loop at 30 fps with no controls and no saves, until its keys or the engine end it.
+    async fn plain_loop(
+        terminal: &mut TestBackend,
+        keys: impl Stream<Item = io::Result<Event>> + Unpin,
+        snapshots: watch::Receiver<Arc<Snapshot>>,
+        app: &mut App,
+        link: impl Link,
+        quit_when_done: bool,
+    ) -> io::Result<()> {
+        let hooks = Hooks {
+            control: |_| {},
+            save: |_| String::new(),
+            link,
+        };
+        let pace = Pace {
+            fps: 30,
+            quit_when_done,
+        };
+        event_loop(
+            terminal,
+            keys,
+            snapshots,
+            hooks,
+            app,
+            pace,
+            std::future::pending(),
+        )
+        .await
+    }
+
     fn screen(terminal: &TestBackend) -> String {
         terminal
             .buffer()
@@ -465,10 +507,7 @@ mod tests {
             snapshots,
             t0,
         } = rig();
-        let (key_tx, key_rx) = tokio::sync::mpsc::unbounded_channel();
-        let keys = Box::pin(stream::unfold(key_rx, |mut rx| async move {
-            rx.recv().await.map(|k| (k, rx))
-        }));
+        let (key_tx, keys) = key_channel();
         let script = async {
             let mut ended = sample_snapshot(t0);
             ended.link = LinkState::Ended;
@@ -480,22 +519,7 @@ mod tests {
             key_tx.send(key('q')).unwrap();
         };
         let (result, ()) = tokio::join!(
-            event_loop(
-                &mut terminal,
-                keys,
-                snapshots,
-                Hooks {
-                    control: |_| {},
-                    save: |_| String::new(),
-                    link: (),
-                },
-                &mut app,
-                Pace {
-                    fps: 30,
-                    quit_when_done: false,
-                },
-                std::future::pending()
-            ),
+            plain_loop(&mut terminal, keys, snapshots, &mut app, (), false),
             script
         );
         result.unwrap();
@@ -532,10 +556,7 @@ mod tests {
             snapshots,
             t0,
         } = rig();
-        let (key_tx, key_rx) = tokio::sync::mpsc::unbounded_channel();
-        let keys = Box::pin(stream::unfold(key_rx, |mut rx| async move {
-            rx.recv().await.map(|k| (k, rx))
-        }));
+        let (key_tx, keys) = key_channel();
         let link = Counting::default();
         let counts = Mutex::new(Vec::new());
         let script = async {
@@ -558,22 +579,7 @@ mod tests {
             key_tx.send(key('q')).unwrap();
         };
         let (result, ()) = tokio::join!(
-            event_loop(
-                &mut terminal,
-                keys,
-                snapshots,
-                Hooks {
-                    control: |_| {},
-                    save: |_| String::new(),
-                    link: &link,
-                },
-                &mut app,
-                Pace {
-                    fps: 30,
-                    quit_when_done: false,
-                },
-                std::future::pending()
-            ),
+            plain_loop(&mut terminal, keys, snapshots, &mut app, &link, false),
             script
         );
         result.unwrap();
@@ -600,23 +606,13 @@ mod tests {
             ..
         } = rig();
         drop(snapshot_tx);
-        let pace = Pace {
-            fps: 30,
-            quit_when_done: true,
-        };
-        let keys = stream::pending();
-        event_loop(
+        plain_loop(
             &mut terminal,
-            keys,
+            stream::pending(),
             snapshots,
-            Hooks {
-                control: |_| {},
-                save: |_| String::new(),
-                link: (),
-            },
             &mut app,
-            pace,
-            std::future::pending(),
+            (),
+            true,
         )
         .await
         .unwrap();

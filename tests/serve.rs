@@ -402,17 +402,7 @@ fn tokens_cors_and_the_watcher_limit() {
 #[test]
 fn the_page_health_and_time_endpoints() {
     let served = Served::start(&["--demo", "--token", "t"]);
-    let read_all = |path: &str| {
-        let mut stream = TcpStream::connect(&served.addr).unwrap();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut text = String::new();
-        stream.read_to_string(&mut text).unwrap();
-        text
-    };
+    let read_all = |path: &str| common::get_whole(&served.addr, path);
     let page = read_all("/");
     assert!(
         page.contains("text/html")

@@ -84,15 +84,7 @@ impl Bench {
 
     /// The value of the sample `name` (with its labels, if any) in `/metrics`.
     fn metric(&self, name: &str) -> f64 {
-        use std::io::{Read, Write};
-        let mut socket = std::net::TcpStream::connect(&self.http).unwrap();
-        write!(
-            socket,
-            "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let mut text = String::new();
-        socket.read_to_string(&mut text).unwrap();
+        let text = common::get_whole(&self.http, "/metrics");
         text.lines()
             .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
             .unwrap_or_else(|| panic!("no {name} in {text}"))
@@ -103,22 +95,7 @@ impl Bench {
     }
 
     fn ssh_args(&self, identity: &Path) -> Vec<String> {
-        let mut args: Vec<String> = [
-            "-F",
-            "/dev/null",
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "LogLevel=ERROR",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "BatchMode=yes",
-        ]
-        .map(String::from)
-        .into();
+        let mut args: Vec<String> = common::SSH_CLIENT_OPTIONS.map(String::from).into();
         args.extend(["-i".into(), identity.display().to_string()]);
         args.extend(["-p".into(), self.port.to_string()]);
         args

@@ -35,6 +35,37 @@ pub fn ssh_address(stderr: &mut impl std::io::BufRead) -> (u16, String) {
     }
 }
 
+/// `GET path` on `addr` with `Connection: close`: the whole response, head and body.
+pub fn get_whole(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    text
+}
+
+/// Debian's OpenSSH client against a server of our own on loopback: no user configuration, no
+/// known hosts (the server's key is new each run), no questions, only the key given.
+pub const SSH_CLIENT_OPTIONS: [&str; 12] = [
+    "-F",
+    "/dev/null",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "LogLevel=ERROR",
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "BatchMode=yes",
+];
+
 /// Kills the child when a test fails halfway.
 pub struct ChildGuard(pub std::process::Child);
 
