@@ -10,38 +10,70 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 /// sequence arrive together: they are sent together).
 pub const ESC_WAIT: Duration = Duration::from_millis(50);
 
+/// The most bytes a sequence may hold before it is taken for junk. A key's sequence is under
+/// 20 bytes, and pastes come unwrapped (the session does not ask for bracketed paste); termina
+/// keeps an unterminated OSC or DCS sequence for as long as bytes come, and a flush does not
+/// drop it, so without this a watcher's stray `ESC ]` would grow the parser's buffer forever.
+const LONGEST_SEQUENCE: usize = 256;
+
 #[derive(Default)]
 pub struct KeyParser {
     parser: termina::Parser,
+    /// Bytes fed since the parser last gave an event: what it may be holding.
+    unfinished: usize,
+    /// The parser may hold the start of a sequence: a flush is due if nothing more comes.
+    waiting: bool,
 }
 
 impl KeyParser {
-    /// Takes the bytes of one packet; returns the keys complete in them. Whether an
-    /// incomplete sequence waits until more bytes come or [`Self::flush`].
+    /// Takes the bytes of one packet; returns the keys complete in them. An incomplete
+    /// sequence waits for more bytes or [`Self::flush`].
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<KeyEvent> {
         self.parser.parse(bytes, true);
-        self.drain()
+        let (keys, events) = self.drain();
+        // An Esc in this packet may have begun a sequence; one begun before still waits if
+        // the packet finished nothing.
+        self.waiting = bytes.contains(&0x1b) || (self.waiting && events == 0);
+        self.unfinished = if events > 0 {
+            0
+        } else {
+            self.unfinished + bytes.len()
+        };
+        if self.unfinished > LONGEST_SEQUENCE {
+            self.forget();
+        }
+        keys
     }
 
-    /// Whether a packet may have left a sequence waiting for its rest: it held an Esc.
-    /// (termina keeps what waits to itself; a flush with nothing waiting does nothing.)
-    pub fn may_wait(bytes: &[u8]) -> bool {
-        bytes.contains(&0x1b)
+    /// Whether the parser may hold the start of a sequence (see [`ESC_WAIT`]).
+    pub fn waiting(&self) -> bool {
+        self.waiting
     }
 
-    /// No more bytes came: what waits is what it is (a lone Esc is the Esc key).
+    /// No more bytes came: what waits is what it is (a lone Esc is the Esc key), and what
+    /// cannot be a key is dropped.
     pub fn flush(&mut self) -> Vec<KeyEvent> {
         self.parser.parse(&[], false);
-        self.drain()
+        let (keys, _) = self.drain();
+        self.forget();
+        keys
     }
 
-    fn drain(&mut self) -> Vec<KeyEvent> {
-        std::iter::from_fn(|| self.parser.pop())
+    fn forget(&mut self) {
+        *self = Self::default();
+    }
+
+    /// The keys among the parser's events, and how many events there were.
+    fn drain(&mut self) -> (Vec<KeyEvent>, usize) {
+        let mut events = 0;
+        let keys = std::iter::from_fn(|| self.parser.pop())
+            .inspect(|_| events += 1)
             .filter_map(|event| match event {
                 termina::Event::Key(key) => convert(key),
                 _ => None,
             })
-            .collect()
+            .collect();
+        (keys, events)
     }
 }
 
@@ -117,9 +149,31 @@ mod tests {
     fn half_a_sequence_waits_for_its_rest() {
         let mut keys = KeyParser::default();
         assert!(keys.feed(b"\x1b[").is_empty());
-        assert!(KeyParser::may_wait(b"\x1b["));
+        assert!(keys.waiting());
+        // A packet without an Esc that does not finish the sequence leaves it waiting.
+        assert!(keys.feed(b"1;5").is_empty());
+        assert!(keys.waiting());
         assert_eq!(codes(&keys.feed(b"A")), [KeyCode::Up]);
+        assert!(!keys.waiting());
         assert!(keys.flush().is_empty(), "nothing left waiting");
+    }
+
+    /// termina keeps an unterminated OSC while bytes come, and a flush does not drop it: the
+    /// keys after it were swallowed for good, and the buffer grew with every byte.
+    #[test]
+    fn an_unterminated_sequence_is_dropped_not_kept() {
+        let mut keys = KeyParser::default();
+        assert!(keys.feed(b"\x1b]").is_empty());
+        assert!(keys.flush().is_empty());
+        assert_eq!(codes(&keys.feed(b"q")), [KeyCode::Char('q')]);
+
+        // Without a pause to flush it: dropped once it is longer than any key.
+        assert!(keys.feed(b"\x1b]").is_empty());
+        for _ in 0..4 {
+            keys.feed(&[b'x'; 100]);
+        }
+        assert!(keys.unfinished <= LONGEST_SEQUENCE);
+        assert_eq!(codes(&keys.feed(b"q")), [KeyCode::Char('q')]);
     }
 
     #[test]

@@ -331,25 +331,22 @@ fn keys(read: ChannelReadHalf) -> impl Stream<Item = io::Result<Event>> + Unpin 
         read: ChannelReadHalf,
         parser: KeyParser,
         ready: VecDeque<Event>,
-        esc_waits: bool,
     }
     let state = State {
         read,
         parser: KeyParser::default(),
         ready: VecDeque::new(),
-        esc_waits: false,
     };
     Box::pin(futures_util::stream::unfold(state, |mut s| async move {
         loop {
             if let Some(event) = s.ready.pop_front() {
                 return Some((Ok(event), s));
             }
-            let message = if s.esc_waits {
+            let message = if s.parser.waiting() {
                 match tokio::time::timeout(ESC_WAIT, s.read.wait()).await {
                     Ok(message) => message,
                     Err(_) => {
                         // Nothing followed the Esc: it was the Esc key.
-                        s.esc_waits = false;
                         s.ready.extend(s.parser.flush().into_iter().map(Event::Key));
                         continue;
                     }
@@ -359,7 +356,6 @@ fn keys(read: ChannelReadHalf) -> impl Stream<Item = io::Result<Event>> + Unpin 
             };
             match message? {
                 ChannelMsg::Data { data } => {
-                    s.esc_waits = KeyParser::may_wait(&data);
                     s.ready
                         .extend(s.parser.feed(&data).into_iter().map(Event::Key));
                 }
