@@ -327,13 +327,6 @@ struct Watcher {
 }
 
 impl NextEvent for Watcher {
-    async fn next(&mut self) -> Option<Bytes> {
-        // The inherent method (tests call it directly).
-        Watcher::next(self).await
-    }
-}
-
-impl Watcher {
     /// The next bytes for this watcher; `None` ends its stream.
     async fn next(&mut self) -> Option<Bytes> {
         loop {
@@ -363,7 +356,9 @@ impl Watcher {
             }
         }
     }
+}
 
+impl Watcher {
     /// Shutting down: what was already published still goes out, then the stream ends. A
     /// watcher that fell behind is told so here too, never cut short in silence.
     fn finish(&mut self) {
