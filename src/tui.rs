@@ -37,13 +37,22 @@ pub async fn run(
 ) -> io::Result<Arc<Snapshot>> {
     // ratatui sets the terminal up (raw mode, the alternate screen) and gives it back on a
     // panic; the drawing goes through our own backend, which sends fewer bytes.
+    // The key reader first: nothing after the terminal is taken may return without giving it
+    // back.
+    let keys = terminal_events()?;
     let terminal = ratatui::try_init()?;
-    let size = terminal.size()?;
+    let size = match terminal.size() {
+        Ok(size) => size,
+        Err(e) => {
+            ratatui::restore();
+            return Err(e);
+        }
+    };
     let mut backend = AnsiBackend::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()), size);
     let mut app = App::new(engine.snapshots.borrow().clone(), view);
     let result = event_loop(
         &mut backend,
-        terminal_events(),
+        keys,
         engine.snapshots.clone(),
         Hooks {
             control: |c| engine.control(c),
@@ -68,11 +77,11 @@ pub async fn run(
 /// crossterm's `EventStream` is not used: every poll of it tries the lock its helper thread
 /// holds while it waits, and the loop polls the keys at each wake-up, so each wake-up spun on
 /// that lock (`sched_yield` was 4 % of the process's CPU samples on the demo).
-fn terminal_events() -> impl Stream<Item = io::Result<Event>> + Unpin {
+fn terminal_events() -> io::Result<impl Stream<Item = io::Result<Event>> + Unpin> {
     /// How often the reader looks whether the screen has ended (it blocks for input between).
     const LOOK: Duration = Duration::from_millis(500);
     let (tx, rx) = tokio::sync::mpsc::channel(64);
-    let reader = std::thread::Builder::new()
+    std::thread::Builder::new()
         .name("keys".into())
         .spawn(move || {
             while !tx.is_closed() {
@@ -86,13 +95,11 @@ fn terminal_events() -> impl Stream<Item = io::Result<Event>> + Unpin {
                     return;
                 }
             }
-        });
-    if let Err(e) = reader {
-        tracing::error!(error = %e, "cannot start the key reader");
-    }
-    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|event| (event, rx))
-    }))
+        })?;
+    Ok(Box::pin(futures_util::stream::unfold(
+        rx,
+        |mut rx| async move { rx.recv().await.map(|event| (event, rx)) },
+    )))
 }
 
 /// A backend whose size is told rather than asked (ours and the test's).
@@ -558,38 +565,32 @@ mod tests {
         } = rig();
         let (key_tx, keys) = key_channel();
         let link = Counting::default();
-        let counts = Mutex::new(Vec::new());
+        const SNAPSHOTS: usize = 50;
         let script = async {
             tokio::time::sleep(Duration::from_millis(100)).await;
             link.take();
-            const SNAPSHOTS: u32 = 50;
-            for k in 1..=SNAPSHOTS {
+            for k in 1..=SNAPSHOTS as u64 {
                 let mut next = sample_snapshot(t0);
-                next.taken_at = t0 + Duration::from_millis(40 * u64::from(k));
+                next.taken_at = t0 + Duration::from_millis(40 * k);
                 snapshot_tx.send_replace(Arc::new(next));
                 tokio::time::sleep(Duration::from_millis(40)).await;
             }
-            counts
-                .lock()
-                .unwrap()
-                .push((SNAPSHOTS as usize, link.take()));
+            let drawn = link.take();
             // Two seconds with no snapshot: the ticks (4 a second) redraw.
             tokio::time::sleep(Duration::from_secs(2)).await;
-            counts.lock().unwrap().push((0, link.take()));
+            let drawn_idle = link.take();
             key_tx.send(key('q')).unwrap();
+            (drawn, drawn_idle)
         };
-        let (result, ()) = tokio::join!(
+        let (result, (drawn, drawn_idle)) = tokio::join!(
             plain_loop(&mut terminal, keys, snapshots, &mut app, &link, false),
             script
         );
         result.unwrap();
-        let counts = counts.into_inner().unwrap();
-        let (snapshots_sent, drawn) = counts[0];
         assert!(
-            drawn >= snapshots_sent - 1 && drawn <= snapshots_sent + 1,
-            "{drawn} pictures for {snapshots_sent} snapshots"
+            (SNAPSHOTS - 1..=SNAPSHOTS + 1).contains(&drawn),
+            "{drawn} pictures for {SNAPSHOTS} snapshots"
         );
-        let (_, drawn_idle) = counts[1];
         assert!(
             (7..=9).contains(&drawn_idle),
             "{drawn_idle} pictures in 2 s of ticks"
