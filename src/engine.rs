@@ -20,7 +20,10 @@ pub type LocalSource = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + S
 
 pub struct Engine {
     pub snapshots: watch::Receiver<Arc<Snapshot>>,
-    control: Option<mpsc::UnboundedSender<Control>>,
+    control: mpsc::UnboundedSender<Control>,
+    /// Dropped to stop the pipeline (the control channel cannot say so: other screens hold
+    /// senders of it).
+    stop: Option<oneshot::Sender<()>>,
     /// The last snapshot, sent when the pipeline is done or told to stop.
     pub finished: oneshot::Receiver<Arc<Snapshot>>,
 }
@@ -38,6 +41,7 @@ impl Engine {
             watch::channel(Arc::new(pipeline.snapshot(std::time::Instant::now())));
         let (control_tx, mut control) = mpsc::unbounded_channel();
         let (finished_tx, finished) = oneshot::channel();
+        let (stop, mut stopped) = oneshot::channel::<()>();
         std::thread::Builder::new()
             .name("pipeline".into())
             .spawn(move || {
@@ -60,6 +64,7 @@ impl Engine {
                         // comes after it publishes at once: no wake-up of its own is spent.
                         tokio::select! {
                             biased;
+                            _ = &mut stopped => break,
                             message = control.recv() => match message {
                                 Some(message) => { pipeline.control(message); dirty = true; }
                                 None => break,
@@ -100,7 +105,8 @@ impl Engine {
             .expect("spawn the pipeline thread");
         Self {
             snapshots,
-            control: Some(control_tx),
+            control: control_tx,
+            stop: Some(stop),
             finished,
         }
     }
@@ -109,22 +115,18 @@ impl Engine {
     pub fn controller(&self) -> impl Fn(Control) + Clone + Send + Sync + 'static {
         let control = self.control.clone();
         move |message| {
-            if let Some(control) = &control {
-                let _ = control.send(message);
-            }
+            let _ = control.send(message);
         }
     }
 
     /// Asks the pipeline for a change.
     pub fn control(&self, message: Control) {
-        if let Some(control) = &self.control {
-            let _ = control.send(message);
-        }
+        let _ = self.control.send(message);
     }
 
-    /// Stops the pipeline and returns its last snapshot.
+    /// Stops the pipeline, whoever else holds its controls, and returns its last snapshot.
     pub async fn stop(mut self) -> Arc<Snapshot> {
-        self.control = None;
+        drop(self.stop.take());
         match self.finished.await {
             Ok(last) => last,
             Err(_) => self.snapshots.borrow().clone(),

@@ -36,7 +36,7 @@ fn keygen(path: &Path) {
 
 /// `serve --demo --ssh` with one listed key; its SSH port and host-key fingerprint.
 struct Bench {
-    _serve: ChildGuard,
+    serve: ChildGuard,
     port: u16,
     /// serve's HTTP address (for /metrics).
     http: String,
@@ -74,7 +74,7 @@ impl Bench {
         let http = common::served_address(&mut stderr);
         let (port, fingerprint) = common::ssh_address(&mut stderr);
         Self {
-            _serve: ChildGuard(child),
+            serve: ChildGuard(child),
             port,
             http,
             fingerprint,
@@ -235,8 +235,8 @@ fn the_host_key_is_kept_across_restarts() {
             .permissions(),
     );
     assert_eq!(mode & 0o777, 0o600);
-    let Bench { _serve, dir, .. } = first;
-    drop(_serve);
+    let Bench { serve, dir, .. } = first;
+    drop(serve);
     let second = Bench::start_in(dir, &[]);
     assert_eq!(second.fingerprint, fingerprint);
     assert!(fingerprint.starts_with("SHA256:"), "{fingerprint}");
@@ -269,4 +269,34 @@ fn a_stalled_session_does_not_slow_another() {
         );
     }
     let _ = Command::new("kill").args(["-CONT", &pid]).status();
+}
+
+/// `serve` told to stop (SIGTERM) ends a live session itself: the watcher's terminal is given
+/// back (alternate screen left, cursor shown) with a sentence, and ssh ends with status 1.
+#[test]
+#[ignore = "needs ssh and ssh-keygen (Debian openssh-client)"]
+fn a_stopping_server_gives_the_watchers_terminal_back() {
+    let mut bench = Bench::start();
+    let mut watcher = bench.session(40, 120);
+    assert!(watcher.wait_for(LIMIT, live));
+    let pid = bench.serve.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = watcher.wait_exit(LIMIT).expect("the session ends");
+    assert_eq!(status.code(), Some(1), "{status:?}");
+    let screen = watcher.parser.screen();
+    assert!(!screen.alternate_screen(), "the alternate screen was left");
+    assert!(!screen.hide_cursor(), "the cursor is shown again");
+    assert!(
+        watcher.screen_text().contains("the server is stopping"),
+        "{}",
+        watcher.screen_text()
+    );
+    let serve = bench.serve.0.wait().unwrap();
+    assert!(serve.success(), "{serve:?}");
 }

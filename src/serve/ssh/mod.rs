@@ -57,7 +57,7 @@ pub struct Feed {
 pub struct SshServer {
     pub addr: SocketAddr,
     pub fingerprint: String,
-    watchers: Arc<crate::serve::metrics::Watchers>,
+    shared: Arc<session::Shared>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -66,15 +66,12 @@ impl SshServer {
     /// Ends every session (each watcher's terminal is given back) and the listener.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
+        // The screens say goodbye on their own tasks: give them a moment to get it out, and
+        // their watchers to close the connections. Only then the listener goes: russh
+        // disconnects every connection at once when it does.
+        let _ = tokio::time::timeout(SESSIONS_END, self.shared.all_closed()).await;
         self.task.abort();
         let _ = self.task.await;
-        // The screens say goodbye on their own tasks: give them a moment to get it out.
-        let deadline = tokio::time::Instant::now() + SESSIONS_END;
-        while self.watchers.ssh.load(std::sync::atomic::Ordering::Acquire) > 0
-            && tokio::time::Instant::now() < deadline
-        {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
     }
 }
 
@@ -132,7 +129,6 @@ pub async fn start(args: &SshArgs, addr: SocketAddr, feed: Feed) -> Result<SshSe
         ..Default::default()
     });
     let (shutdown, stopping) = watch::channel(false);
-    let shared_watchers = feed.watchers.clone();
     let shared = Arc::new(session::Shared {
         allowed,
         snapshots: feed.snapshots,
@@ -144,8 +140,12 @@ pub async fn start(args: &SshArgs, addr: SocketAddr, feed: Feed) -> Result<SshSe
         stopping,
         // The listening address may be 0.0.0.0: the watcher knows the host by its own name.
         address: format!("ssh -p {} HOST", addr.port()),
+        connections: Default::default(),
+        connection_closed: tokio::sync::Notify::new(),
     });
-    let mut server = Accepter { shared };
+    let mut server = Accepter {
+        shared: shared.clone(),
+    };
     let task = tokio::spawn(async move {
         if let Err(e) = server.run_on_socket(config, &listener).await {
             tracing::warn!(error = %e, "the SSH server stopped");
@@ -154,7 +154,7 @@ pub async fn start(args: &SshArgs, addr: SocketAddr, feed: Feed) -> Result<SshSe
     Ok(SshServer {
         addr,
         fingerprint,
-        watchers: shared_watchers,
+        shared,
         shutdown,
         task,
     })

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 use std::io;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -53,6 +53,25 @@ pub struct Shared {
     pub stopping: watch::Receiver<bool>,
     /// How to connect (`ssh -p PORT HOST`), for the sentence an `ssh host command` gets.
     pub address: String,
+    /// SSH connections open now: a screen's goodbye has reached its watcher once its
+    /// connection has closed.
+    pub connections: AtomicUsize,
+    /// Told when a connection closes.
+    pub connection_closed: Notify,
+}
+
+impl Shared {
+    /// Once every connection has closed.
+    pub async fn all_closed(&self) {
+        loop {
+            // Registered before the count is read, so a close in between still wakes it.
+            let closed = self.connection_closed.notified();
+            if self.connections.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            closed.await;
+        }
+    }
 }
 
 /// The pty a session asked for.
@@ -70,11 +89,20 @@ pub struct Connection {
 
 impl Connection {
     pub fn new(shared: Arc<Shared>) -> Self {
+        shared.connections.fetch_add(1, Ordering::AcqRel);
         Self {
             shared,
             channel: None,
             pty: None,
         }
+    }
+}
+
+/// russh drops the handler when the connection's session ends.
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.shared.connections.fetch_sub(1, Ordering::AcqRel);
+        self.shared.connection_closed.notify_waiters();
     }
 }
 
