@@ -32,9 +32,11 @@ use crate::ui::{App, ViewOptions};
 /// slow link skips pictures (it gets the latest when it is ready), it never builds a backlog.
 pub const LINK_BUDGET: usize = 64 * 1024;
 
-/// The largest screen a session may ask for (its buffers are allocated from the size).
-const MAX_COLUMNS: u32 = 1000;
-const MAX_ROWS: u32 = 500;
+/// The largest screen a session may ask for: its two cell buffers are allocated from the
+/// size (a ratatui cell is 48 bytes), so 512×256 is 12 MB where 1000×500 was 46 MB a session;
+/// the largest real terminal, a 4K screen in a small font, is about 480×135.
+const MAX_COLUMNS: u32 = 512;
+const MAX_ROWS: u32 = 256;
 
 const ENTER: &[u8] = b"\x1b[?1049h\x1b[?25l\x1b[2J";
 const LEAVE: &[u8] = b"\x1b[0m\x1b[?25h\x1b[?1049l";
@@ -530,6 +532,19 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    /// A watcher's pty request cannot make the server allocate more than 12 MB of cells for
+    /// its screen (a zero size is one cell, not a panic).
+    #[test]
+    fn the_screen_a_session_may_ask_for_is_bounded() {
+        let largest = screen_size(u32::MAX, u32::MAX);
+        assert_eq!((largest.width, largest.height), (512, 256));
+        let cells = usize::from(largest.width) * usize::from(largest.height);
+        let bytes = 2 * cells * std::mem::size_of::<ratatui::buffer::Cell>();
+        assert!(bytes <= 12 << 20, "{bytes} bytes");
+        let smallest = screen_size(0, 0);
+        assert_eq!((smallest.width, smallest.height), (1, 1));
+    }
 
     /// A snapshot's delay is measured on its first picture only: a redraw for a tick or a key
     /// shows an older snapshot and would read as a late one, and the snapshot a session starts
