@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use common::ChildGuard;
 use common::pty::PtyChild;
+use rustix::process::Signal;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
 const LIMIT: Duration = Duration::from_secs(30);
@@ -121,6 +122,11 @@ impl Bench {
             + &String::from_utf8_lossy(&out.stderr);
         (out.status.code(), text)
     }
+}
+
+fn send_signal(pid: u32, signal: Signal) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("a pid");
+    rustix::process::kill_process(pid, signal).expect("signal the process");
 }
 
 fn live(screen: &vt100::Screen) -> bool {
@@ -250,14 +256,8 @@ fn a_stalled_session_does_not_slow_another() {
     assert!(stalled.wait_for(LIMIT, live));
     // The stalled watcher's client stops reading its socket: the server's window for it
     // fills and its pictures wait.
-    let pid = stalled.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-STOP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    let pid = stalled.child.id();
+    send_signal(pid, Signal::STOP);
     let mut reader = bench.session(24, 80);
     assert!(reader.wait_for(LIMIT, live));
     // The other session keeps getting new pictures, one after another.
@@ -268,7 +268,7 @@ fn a_stalled_session_does_not_slow_another() {
             "the reading session stopped getting pictures"
         );
     }
-    let _ = Command::new("kill").args(["-CONT", &pid]).status();
+    send_signal(pid, Signal::CONT);
 }
 
 /// `serve` told to stop (SIGTERM) ends a live session itself: the watcher's terminal is given
@@ -279,14 +279,7 @@ fn a_stopping_server_gives_the_watchers_terminal_back() {
     let mut bench = Bench::start();
     let mut watcher = bench.session(40, 120);
     assert!(watcher.wait_for(LIMIT, live));
-    let pid = bench.serve.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    send_signal(bench.serve.0.id(), Signal::TERM);
     let status = watcher.wait_exit(LIMIT).expect("the session ends");
     assert_eq!(status.code(), Some(1), "{status:?}");
     let screen = watcher.parser.screen();
