@@ -58,9 +58,9 @@ impl Engine {
                         *next = now + publish_every;
                     };
                     loop {
-                        // Control first, then the screen's deadline, then data: a flood of
-                        // frames can neither starve the keys nor freeze the picture. The
-                        // deadline is armed only when something changed, and a frame that
+                        // Stop first, then control, then the screen's deadline, then data: a
+                        // flood of frames can neither starve the keys nor freeze the picture.
+                        // The deadline is armed only when something changed, and a frame that
                         // comes after it publishes at once: no wake-up of its own is spent.
                         tokio::select! {
                             biased;
