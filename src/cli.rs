@@ -145,8 +145,8 @@ pub struct Cli {
           value_parser = clap::value_parser!(u32).range(limits::FPS))]
     pub fps: u32,
     /// The view at start (the `v` key cycles them)
-    #[arg(long, global = true, value_enum, default_value_t = crate::ui::ViewKind::Spectrum, help_heading = SCREEN)]
-    pub view: crate::ui::ViewKind,
+    #[arg(long, global = true, value_enum, default_value_t = crate::vocabulary::ViewKind::Spectrum, help_heading = SCREEN)]
+    pub view: crate::vocabulary::ViewKind,
     /// Plain ASCII drawing, for terminals without block glyphs
     #[arg(long, global = true, help_heading = SCREEN)]
     pub ascii: bool,

@@ -18,6 +18,7 @@ use clap::{ArgAction, CommandFactory, FromArgMatches};
 use toml_edit::{Document, Item, Value};
 
 use crate::cli::Cli;
+use crate::vocabulary::ScreenSettings;
 
 /// The file's name in the config directory.
 pub const FILE_NAME: &str = "config.toml";
@@ -99,7 +100,7 @@ pub fn parse(
             return Err(ArgsError::File(format!(
                 "cannot read the settings file {}: {}",
                 path.display(),
-                crate::source::replay::plain_io_error(&e)
+                crate::error::plain_io_error(&e)
             )));
         }
     };
@@ -404,17 +405,6 @@ fn with_file_arguments(
     argv
 }
 
-/// What the screen changed, to be kept for the next start.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ScreenSettings {
-    pub fft: usize,
-    pub window: &'static str,
-    pub db_min: f64,
-    pub db_max: f64,
-    pub log_freq: bool,
-    pub view: &'static str,
-}
-
 /// Writes `settings` into the profile in use (or the top level), keeping the rest of the
 /// file as it was (comments included); returns where, as a phrase.
 pub fn save(file: &SettingsFile, settings: &ScreenSettings) -> Result<String, String> {
@@ -429,7 +419,7 @@ pub fn save(file: &SettingsFile, settings: &ScreenSettings) -> Result<String, St
             return Err(format!(
                 "cannot read {}: {}",
                 path.display(),
-                crate::source::replay::plain_io_error(&e)
+                crate::error::plain_io_error(&e)
             ));
         }
     };
@@ -467,7 +457,7 @@ pub fn save(file: &SettingsFile, settings: &ScreenSettings) -> Result<String, St
             format!(
                 "cannot make {}: {}",
                 dir.display(),
-                crate::source::replay::plain_io_error(&e)
+                crate::error::plain_io_error(&e)
             )
         })?;
     }
@@ -479,7 +469,7 @@ pub fn save(file: &SettingsFile, settings: &ScreenSettings) -> Result<String, St
             format!(
                 "cannot write {}: {}",
                 path.display(),
-                crate::source::replay::plain_io_error(&e)
+                crate::error::plain_io_error(&e)
             )
         })?;
     Ok(match &file.profile {

@@ -10,9 +10,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use crate::pipeline::{Control, Pipeline};
+use crate::pipeline::Pipeline;
 use crate::snapshot::Snapshot;
-use crate::source::SourceEvent;
+use crate::vocabulary::{Control, SourceEvent};
 
 /// A source that runs on the pipeline's own thread, beside it (the demo board): its events
 /// then reach the pipeline without waking another thread.

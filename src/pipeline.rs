@@ -8,42 +8,14 @@ use std::time::{Duration, Instant};
 use crate::analysis::adc::{AdcFigures, AdcMeter, DEFAULT_HARMONICS};
 use crate::analysis::trace::Trace;
 use crate::analysis::waterfall::{DEFAULT_SPECTRA_PER_LINE, WaterfallLine};
-use crate::analysis::{Analyzer, AnalyzerSettings, MAX_FFT, MIN_FFT, Peak};
+use crate::analysis::{Analyzer, AnalyzerSettings, MAX_FFT, MIN_FFT};
 use crate::clock::{Arrival, Clock};
 use crate::frame::{Decoded, Frame, Payload, SenderTime};
 use crate::link::{ClockSync, LinkState};
-use crate::snapshot::Snapshot;
-use crate::source::SourceEvent;
+use crate::snapshot::{ChannelSpectrum, Snapshot};
 use crate::stats::Stats;
 use crate::stats::latency::LatencySummary;
-use crate::ui::ViewKind;
-
-/// Changes asked for by the user. Each is a change *to the settings in force*, applied here
-/// where they live: a screen that shows an older picture (frozen, or a snapshot behind)
-/// cannot ask for a change from stale settings, and several screens can share one analysis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Control {
-    /// FFT size ×2, up to the largest `--fft` accepts.
-    BiggerFft,
-    /// FFT size ÷2, down to the smallest.
-    SmallerFft,
-    NextWindow,
-    /// The next channel of those the input has.
-    NextChannel,
-    ToggleAveraging,
-    TogglePeakHold,
-    ResetStats,
-    /// Half / twice as many spectra in each waterfall line.
-    FewerSpectraPerLine,
-    MoreSpectraPerLine,
-    /// A screen left one view and entered another (either may be none: at start, at quit).
-    /// The pipeline does the work a view needs while at least one screen shows it: every
-    /// channel's analysis for the all-channels view, the scope's samples for the scope.
-    Views {
-        left: Option<ViewKind>,
-        entered: Option<ViewKind>,
-    },
-}
+use crate::vocabulary::{Control, SourceEvent, ViewKind};
 
 /// What a snapshot carries that is costly to make (see [`FIGURES_EVERY`]).
 #[derive(Clone)]
@@ -53,13 +25,6 @@ struct Figures {
     latency: Option<LatencySummary>,
     latency_recent: Arc<[f32]>,
     adc: Option<AdcFigures>,
-}
-
-/// One channel's spectrum for the all-channels view.
-#[derive(Clone, Debug)]
-pub struct ChannelSpectrum {
-    pub spectrum: Arc<[f32]>,
-    pub peak: Option<Peak>,
 }
 
 /// The longest time one frame is taken to stand for (a gap in the input is not a spectrum).

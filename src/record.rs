@@ -9,8 +9,8 @@ use std::thread::JoinHandle;
 
 use tokio::sync::mpsc;
 
+use crate::error::plain_io_error;
 use crate::frame::Frame;
-use crate::source::replay::plain_io_error;
 use crate::wire::{binary, cobs_stream};
 
 /// The buffer goes to the writer when it holds this much (and at least once a second).

@@ -20,13 +20,14 @@ use crate::record::Recorder;
 use crate::serve::publish::Publishers;
 use crate::serve::{self, ServeError, hub::Hub};
 use crate::snapshot::Snapshot;
+use crate::source;
 use crate::source::serial::SerialOptions;
-use crate::source::{self, CHANNEL_CAPACITY};
 use crate::sse::client::SseConfig;
 use crate::stats::Rates;
 use crate::tap::{self, Taps};
 use crate::tui;
 use crate::ui::ViewOptions;
+use crate::vocabulary::CHANNEL_CAPACITY;
 use crate::wire::ByteDecoder;
 use crate::wire::lines::LineOptions;
 
@@ -91,7 +92,7 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<(), RunError> {
     let recorder = match &cli.record {
         Some(path) => Some(Recorder::append_to(path).map_err(|e| RunError::Record {
             path: path.display().to_string(),
-            why: source::replay::plain_io_error(&e),
+            why: crate::error::plain_io_error(&e),
         })?),
         None => None,
     };
@@ -211,7 +212,7 @@ impl Drop for SourceTask {
 fn spawn_source(
     cli: &Cli,
     choice: &SourceChoice,
-    tx: source::EventSender,
+    tx: crate::vocabulary::EventSender,
     clock: Clock,
 ) -> (SourceTask, Option<LocalSource>) {
     let levels = Levels {

@@ -7,9 +7,15 @@ use crate::analysis::adc::AdcFigures;
 use crate::analysis::waterfall::WaterfallLine;
 use crate::analysis::{AnalyzerSettings, Origin, Peak, WindowKind};
 use crate::link::{ClockSync, LinkState};
-use crate::pipeline::ChannelSpectrum;
 use crate::stats::Counters;
 use crate::stats::latency::{LatencyHistogram, LatencySummary};
+
+/// One channel's spectrum for the all-channels view.
+#[derive(Clone, Debug)]
+pub struct ChannelSpectrum {
+    pub spectrum: Arc<[f32]>,
+    pub peak: Option<Peak>,
+}
 
 #[derive(Clone, Debug)]
 pub struct Snapshot {

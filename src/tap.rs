@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use crate::frame::Decoded;
 use crate::record::Recorder;
 use crate::serve::hub::Hub;
-use crate::source::{CHANNEL_CAPACITY, SourceEvent};
+use crate::vocabulary::{CHANNEL_CAPACITY, SourceEvent};
 
 /// What is recorded reaches the disk at least this often.
 const RECORD_FLUSH: Duration = Duration::from_secs(1);

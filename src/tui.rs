@@ -13,14 +13,14 @@ use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Rect, Size};
 
 use crate::ansi::AnsiBackend;
-use crate::config::{self, ScreenSettings, SettingsFile};
+use crate::config::{self, SettingsFile};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::engine::Engine;
-use crate::pipeline::Control;
 use crate::snapshot::Snapshot;
-use crate::ui::{App, Message, ViewKind, ViewOptions, view};
+use crate::ui::{App, Message, ViewOptions, view};
+use crate::vocabulary::{Control, ScreenSettings, ViewKind};
 
 /// Ages and staleness are re-read this often when no data comes.
 const TICK: Duration = Duration::from_millis(250);
@@ -485,7 +485,7 @@ mod tests {
         .unwrap();
         assert!(app.should_quit());
         assert!(app.is_frozen());
-        use crate::ui::ViewKind::Spectrum;
+        use crate::vocabulary::ViewKind::Spectrum;
         assert_eq!(
             *asked.lock().unwrap(),
             [

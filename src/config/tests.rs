@@ -255,7 +255,7 @@ fn saving_writes_the_profile_in_use_and_keeps_the_rest_of_the_file() {
         (4096, WindowKind::BlackmanHarris, -130.0, -10.0)
     );
     assert!(cli.log_freq);
-    assert_eq!(cli.view, crate::ui::ViewKind::Waterfall);
+    assert_eq!(cli.view, crate::vocabulary::ViewKind::Waterfall);
     assert_eq!(cli.baud, 921_600);
     // A new file, no profile: the top level.
     let fresh = SettingsFile {

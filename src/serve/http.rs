@@ -397,7 +397,7 @@ impl Watcher {
 mod tests {
     use super::*;
     use crate::frame::{Frame, Payload};
-    use crate::serve::hub::EventForm;
+    use crate::vocabulary::EventForm;
 
     fn frame(seq: u32) -> Frame {
         Frame {

@@ -12,15 +12,8 @@ use tokio::sync::broadcast;
 use super::publish::Publishers;
 use crate::frame::Frame;
 use crate::link::LinkState;
+use crate::vocabulary::EventForm;
 use crate::wire::{binary, json};
-
-/// `frame` events (base64 binary frames) or the JSON events of SPEC §3.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum EventForm {
-    #[default]
-    Frame,
-    Json,
-}
 
 /// One event as it goes on the wire, shared by every watcher.
 #[derive(Debug)]

@@ -16,7 +16,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::snapshot::Snapshot;
-use hub::{EventForm, Hub};
+use crate::vocabulary::EventForm;
+use hub::Hub;
 use publish::Publishers;
 
 /// The replay ring and the broadcast queue are allocated up front: bound them.
@@ -110,7 +111,7 @@ impl ServeArgs {
                 std::fs::read_to_string(path)
                     .map_err(|e| ServeError::TokenFile {
                         path: path.display().to_string(),
-                        why: crate::source::replay::plain_io_error(&e),
+                        why: crate::error::plain_io_error(&e),
                     })?
                     .trim()
                     .to_owned(),
@@ -153,7 +154,7 @@ pub async fn start(
 ) -> Result<Server, ServeError> {
     let cannot_listen = |e: std::io::Error| ServeError::Listen {
         addr: args.listen,
-        why: crate::source::replay::plain_io_error(&e),
+        why: crate::error::plain_io_error(&e),
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -8,10 +8,10 @@
 use std::f64::consts::TAU;
 use std::time::{Duration, Instant};
 
-use super::{EventSender, SourceEvent};
 use crate::clock::Clock;
 use crate::frame::SenderTime;
 use crate::link::LinkState;
+use crate::vocabulary::{EventSender, SourceEvent};
 use crate::wire::binary::{self, Dtype, Header};
 use crate::wire::lines::LineOptions;
 use crate::wire::{ByteDecoder, Format, cobs_stream};

@@ -7,10 +7,11 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::time::Instant;
 
-use super::{EventSender, SourceEvent};
 use crate::clock::Clock;
+use crate::error::plain_io_error;
 use crate::frame::{Decoded, Frame, Payload};
 use crate::link::LinkState;
+use crate::vocabulary::{EventSender, SourceEvent};
 use crate::wire::ByteDecoder;
 
 const CHUNK: usize = 256 * 1024;
@@ -143,20 +144,5 @@ impl Pacer {
             return now;
         }
         start + Duration::from_secs_f64(offset_s.max(0.0))
-    }
-}
-
-/// An I/O error as a phrase, without Rust's "(os error 2)".
-pub fn plain_io_error(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let text = e.to_string();
-            match text.find(" (os error") {
-                Some(i) => text[..i].to_lowercase(),
-                None => text,
-            }
-        }
     }
 }

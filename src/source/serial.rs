@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 
 use serialport::{ClearBuffer, SerialPort, SerialPortType};
 
-use super::{EventSender, SourceEvent};
 use crate::clock::Clock;
 use crate::frame::Decoded;
 use crate::link::LinkState;
+use crate::vocabulary::{EventSender, SourceEvent};
 use crate::wire::ByteDecoder;
 
 /// ST Microelectronics' USB vendor id: STM32 virtual COM ports.

@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{EventSender, SourceEvent};
 use crate::clock::{Clock, unix_now_us};
 use crate::frame::{Decoded, FrameError, Levels};
 use crate::link::ClockSync;
 use crate::link::LinkState;
 use crate::sse::client::{ClientEvent, SseClient, SseConfig};
+use crate::vocabulary::{EventSender, SourceEvent};
 use crate::wire::json::decode_event;
 
 /// Probes per clock measurement; the one with the shortest round trip is kept.

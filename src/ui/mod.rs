@@ -16,10 +16,9 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyEvent;
 
 use crate::analysis::FreqAxis;
-use crate::config::ScreenSettings;
-use crate::pipeline::Control;
 use crate::snapshot::Snapshot;
 use crate::stats::{Counters, Rates};
+use crate::vocabulary::{Control, ScreenSettings, ViewKind};
 use bars::Bars;
 use keys::Action;
 use markers::Markers;
@@ -34,43 +33,6 @@ const SAY_FOR: Duration = Duration::from_secs(6);
 const RATE_WINDOW: Duration = Duration::from_secs(2);
 const DB_STEP: f32 = 10.0;
 const MIN_DB_SPAN: f32 = 20.0;
-
-/// The views (`--view`, the `v` key cycles them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ViewKind {
-    /// Bars, with markers and the ADC figures.
-    #[default]
-    Spectrum,
-    /// A short spectrum over the spectrogram: time running down, colour for level.
-    Waterfall,
-    /// The analysed channel's samples, triggered.
-    Scope,
-    /// Every channel's spectrum at once.
-    Channels,
-}
-
-impl ViewKind {
-    pub const ALL: [ViewKind; 4] = [
-        ViewKind::Spectrum,
-        ViewKind::Waterfall,
-        ViewKind::Scope,
-        ViewKind::Channels,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ViewKind::Spectrum => "spectrum",
-            ViewKind::Waterfall => "waterfall",
-            ViewKind::Scope => "scope",
-            ViewKind::Channels => "channels",
-        }
-    }
-
-    pub fn next(self) -> Self {
-        let i = Self::ALL.iter().position(|&v| v == self).unwrap_or(0);
-        Self::ALL[(i + 1) % Self::ALL.len()]
-    }
-}
 
 /// How the screen draws.
 #[derive(Clone, Copy, Debug, PartialEq)]

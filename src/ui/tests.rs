@@ -11,10 +11,10 @@ use ratatui::backend::TestBackend;
 use super::{App, Message, ViewOptions};
 use crate::analysis::{AnalyzerSettings, FreqAxis, Origin, Peak};
 use crate::link::{ClockSync, LinkState};
-use crate::pipeline::Control;
 use crate::snapshot::Snapshot;
 use crate::stats::Counters;
 use crate::stats::latency::{LatencyKind, LatencySummary};
+use crate::vocabulary::{Control, ViewKind};
 
 /// A fixed picture: 48 kHz, 1024-point FFT, tones at bins 21.3 (-6 dBFS) and 157 (-20 dBFS)
 /// over a -90 dBFS floor that wobbles deterministically.
@@ -441,7 +441,6 @@ fn app_in(kind: super::ViewKind, snapshot: Snapshot, width: u16, height: u16) ->
 
 #[test]
 fn views_at_narrow_wide_and_tiny_sizes() {
-    use super::ViewKind;
     let t0 = Instant::now();
     let mut trace_snapshot = sample_snapshot(t0);
     trace_snapshot.trace = Some(
@@ -454,7 +453,7 @@ fn views_at_narrow_wide_and_tiny_sizes() {
     channels_snapshot.channels = 3;
     channels_snapshot.channel_spectra = Some(
         (0..3)
-            .map(|c| crate::pipeline::ChannelSpectrum {
+            .map(|c| crate::snapshot::ChannelSpectrum {
                 spectrum: sample_snapshot(t0)
                     .spectrum
                     .iter()
@@ -534,7 +533,7 @@ fn the_scope_says_when_there_are_no_samples() {
 
 #[test]
 fn the_view_key_cycles_the_views_and_tells_the_pipeline_which_is_shown() {
-    use super::ViewKind::*;
+    use ViewKind::*;
     let (mut app, t0) = app_at(100, 30);
     let v = key(KeyCode::Char('v'));
     let views = |left, entered| {
@@ -574,7 +573,7 @@ fn the_save_key_asks_for_the_screens_settings_and_says_where_they_went() {
     let asked = app.take_save_request().expect("a request");
     assert_eq!(
         asked,
-        crate::config::ScreenSettings {
+        crate::vocabulary::ScreenSettings {
             fft: 1024,
             window: "hann",
             db_min: -110.0,

@@ -36,7 +36,7 @@ impl Allowed {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| KeyError::AuthorizedKeys {
             path: shown.clone(),
-            why: crate::source::replay::plain_io_error(&e),
+            why: crate::error::plain_io_error(&e),
         })?;
         Self::parse(&text).map_err(|why| match why {
             None => KeyError::NoAuthorizedKey { path: shown },
@@ -147,7 +147,7 @@ fn write_new(path: &Path, key: &PrivateKey) -> std::io::Result<()> {
 }
 
 fn plain(e: &std::io::Error) -> String {
-    crate::source::replay::plain_io_error(e)
+    crate::error::plain_io_error(e)
 }
 
 #[cfg(test)]

@@ -14,9 +14,9 @@ use std::time::Duration;
 use russh::server::Server as _;
 use tokio::sync::watch;
 
-use crate::pipeline::Control;
 use crate::snapshot::Snapshot;
 use crate::ui::ViewOptions;
+use crate::vocabulary::Control;
 pub use keys::KeyError;
 
 /// The options of SPEC §8, part of `serve`'s.
@@ -110,11 +110,11 @@ pub async fn start(args: &SshArgs, addr: SocketAddr, feed: Feed) -> Result<SshSe
         .await
         .map_err(|e| SshError::Listen {
             addr,
-            why: crate::source::replay::plain_io_error(&e),
+            why: crate::error::plain_io_error(&e),
         })?;
     let addr = listener.local_addr().map_err(|e| SshError::Listen {
         addr,
-        why: crate::source::replay::plain_io_error(&e),
+        why: crate::error::plain_io_error(&e),
     })?;
     let idle =
         (args.ssh_idle_timeout > 0.0).then(|| Duration::from_secs_f64(args.ssh_idle_timeout));

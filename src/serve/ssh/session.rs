@@ -22,11 +22,11 @@ use tokio::sync::{Notify, watch};
 use super::input::{ESC_WAIT, KeyParser};
 use super::keys::Allowed;
 use crate::ansi::AnsiBackend;
-use crate::pipeline::Control;
 use crate::serve::metrics::Watchers;
 use crate::snapshot::Snapshot;
 use crate::tui::{Hooks, Link, Pace, event_loop};
 use crate::ui::{App, ViewOptions};
+use crate::vocabulary::Control;
 
 /// Bytes a session may have on their way to the watcher before its next picture waits: a
 /// slow link skips pictures (it gets the latest when it is ready), it never builds a backlog.

@@ -15,9 +15,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::keys::KEYS;
-use super::{App, ViewKind, format};
+use super::{App, format};
 use crate::analysis::FreqAxis;
 use crate::link::LinkState;
+use crate::vocabulary::ViewKind;
 
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 12;
