@@ -20,11 +20,11 @@ use std::time::{Duration, Instant};
 use pty::PtyChild;
 use ratatui::layout::{Rect, Size};
 use sse_tui::ansi::AnsiBackend;
+use sse_tui::ansi::diff::Screen;
 use sse_tui::clock::Clock;
 use sse_tui::frame::Decoded;
 use sse_tui::pipeline::{Pipeline, PipelineConfig};
 use sse_tui::source::demo::DemoBoard;
-use sse_tui::tui::Screen;
 use sse_tui::ui::{App, Message, ViewOptions};
 use sse_tui::wire::lines::LineOptions;
 use sse_tui::wire::{ByteDecoder, Format};
@@ -213,7 +213,8 @@ fn frame_build_and_diff(frames: usize) -> f64 {
             Message::Snapshot(snapshots[i % snapshots.len()].clone()),
             now,
         );
-        screen.draw(&mut backend, &mut app).unwrap();
+        let scroll = app.take_scroll(screen.area());
+        screen.draw(&mut backend, &app, scroll).unwrap();
     }
     start.elapsed().as_secs_f64() / frames as f64 * 1e6
 }

@@ -302,11 +302,16 @@ async fn run_screen(
             _ = sleep_until_opt(deadline) => {}
         }
     };
-    let pace = tui::Pace {
+    let pace = crate::ui::event_loop::Pace {
         fps: cli.fps,
         quit_when_done: cli.frames.is_some(),
     };
-    tui::run(engine, view_options(cli), pace, settings, stop).await
+    let save =
+        |screen: crate::vocabulary::ScreenSettings| match crate::config::save(&settings, &screen) {
+            Ok(place) => format!("saved to {place}"),
+            Err(why) => format!("not saved: {why}"),
+        };
+    tui::run(engine, view_options(cli), pace, save, stop).await
 }
 
 fn view_options(cli: &Cli) -> ViewOptions {

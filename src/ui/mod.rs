@@ -3,6 +3,7 @@
 //! touches the terminal.
 
 pub mod bars;
+pub mod event_loop;
 pub mod format;
 pub mod keys;
 pub mod markers;
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyEvent;
 
 use crate::analysis::FreqAxis;
+use crate::ansi::diff::Scroll;
 use crate::snapshot::Snapshot;
 use crate::stats::{Counters, Rates};
 use crate::vocabulary::{Control, ScreenSettings, ViewKind};
@@ -207,8 +209,6 @@ impl App {
         &self.scope
     }
 
-    /// Waterfall rows that scrolled down since the last draw (the terminal can scroll them
-    /// rather than be sent them again); reading it resets it.
     /// The screen's settings the `S` key asked to save, once.
     pub fn take_save_request(&mut self) -> Option<ScreenSettings> {
         self.save_request.take()
@@ -222,8 +222,15 @@ impl App {
             .map(|(text, _)| text.as_str())
     }
 
-    pub fn take_scrolled(&mut self) -> u16 {
-        std::mem::take(&mut self.scrolled)
+    /// The waterfall rows that scrolled down since the last picture, on a screen of `area`:
+    /// the terminal can scroll them itself rather than be sent them again. Once.
+    pub fn take_scroll(&mut self, area: ratatui::layout::Rect) -> Option<Scroll> {
+        let by = std::mem::take(&mut self.scrolled);
+        if by == 0 || self.kind != ViewKind::Waterfall {
+            return None;
+        }
+        let rows = view::waterfall_rows(area.width, area.height, self.measure)?;
+        Some(Scroll { rows, by })
     }
 
     /// The terminal's size, as the screen was last told.

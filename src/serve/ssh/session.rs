@@ -24,7 +24,7 @@ use super::keys::Allowed;
 use crate::ansi::AnsiBackend;
 use crate::serve::metrics::Watchers;
 use crate::snapshot::Snapshot;
-use crate::tui::{Hooks, Link, Pace, event_loop};
+use crate::ui::event_loop::{Hooks, Link, Pace, event_loop};
 use crate::ui::{App, ViewOptions};
 use crate::vocabulary::Control;
 

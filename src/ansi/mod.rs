@@ -4,9 +4,11 @@
 //! shortest move to the next cell (one backspace, a cursor-down, or an absolute position),
 //! and the 16 named colours as their short codes.
 
+pub mod diff;
+
 use std::io::{self, Write};
 
-use ratatui::backend::{Backend, ClearType, WindowSize};
+use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
 use ratatui::style::{Color, Modifier};
@@ -133,6 +135,24 @@ impl<W: Write> AnsiBackend<W> {
         if !codes.is_empty() {
             scratch.extend_from_slice(format!("\x1b[{}m", codes.join(";")).as_bytes());
         }
+    }
+}
+
+/// A backend whose size is told rather than asked: ours (the local terminal's size comes in
+/// a resize event, an SSH session's in a window change) and the tests'.
+pub trait Resizable: Backend {
+    fn resized(&mut self, size: Size);
+}
+
+impl<W: Write> Resizable for AnsiBackend<W> {
+    fn resized(&mut self, size: Size) {
+        self.set_size(size);
+    }
+}
+
+impl Resizable for TestBackend {
+    fn resized(&mut self, size: Size) {
+        self.resize(size.width, size.height);
     }
 }
 

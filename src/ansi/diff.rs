@@ -1,0 +1,170 @@
+//! The picture the terminal shows and the one being made: only the cells that differ go to
+//! the terminal, and nothing at all when none do (not even a reset of colours), so an
+//! unchanged frame costs no bytes on the link. When a band of rows has only moved down (the
+//! waterfall), the terminal scrolls it itself and the diff starts from the rows moved: a new
+//! line costs one row.
+
+use std::ops::Range;
+
+use ratatui::backend::Backend;
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+/// Rows `rows` moved down by `by` since the last picture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scroll {
+    pub rows: Range<u16>,
+    pub by: u16,
+}
+
+pub struct Screen {
+    shown: Buffer,
+    next: Buffer,
+}
+
+impl Screen {
+    /// For a terminal of `area`, blank (as the alternate screen starts).
+    pub fn new(area: Rect) -> Self {
+        Self {
+            shown: Buffer::empty(area),
+            next: Buffer::empty(area),
+        }
+    }
+
+    pub fn area(&self) -> Rect {
+        self.shown.area
+    }
+
+    /// The terminal changed size: clear it, and draw everything next time.
+    pub fn resize<B: Backend>(&mut self, backend: &mut B, area: Rect) -> Result<(), B::Error> {
+        backend.clear()?;
+        *self = Self::new(area);
+        Ok(())
+    }
+
+    /// Draws `picture`, the terminal scrolling `scroll` first; returns whether anything was
+    /// sent.
+    pub fn draw<B: Backend>(
+        &mut self,
+        backend: &mut B,
+        picture: impl Widget,
+        scroll: Option<Scroll>,
+    ) -> Result<bool, B::Error> {
+        let area = self.shown.area;
+        if let Some(Scroll { rows, by }) = scroll
+            && by > 0
+            && by < rows.end.saturating_sub(rows.start)
+            && rows.end <= area.height
+        {
+            backend.scroll_region_down(rows.clone(), by)?;
+            scroll_down(&mut self.shown, rows, by);
+        }
+        self.next.reset();
+        picture.render(area, &mut self.next);
+        let updates = changed_cells(&self.shown, &self.next);
+        if updates.is_empty() {
+            return Ok(false);
+        }
+        backend.draw(updates.into_iter())?;
+        backend.flush()?;
+        std::mem::swap(&mut self.shown, &mut self.next);
+        Ok(true)
+    }
+}
+
+/// The cells of `next` that differ from `shown`, in reading order. Unlike ratatui's diff,
+/// a cell's display width is looked up only when it changed (most of a screen does not): a
+/// wide character covers the cell after it, which is then not sent.
+fn changed_cells<'a>(shown: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)> {
+    use unicode_width::UnicodeWidthStr;
+    let width = usize::from(next.area.width);
+    let mut updates = Vec::new();
+    let mut covered = 0usize;
+    for (i, (old, new)) in shown.content.iter().zip(&next.content).enumerate() {
+        if covered > 0 {
+            covered -= 1;
+            continue;
+        }
+        if old != new {
+            let (x, y) = (i % width, i / width);
+            updates.push((x as u16, y as u16, new));
+            covered = new.symbol().width().saturating_sub(1);
+        }
+    }
+    updates
+}
+
+/// Rows `rows` of `buffer` moved down by `by`, blank rows coming in at the top: what a
+/// terminal's scroll-down in that region does.
+fn scroll_down(buffer: &mut Buffer, rows: Range<u16>, by: u16) {
+    let width = buffer.area.width;
+    for y in rows.clone().rev() {
+        for x in 0..width {
+            let cell = match y.checked_sub(by).filter(|from| *from >= rows.start) {
+                Some(from) => buffer[(x, from)].clone(),
+                None => Cell::default(),
+            };
+            buffer[(x, y)] = cell;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::backend::TestBackend;
+    use ratatui::text::Line;
+
+    use super::*;
+
+    /// Lines of text, one a row.
+    struct Rows(Vec<String>);
+
+    impl Widget for &Rows {
+        fn render(self, area: Rect, buf: &mut Buffer) {
+            for (y, row) in self.0.iter().enumerate().take(usize::from(area.height)) {
+                Line::raw(row.as_str()).render(Rect::new(0, y as u16, area.width, 1), buf);
+            }
+        }
+    }
+
+    #[test]
+    fn only_changed_cells_are_sent_and_an_unchanged_picture_sends_nothing() {
+        let area = Rect::new(0, 0, 8, 3);
+        let mut backend = TestBackend::new(8, 3);
+        let mut screen = Screen::new(area);
+        let picture = Rows(vec!["abc".into(), "def".into(), "ghi".into()]);
+        assert!(screen.draw(&mut backend, &picture, None).unwrap());
+        assert!(!screen.draw(&mut backend, &picture, None).unwrap());
+        backend.assert_buffer_lines(["abc     ", "def     ", "ghi     "]);
+    }
+
+    /// A band scrolled by the terminal, then drawn over, shows what a full redraw shows.
+    #[test]
+    fn a_scrolled_band_then_the_diff_is_the_whole_picture() {
+        let area = Rect::new(0, 0, 6, 5);
+        let mut backend = TestBackend::new(6, 5);
+        let mut screen = Screen::new(area);
+        let rows = |top: &str| {
+            Rows(vec![
+                "head".into(),
+                top.into(),
+                "r1".into(),
+                "r2".into(),
+                "r3".into(),
+            ])
+        };
+        screen.draw(&mut backend, &rows("r0"), None).unwrap();
+        // Rows 1..5 moved down by one: a new top row, the rest shifted.
+        let next = Rows(vec![
+            "head".into(),
+            "new".into(),
+            "r0".into(),
+            "r1".into(),
+            "r2".into(),
+        ]);
+        let scroll = Scroll { rows: 1..5, by: 1 };
+        screen.draw(&mut backend, &next, Some(scroll)).unwrap();
+        backend.assert_buffer_lines(["head  ", "new   ", "r0    ", "r1    ", "r2    "]);
+    }
+}

@@ -1,0 +1,182 @@
+//! The loop every screen runs, the local terminal's and each SSH session's: keys, snapshots
+//! and time come in; a picture is drawn only when something changed, and at most `--fps`
+//! times a second. It knows nothing of where its keys come from or where its bytes go.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::Event;
+use futures_util::{Stream, StreamExt};
+use ratatui::layout::{Rect, Size};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::{App, Message};
+use crate::ansi::Resizable;
+use crate::ansi::diff::Screen;
+use crate::snapshot::Snapshot;
+use crate::vocabulary::{Control, ScreenSettings};
+
+/// Ages and staleness are re-read this often when no data comes.
+const TICK: Duration = Duration::from_millis(250);
+
+/// What the loop asks of the rest of the program: changes to the analysis, writing the
+/// screen's settings (the answer is a sentence to show), and the link to the terminal.
+pub struct Hooks<C, S, L> {
+    pub control: C,
+    pub save: S,
+    pub link: L,
+}
+
+/// The way to the terminal as the loop sees it.
+pub trait Link {
+    /// Whether the link has taken the last picture: on a slow SSH link the next picture
+    /// waits, so pictures are skipped, never queued.
+    fn ready(&self) -> bool {
+        true
+    }
+
+    /// The next picture shows the snapshot taken at `taken_at` (the SSH side measures how
+    /// long a snapshot takes to leave).
+    fn drawing(&self, _taken_at: std::time::Instant) {}
+}
+
+/// A local terminal takes every picture at once.
+impl Link for () {}
+
+impl<L: Link + ?Sized> Link for &L {
+    fn ready(&self) -> bool {
+        (**self).ready()
+    }
+
+    fn drawing(&self, taken_at: std::time::Instant) {
+        (**self).drawing(taken_at)
+    }
+}
+
+/// How often to draw, and whether the end of the pipeline ends the screen.
+#[derive(Clone, Copy, Debug)]
+pub struct Pace {
+    pub fps: u32,
+    pub quit_when_done: bool,
+}
+
+/// The loop proper, over any backend and any source of terminal events (tests script them).
+pub async fn event_loop<B, K>(
+    backend: &mut B,
+    mut keys: K,
+    mut snapshots: watch::Receiver<Arc<Snapshot>>,
+    hooks: Hooks<impl Fn(Control), impl Fn(ScreenSettings) -> String, impl Link>,
+    app: &mut App,
+    pace: Pace,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()>
+where
+    B: Resizable,
+    B::Error: Send + Sync + 'static,
+    K: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let frame_interval = Duration::from_secs_f64(1.0 / f64::from(pace.fps.max(1)));
+    let size = backend.size().map_err(io::Error::other)?;
+    app.update(
+        Message::Resize {
+            width: size.width,
+            height: size.height,
+        },
+        Instant::now().into_std(),
+    );
+    backend.hide_cursor().map_err(io::Error::other)?;
+    let mut screen = Screen::new(Rect::new(0, 0, size.width, size.height));
+    let Hooks {
+        control,
+        save,
+        link,
+    } = hooks;
+    if let Some(c) = app.start_control() {
+        control(c);
+    }
+    let mut ticks = tokio::time::interval(TICK);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tokio::pin!(shutdown);
+    let mut engine_running = true;
+    let mut dirty = true;
+    // A snapshot came since the last tick: its picture was drawn with the time it came.
+    let mut fresh_since_tick = false;
+    let mut next_draw = Instant::now();
+    // A picture due this soon is drawn now, in its slot: the next slot is counted from this
+    // one, so the pace stays under `--fps`, and a snapshot that comes a hair before its slot
+    // does not cost a timer of its own (and the wake-up of the runtime that arming it takes).
+    let slack = frame_interval / 8;
+    while !app.should_quit() {
+        let now = Instant::now();
+        if dirty && now + slack >= next_draw {
+            if link.ready() {
+                link.drawing(app.snapshot().taken_at);
+                let scroll = app.take_scroll(screen.area());
+                screen
+                    .draw(backend, &*app, scroll)
+                    .map_err(io::Error::other)?;
+                dirty = false;
+            }
+            // Drawn, or the link still carries the last picture: look again a frame later.
+            next_draw = next_draw.max(now) + frame_interval;
+        }
+        // Keys first: a flood of data must never make the screen deaf.
+        tokio::select! {
+            biased;
+            event = keys.next() => {
+                let now = Instant::now().into_std();
+                match event {
+                    Some(Ok(Event::Key(key))) => {
+                        if let Some(c) = app.update(Message::Key(key), now) {
+                            control(c);
+                        }
+                        if let Some(settings) = app.take_save_request() {
+                            app.update(Message::Say(save(settings)), now);
+                        }
+                    }
+                    Some(Ok(Event::Resize(width, height))) => {
+                        app.update(Message::Resize { width, height }, now);
+                        backend.resized(Size::new(width, height));
+                        screen.resize(backend, Rect::new(0, 0, width, height)).map_err(io::Error::other)?;
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => return Err(e),
+                    // The terminal went away (the SSH link dropped).
+                    None => return Ok(()),
+                }
+                dirty = true;
+            }
+            _ = &mut shutdown => return Ok(()),
+            changed = snapshots.changed(), if engine_running => match changed {
+                Ok(()) => {
+                    let snapshot = snapshots.borrow_and_update().clone();
+                    app.update(Message::Snapshot(snapshot), Instant::now().into_std());
+                    dirty = true;
+                    fresh_since_tick = true;
+                }
+                // The pipeline is done: `--frames` reached ends the screen; the end of a
+                // replay keeps its last picture up until `q`.
+                Err(_) if pace.quit_when_done => return Ok(()),
+                Err(_) => engine_running = false,
+            },
+            _ = ticks.tick() => {
+                app.update(Message::Tick, Instant::now().into_std());
+                // While snapshots come, their pictures keep the ages current: a tick's
+                // redraw would only cost a frame and push the next snapshot's picture back
+                // to the next frame slot.
+                if !fresh_since_tick {
+                    dirty = true;
+                }
+                fresh_since_tick = false;
+            }
+            _ = tokio::time::sleep_until(next_draw), if dirty => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
