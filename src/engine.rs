@@ -2,21 +2,15 @@
 //! source events in through a bounded channel, control in, the latest snapshot out
 //! through a `watch` (latest wins; nothing queues up behind a slow screen).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::pipeline::Pipeline;
 use crate::snapshot::Snapshot;
+use crate::source::LocalSource;
 use crate::vocabulary::{Control, SourceEvent};
-
-/// A source that runs on the pipeline's own thread, beside it (the demo board): its events
-/// then reach the pipeline without waking another thread.
-pub type LocalSource = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send>;
 
 pub struct Engine {
     pub snapshots: watch::Receiver<Arc<Snapshot>>,
@@ -30,13 +24,13 @@ pub struct Engine {
 
 impl Engine {
     /// Starts the pipeline thread, with `beside` on it if given. A snapshot is published at
-    /// most every `publish_every`, and only when something changed.
+    /// most every [`Pipeline::publish_every`], and only when something changed.
     pub fn start(
         mut pipeline: Pipeline,
         mut events: mpsc::Receiver<SourceEvent>,
-        publish_every: Duration,
         beside: Option<LocalSource>,
     ) -> Self {
+        let publish_every = pipeline.publish_every();
         let (snapshot_tx, snapshots) =
             watch::channel(Arc::new(pipeline.snapshot(std::time::Instant::now())));
         let (control_tx, mut control) = mpsc::unbounded_channel();

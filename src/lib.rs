@@ -22,6 +22,7 @@ pub mod snapshot;
 pub mod source;
 pub mod sse;
 pub mod stats;
+pub mod summary;
 pub mod tap;
 pub mod tui;
 pub mod ui;

@@ -13,8 +13,8 @@ use crate::clock::{Arrival, Clock};
 use crate::frame::{Decoded, Frame, Payload, SenderTime};
 use crate::link::{ClockSync, LinkState};
 use crate::snapshot::{ChannelSpectrum, Snapshot};
-use crate::stats::Stats;
 use crate::stats::latency::LatencySummary;
+use crate::stats::{RateMeter, Stats};
 use crate::vocabulary::{Control, SourceEvent, ViewKind};
 
 /// What a snapshot carries that is costly to make (see [`FIGURES_EVERY`]).
@@ -49,7 +49,14 @@ pub struct PipelineConfig {
     pub harmonics: usize,
     /// Spectra a waterfall line holds at start (`--spectra-per-line`).
     pub spectra_per_line: usize,
+    /// Snapshots are published at most this often while data comes (the engine's pace).
+    pub publish_every: Duration,
+    /// The window the rates are taken over: the same for every front end.
+    pub rate_window: Duration,
 }
+
+/// The rate window when nothing says otherwise (a headless run takes its report interval).
+pub const RATE_WINDOW: Duration = Duration::from_secs(1);
 
 impl Default for PipelineConfig {
     fn default() -> Self {
@@ -61,6 +68,8 @@ impl Default for PipelineConfig {
             historic_timestamps: false,
             harmonics: DEFAULT_HARMONICS,
             spectra_per_line: DEFAULT_SPECTRA_PER_LINE,
+            publish_every: Duration::from_millis(50),
+            rate_window: RATE_WINDOW,
         }
     }
 }
@@ -83,6 +92,7 @@ pub struct Pipeline {
     /// The costly figures of the last snapshot, and when they were made.
     figures: Option<(Instant, Figures)>,
     stats: Stats,
+    rates: RateMeter,
     link: LinkState,
     was_disconnected: bool,
     sample_rate: Option<f64>,
@@ -113,6 +123,7 @@ impl Pipeline {
             shared_waterfall: None,
             figures: None,
             stats: Stats::new(),
+            rates: RateMeter::new(config.rate_window),
             link: LinkState::Connecting,
             was_disconnected: false,
             sample_rate: config.rate,
@@ -127,6 +138,11 @@ impl Pipeline {
             config,
             clock,
         }
+    }
+
+    /// Snapshots are published at most this often while data comes.
+    pub fn publish_every(&self) -> Duration {
+        self.config.publish_every
     }
 
     pub fn link(&self) -> &LinkState {
@@ -321,6 +337,7 @@ impl Pipeline {
             Control::TogglePeakHold => self.analyzer.set_peak_hold(!settings.peak_hold),
             Control::ResetStats => {
                 self.stats.reset();
+                self.rates.clear();
                 self.analyzer.clear_spectrum();
                 self.overview.iter_mut().for_each(Analyzer::clear_spectrum);
                 self.last_error = None;
@@ -424,6 +441,8 @@ impl Pipeline {
         } = self.figures(now);
         let trace = self.shared_trace();
         let waterfall = self.shared_waterfall();
+        let counters = self.stats.counters();
+        self.rates.record(now, counters);
         let channel_spectra = (!self.overview.is_empty()).then(|| {
             self.overview
                 .iter()
@@ -453,7 +472,9 @@ impl Pipeline {
             waterfall_lines_made: self.analyzer.waterfall().made(),
             spectra_per_line: self.analyzer.waterfall().spectra_per_line(),
             channel_spectra,
-            counters: self.stats.counters(),
+            counters,
+            rate_readings: self.rates.readings(now, counters),
+            published_every: self.config.publish_every,
             latency,
             clock_sync: self.clock_sync,
             negative_latency: self.stats.latency_window().negative(),

@@ -1,14 +1,14 @@
 //! The immutable picture of the stream that the screen and the reporters show.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::analysis::adc::AdcFigures;
 use crate::analysis::waterfall::WaterfallLine;
 use crate::analysis::{AnalyzerSettings, Origin, Peak, WindowKind};
 use crate::link::{ClockSync, LinkState};
-use crate::stats::Counters;
 use crate::stats::latency::{LatencyHistogram, LatencySummary};
+use crate::stats::{Counters, RateReadings, Rates};
 
 /// One channel's spectrum for the all-channels view.
 #[derive(Clone, Debug)]
@@ -49,6 +49,10 @@ pub struct Snapshot {
     /// Every channel's spectrum, while a screen shows them all.
     pub channel_spectra: Option<Arc<[ChannelSpectrum]>>,
     pub counters: Counters,
+    /// The rate meter's readings up to this picture: see [`Snapshot::rates`].
+    pub rate_readings: RateReadings,
+    /// A newer snapshot comes within this while data comes.
+    pub published_every: Duration,
     pub latency: Option<LatencySummary>,
     pub clock_sync: ClockSync,
     /// Absolute latencies that came out negative (the clocks disagree).
@@ -84,9 +88,22 @@ impl Snapshot {
         Some(self.origin?.window(self.settings.window))
     }
 
+    /// Frames, samples and bytes a second over the rate window, as of `now`: the window
+    /// ends at this picture while snapshots still come (a newer one would be due within two
+    /// publishing intervals if anything had arrived), and at `now` once none has come for
+    /// longer (nothing arrived since, so the rates fall as the window moves on).
+    pub fn rates(&self, now: Instant) -> Rates {
+        let quiet = now.saturating_duration_since(self.taken_at) > 2 * self.published_every;
+        let end = if quiet { now } else { self.taken_at };
+        self.rate_readings.over_window(end)
+    }
+
     /// Seconds since the last frame, at `now`.
     pub fn frame_age(&self, now: Instant) -> Option<f64> {
         self.last_frame_at
             .map(|t| now.saturating_duration_since(t).as_secs_f64())
     }
 }
+
+#[cfg(test)]
+pub(crate) mod sample;

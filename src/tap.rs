@@ -1,8 +1,7 @@
-//! Taps on the way from the source to the pipeline: the recorder (`--record`) and the
-//! publisher (`serve`). They see every event the source sends, in order, and do their work
-//! here, beside the pipeline rather than on its thread.
+//! Taps on the way from the source to the pipeline: the recorder (`--record`) and a watcher
+//! of the raw events (`serve`'s hub). They see every event the source sends, in order, and
+//! do their work here, beside the pipeline rather than on its thread.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -10,7 +9,6 @@ use tokio::task::JoinHandle;
 
 use crate::frame::Decoded;
 use crate::record::Recorder;
-use crate::serve::hub::Hub;
 use crate::vocabulary::{CHANNEL_CAPACITY, SourceEvent};
 
 /// What is recorded reaches the disk at least this often.
@@ -21,12 +19,16 @@ pub struct Taps {
     pub recorder: Option<Recorder>,
     /// With `--frames N` the recording holds the first N frames, as the run does.
     pub record_limit: Option<u64>,
-    pub hub: Option<Arc<Hub>>,
+    /// Sees every event as it passes (`serve` publishes the frames to its watchers).
+    pub watcher: Option<EventWatcher>,
 }
+
+/// Something that sees each source event on its way (and must not keep the way waiting).
+pub type EventWatcher = Box<dyn Fn(&SourceEvent) + Send>;
 
 impl Taps {
     pub fn is_empty(&self) -> bool {
-        self.recorder.is_none() && self.hub.is_none()
+        self.recorder.is_none() && self.watcher.is_none()
     }
 }
 
@@ -81,12 +83,8 @@ async fn tee(
 
 /// One event through the taps; a recording that failed comes back as a warning.
 async fn see(taps: &mut Taps, event: &SourceEvent) -> Option<SourceEvent> {
-    if let Some(hub) = &taps.hub {
-        match event {
-            SourceEvent::Data { items, .. } => frames(items).for_each(|f| hub.publish_frame(f)),
-            SourceEvent::Status(state) => hub.publish_status(state),
-            _ => {}
-        }
+    if let Some(watcher) = &taps.watcher {
+        watcher(event);
     }
     let recorder = taps.recorder.as_mut()?;
     let SourceEvent::Data { items, .. } = event else {

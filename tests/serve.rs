@@ -617,23 +617,42 @@ fn metrics_keep_the_token_rule() {
 
 #[test]
 fn the_analysis_stream_is_the_servers_own_analysis_behind_the_token() {
-    let served = Served::start(&["--demo", "--token", "s3cret"]);
+    let served = Served::start(&["--demo", "--token", "s3cret", "--spectra-per-line", "2"]);
     let refused = Raw::get(&served.addr, "/analysis", &[]);
     assert!(refused.status.contains("401"), "{}", refused.status);
     let mut stream = Raw::get(&served.addr, "/analysis?token=s3cret", &[]);
     assert_eq!(stream.header("content-type"), Some("text/event-stream"));
-    // Analyses until the demo's tone is found (the first ones may come before a spectrum).
+    // Analyses until the demo's tone is found (the first ones may come before a spectrum),
+    // and the waterfall's lines beside them.
+    let mut waterfall = Vec::new();
     let analysis = loop {
         let block = stream.next_block();
         let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) else {
             continue;
         };
-        assert!(block.contains("event: analysis"), "{block}");
         let value: serde_json::Value = serde_json::from_str(data).unwrap();
-        if value["peak_hz"].is_number() && value["adc"].is_object() {
+        if block.contains("event: waterfall") {
+            waterfall.push(value);
+            continue;
+        }
+        assert!(block.contains("event: analysis"), "{block}");
+        if value["peak_hz"].is_number() && value["adc"].is_object() && !waterfall.is_empty() {
             break value;
         }
     };
+    // The page's waterfall is the snapshot's: lines of the server's --spectra-per-line,
+    // numbered in order, each line once.
+    let mut next_line = None;
+    for event in &waterfall {
+        assert_eq!(event["spectra_per_line"], 2, "{event}");
+        let first = event["first"].as_u64().unwrap();
+        if let Some(next) = next_line {
+            assert_eq!(first, next, "each line once, none missing");
+        }
+        let lines = event["lines"].as_array().unwrap();
+        assert!(lines.iter().all(|l| l.as_array().unwrap().len() == 512));
+        next_line = Some(first + lines.len() as u64);
+    }
     assert_eq!(analysis["type"], "analysis");
     let spectrum = &analysis["spectrum"];
     assert_eq!(spectrum["bins"], 512, "{spectrum}");

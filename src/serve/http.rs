@@ -23,6 +23,7 @@ use subtle::ConstantTimeEq;
 use tokio::sync::{broadcast, watch};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use super::analysis::Analysis;
 use super::hub::{Hub, Published};
 use super::metrics::{Metrics, Watchers};
 use crate::clock::unix_now_us;
@@ -45,7 +46,7 @@ struct Shared {
     /// SSE streams open now (`/events` and `/analysis`), for the limit and the metrics.
     watchers: Arc<Watchers>,
     snapshots: watch::Receiver<Arc<Snapshot>>,
-    analysis: watch::Receiver<Option<Bytes>>,
+    analysis: watch::Receiver<Option<Arc<Analysis>>>,
     metrics: Metrics,
     shutdown: watch::Receiver<bool>,
 }
@@ -54,7 +55,7 @@ struct Shared {
 /// watcher counts, the metrics registry.
 pub struct Feeds {
     pub snapshots: watch::Receiver<Arc<Snapshot>>,
-    pub analysis: watch::Receiver<Option<Bytes>>,
+    pub analysis: watch::Receiver<Option<Arc<Analysis>>>,
     pub watchers: Arc<Watchers>,
     pub metrics: Metrics,
 }
@@ -231,8 +232,9 @@ async fn metrics(
         .into_response()
 }
 
-/// The analysis stream: the latest analysis at once, then each new one. A page that reads
-/// slowly skips analyses (the latest wins), never holds the others back.
+/// The analysis stream: the latest analysis at once, then each new one, each with the
+/// waterfall lines this page has not had. A page that reads slowly skips analyses (the latest
+/// wins), never holds the others back, and still gets every line the history holds.
 async fn analysis(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -249,16 +251,19 @@ async fn analysis(
         shutdown: shared.shutdown.clone(),
         heartbeat: heartbeat(shared.config.heartbeat),
         first: true,
+        lines_seen: None,
         _slot: slot,
     };
     event_stream(state)
 }
 
 struct AnalysisWatcher {
-    latest: watch::Receiver<Option<Bytes>>,
+    latest: watch::Receiver<Option<Arc<Analysis>>>,
     shutdown: watch::Receiver<bool>,
     heartbeat: tokio::time::Interval,
     first: bool,
+    /// The newest waterfall line this page has.
+    lines_seen: Option<u64>,
     _slot: ClientSlot,
 }
 
@@ -278,9 +283,17 @@ impl NextEvent for AnalysisWatcher {
                 _ = self.shutdown.changed() => return None,
                 changed = self.latest.changed() => {
                     changed.ok()?;
-                    if let Some(event) = self.latest.borrow_and_update().clone() {
-                        return Some(event);
-                    }
+                    let Some(analysis) = self.latest.borrow_and_update().clone() else {
+                        continue;
+                    };
+                    let Some(lines) = analysis.waterfall.event_after(self.lines_seen) else {
+                        return Some(analysis.event.clone());
+                    };
+                    self.lines_seen = analysis.waterfall.newest();
+                    let mut both = Vec::with_capacity(analysis.event.len() + lines.len());
+                    both.extend_from_slice(&analysis.event);
+                    both.extend_from_slice(&lines);
+                    return Some(Bytes::from(both));
                 }
                 _ = self.heartbeat.tick() => return Some(Bytes::from_static(b": heartbeat\n\n")),
             }

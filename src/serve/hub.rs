@@ -10,9 +10,9 @@ use bytes::Bytes;
 use tokio::sync::broadcast;
 
 use super::publish::Publishers;
-use crate::frame::Frame;
+use crate::frame::{Decoded, Frame};
 use crate::link::LinkState;
-use crate::vocabulary::EventForm;
+use crate::vocabulary::{EventForm, SourceEvent};
 use crate::wire::{binary, json};
 
 /// One event as it goes on the wire, shared by every watcher.
@@ -70,6 +70,21 @@ impl Hub {
             form,
             publishers,
         })
+    }
+
+    /// Publishes what a source event carries: its frames, or the link's new state.
+    pub fn see(&self, event: &SourceEvent) {
+        match event {
+            SourceEvent::Data { items, .. } => {
+                for item in items {
+                    if let Decoded::Frame(frame) = item {
+                        self.publish_frame(frame);
+                    }
+                }
+            }
+            SourceEvent::Status(state) => self.publish_status(state),
+            _ => {}
+        }
     }
 
     pub fn publish_frame(&self, frame: &Frame) {

@@ -3,6 +3,7 @@
 pub mod envelope;
 pub mod jitter;
 pub mod latency;
+pub mod rates;
 pub mod sequence;
 
 use serde::Serialize;
@@ -11,6 +12,7 @@ use crate::clock::Arrival;
 use crate::frame::{Frame, Payload};
 use jitter::Jitter;
 use latency::{LatencySummary, LatencyWindow};
+pub use rates::{RateMeter, RateReadings, Rates};
 use sequence::{SeqTracker, SeqVerdict};
 
 /// Totals since start (or since the last reset).
@@ -31,28 +33,6 @@ pub struct Counters {
     pub reconnects: u64,
     /// Times the sender started its seq over.
     pub restarts: u64,
-}
-
-/// Rates over an interval, per second.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct Rates {
-    pub frames_per_s: f64,
-    pub samples_per_s: f64,
-    pub bytes_per_s: f64,
-}
-
-impl Rates {
-    pub fn between(earlier: &Counters, later: &Counters, seconds: f64) -> Rates {
-        if seconds <= 0.0 {
-            return Rates::default();
-        }
-        let per_s = |a: u64, b: u64| b.saturating_sub(a) as f64 / seconds;
-        Rates {
-            frames_per_s: per_s(earlier.frames, later.frames),
-            samples_per_s: per_s(earlier.samples, later.samples),
-            bytes_per_s: per_s(earlier.bytes, later.bytes),
-        }
-    }
 }
 
 #[derive(Default)]

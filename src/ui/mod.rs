@@ -10,7 +10,6 @@ pub mod markers;
 pub mod scope;
 pub mod view;
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,7 +18,7 @@ use crossterm::event::KeyEvent;
 use crate::analysis::FreqAxis;
 use crate::ansi::diff::Scroll;
 use crate::snapshot::Snapshot;
-use crate::stats::{Counters, Rates};
+use crate::stats::Rates;
 use crate::vocabulary::{Control, ScreenSettings, ViewKind};
 use bars::Bars;
 use keys::Action;
@@ -31,8 +30,6 @@ use scope::Scope;
 pub const PANEL_REFRESH: Duration = Duration::from_millis(500);
 /// A sentence in the hint line stays this long.
 const SAY_FOR: Duration = Duration::from_secs(6);
-/// Rates are taken over about this long.
-const RATE_WINDOW: Duration = Duration::from_secs(2);
 const DB_STEP: f32 = 10.0;
 const MIN_DB_SPAN: f32 = 20.0;
 
@@ -90,8 +87,8 @@ pub struct App {
             ratatui::buffer::Buffer,
         )>,
     >,
+    /// The snapshot's rates when the panel was refreshed.
     rates: Rates,
-    meter: VecDeque<(Instant, Counters)>,
     bars: Bars,
     size: (u16, u16),
     frozen: bool,
@@ -126,7 +123,6 @@ impl App {
             panel_at: None,
             panel_drawn: std::cell::RefCell::new(None),
             rates: Rates::default(),
-            meter: VecDeque::new(),
             bars: Bars::default(),
             size: (0, 0),
             frozen: false,
@@ -344,7 +340,6 @@ impl App {
             Action::TogglePeakHold => return Some(Control::TogglePeakHold),
             Action::NextChannel => return Some(Control::NextChannel),
             Action::ResetStats => {
-                self.meter.clear();
                 self.rates = Rates::default();
                 return Some(Control::ResetStats);
             }
@@ -367,17 +362,7 @@ impl App {
     }
 
     fn refresh_panel(&mut self, now: Instant) {
-        let counters = self.snapshot.counters;
-        self.meter.push_back((now, counters));
-        while self.meter.len() > 2 && now - self.meter[1].0 >= RATE_WINDOW {
-            self.meter.pop_front();
-        }
-        if let (Some((t0, c0)), Some((t1, c1))) = (self.meter.front(), self.meter.back()) {
-            let seconds = (*t1 - *t0).as_secs_f64();
-            if seconds > 0.0 {
-                self.rates = Rates::between(c0, c1, seconds);
-            }
-        }
+        self.rates = self.snapshot.rates(now);
         self.panel = self.snapshot.clone();
         self.panel_at = Some(now);
     }

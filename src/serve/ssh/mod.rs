@@ -19,26 +19,17 @@ use crate::ui::ViewOptions;
 use crate::vocabulary::Control;
 pub use keys::KeyError;
 
-/// The options of SPEC §8, part of `serve`'s.
-#[derive(Clone, Debug, clap::Args)]
-pub struct SshArgs {
-    /// Also show the screen over SSH on this address (public keys only)
-    #[arg(long, value_name = "ADDR")]
-    pub ssh: Option<SocketAddr>,
-    /// Keys let in over SSH (OpenSSH authorized_keys; default ~/.ssh/authorized_keys)
-    #[arg(long, value_name = "FILE", requires = "ssh")]
-    pub ssh_authorized_keys: Option<PathBuf>,
-    /// The SSH host key, made (Ed25519, mode 0600) when missing (default under the state directory)
-    #[arg(long, value_name = "FILE", requires = "ssh")]
-    pub ssh_host_key: Option<PathBuf>,
-    /// At most this many SSH sessions at once (1 to 4096)
-    #[arg(long, default_value_t = 64, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(1..=4096))]
-    pub ssh_max_sessions: u32,
-    /// Close an SSH connection after this many seconds without a key from it (0: never; up to 604800)
-    #[arg(long, default_value_t = 3600.0, value_name = "SECONDS",
-          value_parser = crate::cli::number_in(0.0..=604_800.0, "seconds"))]
-    pub ssh_idle_timeout: f64,
+/// What the SSH side is asked to do (SPEC §8).
+#[derive(Clone, Debug)]
+pub struct SshConfig {
+    pub addr: SocketAddr,
+    /// The keys let in (default `~/.ssh/authorized_keys`).
+    pub authorized_keys: Option<PathBuf>,
+    /// The host key, made when missing (default under the state directory).
+    pub host_key: Option<PathBuf>,
+    pub max_sessions: usize,
+    /// A connection without a key from it for this long is closed.
+    pub idle_timeout: Option<Duration>,
 }
 
 /// How long stopping waits for the sessions to give their terminals back.
@@ -94,13 +85,14 @@ impl SshError {
 }
 
 /// Reads the keys (so a bad file stops `serve` at once), binds `addr`, and serves.
-pub async fn start(args: &SshArgs, addr: SocketAddr, feed: Feed) -> Result<SshServer, SshError> {
-    let authorized = match &args.ssh_authorized_keys {
+pub async fn start(config: SshConfig, feed: Feed) -> Result<SshServer, SshError> {
+    let addr = config.addr;
+    let authorized = match &config.authorized_keys {
         Some(path) => path.clone(),
         None => keys::default_authorized_keys().ok_or(SshError::NoDefault("authorized_keys"))?,
     };
     let allowed = keys::Allowed::read(&authorized)?;
-    let host_path = match &args.ssh_host_key {
+    let host_path = match &config.host_key {
         Some(path) => path.clone(),
         None => keys::default_host_key().ok_or(SshError::NoDefault("the host key"))?,
     };
@@ -116,8 +108,8 @@ pub async fn start(args: &SshArgs, addr: SocketAddr, feed: Feed) -> Result<SshSe
         addr,
         why: crate::error::plain_io_error(&e),
     })?;
-    let idle =
-        (args.ssh_idle_timeout > 0.0).then(|| Duration::from_secs_f64(args.ssh_idle_timeout));
+    let idle = config.idle_timeout;
+    let max_sessions = config.max_sessions;
     let config = Arc::new(russh::server::Config {
         // Public keys only: nothing else is offered, so a password is never asked for.
         methods: russh::MethodSet::from(&[russh::MethodKind::PublicKey][..]),
@@ -135,7 +127,7 @@ pub async fn start(args: &SshArgs, addr: SocketAddr, feed: Feed) -> Result<SshSe
         control: feed.control,
         view: feed.view,
         fps: feed.fps,
-        max_sessions: args.ssh_max_sessions as usize,
+        max_sessions,
         watchers: feed.watchers,
         stopping,
         // The listening address may be 0.0.0.0: the watcher knows the host by its own name.

@@ -6,8 +6,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::*;
+use crate::snapshot::sample::sample_snapshot;
 use crate::ui::ViewOptions;
-use crate::ui::tests::sample_snapshot;
 use crate::vocabulary::ViewKind;
 
 fn key(c: char) -> io::Result<Event> {

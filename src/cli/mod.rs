@@ -1,8 +1,13 @@
-//! The command line (SPEC §4). Parsing only: what to run is decided in `run`.
+//! The command line (SPEC §4): parsing, and (in `parts`) what it asks of each part of the
+//! program. What to run and how the parts connect is decided in `run`.
 //!
 //! Every number has a range, checked as it is parsed: a value outside it is one sentence
 //! and exit status 2, never a panic further in (a duration of 1e20 s does not fit a timer).
 
+mod parts;
+pub mod serve;
+
+use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
@@ -245,7 +250,7 @@ fn speed(text: &str) -> Result<f64, String> {
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Publish the source as a Server-Sent Events feed for many watchers (terminals, browsers)
-    Serve(crate::serve::ServeArgs),
+    Serve(serve::ServeArgs),
     /// Print a shell completion script: bash, zsh or fish (elvish and powershell too)
     Completions {
         #[arg(value_enum)]
@@ -293,6 +298,12 @@ pub enum UsageError {
     Header(String),
     #[error("--last-event-id must not hold a line break or a NUL")]
     LastEventId,
+    #[error("cannot read the token file {path}: {why}")]
+    TokenFile { path: String, why: String },
+    #[error("the token is empty")]
+    EmptyToken,
+    #[error("listening on {0} reaches beyond this machine: give --token or --token-file")]
+    NeedsToken(SocketAddr),
 }
 
 impl Cli {
