@@ -11,6 +11,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
+use std::time::Instant;
 
 use common::ChildGuard;
 use common::nchan::{LIMIT, Node, redis};
@@ -52,16 +53,27 @@ impl Serve {
         }
     }
 
-    /// The first report whose `publish` entry satisfies `want`.
+    /// The first report whose `publish` entry satisfies `want`. Fails the test, with the last
+    /// `publish` entry seen, if none has within [`LIMIT`] (serve reports every 0.2 s, so a
+    /// state that never comes would otherwise be waited for forever).
     fn report_where(&self, want: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + LIMIT;
+        let mut last = Value::Null;
         loop {
-            let report = self
-                .reports
-                .recv_timeout(LIMIT)
-                .expect("serve kept reporting");
+            let left = deadline.saturating_duration_since(Instant::now());
+            let report = match self.reports.recv_timeout(left) {
+                Ok(report) => report,
+                Err(mpsc::RecvTimeoutError::Timeout) => panic!(
+                    "no report with the publish entry wanted within {LIMIT:?}; the last one: {last}"
+                ),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    panic!("serve stopped reporting; the last publish entry: {last}")
+                }
+            };
             if want(&report["publish"][0]) {
                 return report;
             }
+            last = report["publish"][0].clone();
         }
     }
 }

@@ -262,12 +262,27 @@ mod tests {
         (format!("http://{addr}/pub?id=board1"), received)
     }
 
-    async fn until(publishers: &Publishers, done: impl Fn(&TargetReport) -> bool) -> TargetReport {
+    /// How long [`until`] waits for the report it wants before it fails the test.
+    const UNTIL_LIMIT: Duration = Duration::from_secs(20);
+
+    /// The first report of the first hub that satisfies `done` (described by `what`, for the
+    /// failure message). Fails the test with the last report seen if none has after
+    /// [`UNTIL_LIMIT`] of wall-clock time, so a regression fails instead of hanging.
+    async fn until(
+        publishers: &Publishers,
+        what: &str,
+        done: impl Fn(&TargetReport) -> bool,
+    ) -> TargetReport {
+        let deadline = std::time::Instant::now() + UNTIL_LIMIT;
         loop {
             let report = publishers.reports().remove(0);
             if done(&report) {
                 return report;
             }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no report with {what} after {UNTIL_LIMIT:?}; the last one: {report:?}"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }
@@ -282,7 +297,7 @@ mod tests {
                 &format!("event {i}"),
             );
         }
-        let report = until(&publishers, |r| r.ok + r.failed == 50).await;
+        let report = until(&publishers, "ok + failed == 50", |r| r.ok + r.failed == 50).await;
         assert_eq!(
             (report.ok, report.failed, report.state),
             (50, 0, PublishState::Up)
@@ -308,7 +323,7 @@ mod tests {
         let (url, received) = hub(Some(StatusCode::FORBIDDEN)).await;
         let publishers = Publishers::start(&[url], &[]);
         publishers.offer("frame", "first");
-        let report = until(&publishers, |r| r.failed == 1).await;
+        let report = until(&publishers, "failed == 1", |r| r.failed == 1).await;
         assert_eq!(report.state, PublishState::Retrying);
         assert_eq!(
             report.last_error.as_deref(),
@@ -317,7 +332,7 @@ mod tests {
         // After the backoff the hub is tried again with the next event.
         received.posts.lock().unwrap().clear();
         publishers.offer("frame", "second");
-        until(&publishers, |r| r.failed == 2).await;
+        until(&publishers, "failed == 2", |r| r.failed == 2).await;
         assert!(
             received
                 .posts
@@ -350,7 +365,7 @@ mod tests {
         drop(listener);
         let publishers = Publishers::start(&[url], &[]);
         publishers.offer("frame", "x");
-        let report = until(&publishers, |r| r.failed == 1).await;
+        let report = until(&publishers, "failed == 1", |r| r.failed == 1).await;
         assert_eq!(report.state, PublishState::Retrying);
         assert!(
             report

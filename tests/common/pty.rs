@@ -2,8 +2,6 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::fd::AsFd;
-use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
@@ -41,8 +39,14 @@ impl PtyChild {
             .write(true)
             .open(name.to_str().expect("utf-8 name"))
             .expect("open the slave side");
-        let mut command = Command::new(program);
+        // The program leads a session of its own with the pty as its controlling terminal:
+        // util-linux's `setsid --ctty` does that, then execs it. Our child leads no process
+        // group, so setsid execs in place without forking: the child's pid stays the
+        // program's, and the tests that signal it by pid reach the program itself.
+        let mut command = Command::new("setsid");
         command
+            .arg("--ctty")
+            .arg(program)
             .args(args)
             .env("TERM", "xterm-256color")
             .env_remove("NO_COLOR")
@@ -52,15 +56,9 @@ impl PtyChild {
         for (k, v) in env {
             command.env(k, v);
         }
-        // SAFETY: only async-signal-safe system calls between fork and exec.
-        unsafe {
-            command.pre_exec(|| {
-                rustix::process::setsid()?;
-                rustix::process::ioctl_tiocsctty(std::io::stdin().as_fd())?;
-                Ok(())
-            });
-        }
-        let child = command.spawn().expect("spawn in the pty");
+        let child = command
+            .spawn()
+            .expect("spawn in the pty through setsid (util-linux)");
         let master = File::from(master);
         let mut reader = master.try_clone().unwrap();
         let (tx, output) = channel();
