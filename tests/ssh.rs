@@ -302,3 +302,82 @@ fn a_stopping_server_gives_the_watchers_terminal_back() {
     let serve = bench.serve.0.wait().unwrap();
     assert!(serve.success(), "{serve:?}");
 }
+
+/// A client whose input is not a terminal (`ssh -tt host < /dev/null`, a script) asks for a
+/// 0×0 pty and closes its input at once. The session draws at 80×24, as a terminal of unknown
+/// size does (it drew one cell before), and the end of the input only means no more keys: the
+/// screen goes on, and nobody is told the server is stopping when it is not. When the client
+/// goes, its session is given back.
+#[test]
+#[ignore = "needs ssh and ssh-keygen (Debian openssh-client)"]
+fn a_client_without_a_terminal_is_drawn_at_80x24_and_its_eof_is_no_goodbye() {
+    use std::io::Read;
+    let bench = Bench::start();
+    let mut args = bench.ssh_args(&bench.identity());
+    args.extend(["-tt".into(), "watcher@127.0.0.1".into()]);
+    let mut client = ChildGuard(
+        Command::new("ssh")
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run ssh (openssh-client)"),
+    );
+    let mut stdout = client.0.stdout.take().unwrap();
+    let (tx, output) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    // An emulator larger than 80×24: whatever is drawn beyond it shows.
+    let mut parser = vt100::Parser::new(50, 200, 0);
+    let mut everything = Vec::new();
+    let deadline = std::time::Instant::now() + LIMIT;
+    let mut read_until = |parser: &mut vt100::Parser, done: &dyn Fn(&vt100::Screen) -> bool| {
+        while !done(parser.screen()) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let bytes = output
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("{}", parser.screen().contents()));
+            everything.extend_from_slice(&bytes);
+            parser.process(&bytes);
+        }
+    };
+    let bottom_row_drawn = |s: &vt100::Screen| !s.contents_between(23, 0, 23, 80).trim().is_empty();
+    read_until(&mut parser, &|s| live(s) && bottom_row_drawn(s));
+    let screen = parser.screen();
+    for row in 0..50 {
+        for col in 0..200 {
+            if row >= 24 || col >= 80 {
+                let cell = screen.cell(row, col).unwrap();
+                assert!(
+                    cell.contents().trim().is_empty(),
+                    "drawn at {row},{col} beyond 80×24: {}",
+                    screen.contents()
+                );
+            }
+        }
+    }
+    // The input ended long ago (stdin is /dev/null): pictures still come.
+    for _ in 0..5 {
+        let before = parser.screen().contents();
+        read_until(&mut parser, &|s| s.contents() != before);
+    }
+    assert!(!String::from_utf8_lossy(&everything).contains("stopping"));
+    assert_eq!(bench.metric("sse_tui_watchers{transport=\"ssh\"}"), 1.0);
+    // The client goes: its seat is given back.
+    drop(client);
+    let deadline = std::time::Instant::now() + LIMIT;
+    while bench.metric("sse_tui_watchers{transport=\"ssh\"}") != 0.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session was not ended"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -55,6 +55,11 @@ impl DelayHistogram {
         self.sum_us.fetch_add(micros, Ordering::Relaxed);
     }
 
+    /// Delays recorded.
+    pub fn count(&self) -> u64 {
+        self.counts.iter().map(|c| c.load(Ordering::Relaxed)).sum()
+    }
+
     /// Sum in seconds, count, and (upper bound, count) per bucket, as the encoder wants them.
     fn read(&self) -> (f64, u64, Vec<(f64, u64)>) {
         let buckets: Vec<(f64, u64)> = PICTURE_DELAY_BOUNDS_S

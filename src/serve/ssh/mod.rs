@@ -2,9 +2,12 @@
 //! nothing installed on their side. One analysis, many screens: every session draws the
 //! server's snapshots with its own `App` (view, keys, markers, freeze, size).
 
+mod handler;
 mod input;
 mod keys;
-mod session;
+mod outbox;
+mod screen;
+mod shared;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -48,7 +51,7 @@ pub struct Feed {
 pub struct SshServer {
     pub addr: SocketAddr,
     pub fingerprint: String,
-    shared: Arc<session::Shared>,
+    shared: Arc<shared::Shared>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -121,7 +124,7 @@ pub async fn start(config: SshConfig, feed: Feed) -> Result<SshServer, SshError>
         ..Default::default()
     });
     let (shutdown, stopping) = watch::channel(false);
-    let shared = Arc::new(session::Shared {
+    let shared = Arc::new(shared::Shared {
         allowed,
         snapshots: feed.snapshots,
         control: feed.control,
@@ -153,13 +156,13 @@ pub async fn start(config: SshConfig, feed: Feed) -> Result<SshServer, SshError>
 }
 
 struct Accepter {
-    shared: Arc<session::Shared>,
+    shared: Arc<shared::Shared>,
 }
 
 impl russh::server::Server for Accepter {
-    type Handler = session::Connection;
+    type Handler = handler::Connection;
 
-    fn new_client(&mut self, _peer: Option<SocketAddr>) -> session::Connection {
-        session::Connection::new(self.shared.clone())
+    fn new_client(&mut self, _peer: Option<SocketAddr>) -> handler::Connection {
+        handler::Connection::new(self.shared.clone())
     }
 }

@@ -1,0 +1,67 @@
+//! What every SSH connection and session shares: the analysis, and the server's rules.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::{Notify, watch};
+
+use super::keys::Allowed;
+use crate::serve::metrics::Watchers;
+use crate::snapshot::Snapshot;
+use crate::ui::ViewOptions;
+use crate::vocabulary::Control;
+
+pub struct Shared {
+    pub allowed: Allowed,
+    pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    /// The pipeline's controls: sessions send only what their views need.
+    pub control: Box<dyn Fn(Control) + Send + Sync>,
+    pub view: ViewOptions,
+    pub fps: u32,
+    pub max_sessions: usize,
+    /// Screens running now (the `ssh` watchers of /metrics).
+    pub watchers: Arc<Watchers>,
+    pub stopping: watch::Receiver<bool>,
+    /// How to connect (`ssh -p PORT HOST`), for the sentence an `ssh host command` gets.
+    pub address: String,
+    /// SSH connections open now: a screen's goodbye has reached its watcher once its
+    /// connection has closed.
+    pub connections: AtomicUsize,
+    /// Told when a connection closes.
+    pub connection_closed: Notify,
+}
+
+impl Shared {
+    /// Once every connection has closed.
+    pub async fn all_closed(&self) {
+        loop {
+            // Registered before the count is read, so a close in between still wakes it.
+            let closed = self.connection_closed.notified();
+            if self.connections.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            closed.await;
+        }
+    }
+}
+
+/// A place among the `--ssh-max-sessions`, given back when the screen ends.
+pub struct Seat(Arc<Shared>);
+
+impl Seat {
+    pub fn take(shared: &Arc<Shared>) -> Option<Self> {
+        let taken = &shared.watchers.ssh;
+        taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+                (now < shared.max_sessions).then_some(now + 1)
+            })
+            .ok()
+            .map(|_| Self(shared.clone()))
+    }
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        self.0.watchers.ssh.fetch_sub(1, Ordering::AcqRel);
+    }
+}
