@@ -18,8 +18,8 @@ fn main() -> ExitCode {
             eprintln!("{}", usage_sentence(&e));
             return ExitCode::from(2);
         }
-        Err(ArgsError::File(sentence)) => {
-            eprintln!("sse-tui: {sentence}");
+        Err(ArgsError::File(why)) => {
+            eprintln!("sse-tui: {why}");
             return ExitCode::from(2);
         }
     };

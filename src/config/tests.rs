@@ -5,6 +5,7 @@ use std::ffi::OsString;
 
 use super::*;
 use crate::analysis::WindowKind;
+use crate::vocabulary::ScreenSettings;
 
 /// Parses `args` over `file` (written to a temporary directory, given with `--config`).
 fn parsed(file: Option<&str>, args: &[&str]) -> Result<Cli, String> {
@@ -22,7 +23,7 @@ fn parsed(file: Option<&str>, args: &[&str]) -> Result<Cli, String> {
     argv.extend(args.iter().map(OsString::from));
     let env = |name: &str| (name == "LAB_TOKEN").then(|| "s3cret".to_owned());
     parse(argv, env).map(|(cli, _)| cli).map_err(|e| match e {
-        ArgsError::File(sentence) => sentence.replace(&path.display().to_string(), "FILE"),
+        ArgsError::File(e) => e.to_string().replace(&path.display().to_string(), "FILE"),
         ArgsError::Clap(e) => e.to_string(),
     })
 }

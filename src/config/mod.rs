@@ -10,6 +10,8 @@
 //! key. Secrets stay out: `token` is refused (give `token-file`), and a string may take a
 //! secret from the environment as `${NAME}`.
 
+mod save;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +20,8 @@ use clap::{ArgAction, CommandFactory, FromArgMatches};
 use toml_edit::{Document, Item, Value};
 
 use crate::cli::Cli;
-use crate::vocabulary::ScreenSettings;
+use crate::error::{AtLine, plain_io_error};
+pub use save::{SaveError, save};
 
 /// The file's name in the config directory.
 pub const FILE_NAME: &str = "config.toml";
@@ -39,8 +42,72 @@ pub struct SettingsFile {
 pub enum ArgsError {
     /// The command line itself (clap's error, or `--help`).
     Clap(clap::Error),
-    /// The settings file: one sentence.
-    File(String),
+    /// The settings file.
+    File(FileError),
+}
+
+/// What is wrong with the settings file, as one sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("--profile {name}: there is no settings file ({} does not exist)", path.display())]
+    NoFileForProfile { name: String, path: PathBuf },
+    #[error("cannot read the settings file {}: {why}", path.display())]
+    Unreadable { path: PathBuf, why: String },
+    #[error("{} has no [profile.{name}] ({})", path.display(), profiles_phrase(known))]
+    NoProfile {
+        path: PathBuf,
+        name: String,
+        known: Vec<String>,
+    },
+    /// A key, or the file's text, at a line.
+    #[error(transparent)]
+    At(#[from] AtLine<SettingError>),
+    /// The settings together do not make a command line (clap's sentence).
+    #[error("{}: {why}", path.display())]
+    Together { path: PathBuf, why: String },
+}
+
+fn profiles_phrase(known: &[String]) -> String {
+    if known.is_empty() {
+        "it has no profiles".to_owned()
+    } else {
+        format!("its profiles: {}", known.join(", "))
+    }
+}
+
+/// What is wrong at one place of the settings file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SettingError {
+    /// The text is not TOML (the parser's own words).
+    #[error("{0}")]
+    Toml(String),
+    #[error("`profile` must be tables: [profile.NAME]")]
+    ProfileNotTables,
+    #[error("`{0}` chooses the settings file and cannot be in it")]
+    ChoosesFile(String),
+    #[error("`token` is a secret and stays out of the settings file: give `token-file`")]
+    Secret,
+    #[error("unknown key `{0}`: not an option of sse-tui or sse-tui serve")]
+    UnknownKey(String),
+    #[error("`{0}` must be a value, not a table")]
+    NotAValue(String),
+    #[error("`{0}` must be true or false")]
+    NotABool(String),
+    #[error("`{0}` takes a value, not true or false")]
+    BoolForValue(String),
+    #[error("`{0}` takes one value, not a list")]
+    ListForValue(String),
+    #[error("`{0}` takes a string or a number")]
+    WrongType(String),
+    #[error("`{key}` uses ${{{name}}}, which is not set in the environment")]
+    Unset { key: String, name: String },
+    /// The option's own parser refused the value.
+    #[error("`{key}` = {text:?}: {why}")]
+    Invalid {
+        key: String,
+        text: String,
+        why: String,
+    },
 }
 
 /// `$XDG_CONFIG_HOME/sse-tui/config.toml`, else `~/.config/sse-tui/config.toml`.
@@ -83,10 +150,10 @@ pub fn parse(
         Ok(text) => text,
         Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(name) = &profile {
-                return Err(ArgsError::File(format!(
-                    "--profile {name}: there is no settings file ({} does not exist)",
-                    path.display()
-                )));
+                return Err(ArgsError::File(FileError::NoFileForProfile {
+                    name: name.clone(),
+                    path,
+                }));
             }
             return Ok((
                 cli(&matches)?,
@@ -97,21 +164,22 @@ pub fn parse(
             ));
         }
         Err(e) => {
-            return Err(ArgsError::File(format!(
-                "cannot read the settings file {}: {}",
-                path.display(),
-                crate::error::plain_io_error(&e)
-            )));
+            return Err(ArgsError::File(FileError::Unreadable {
+                why: plain_io_error(&e),
+                path,
+            }));
         }
     };
-    let layered = layer(&text, &path, profile.as_deref(), &matches, &env)?;
+    let layered =
+        layer(&text, &path, profile.as_deref(), &matches, &env).map_err(ArgsError::File)?;
     let argv = with_file_arguments(&args, &matches, layered);
     let matches = command.try_get_matches_from(argv).map_err(|e| {
-        ArgsError::File(format!(
-            "{}: {}",
-            path.display(),
-            crate::cli::usage_sentence(&e).trim_start_matches("sse-tui: ")
-        ))
+        ArgsError::File(FileError::Together {
+            path: path.clone(),
+            why: crate::cli::usage_sentence(&e)
+                .trim_start_matches("sse-tui: ")
+                .to_owned(),
+        })
     })?;
     Ok((
         cli(&matches)?,
@@ -144,15 +212,14 @@ fn layer(
     profile: Option<&str>,
     matches: &clap::ArgMatches,
     env: &impl Fn(&str) -> Option<String>,
-) -> Result<FileArguments, ArgsError> {
-    let at = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let wrong = |offset: usize, what: String| {
-        ArgsError::File(format!("{}, line {}: {what}", path.display(), at(offset)))
+) -> Result<FileArguments, FileError> {
+    let wrong = |offset: usize, what: SettingError| {
+        FileError::At(AtLine::at_offset(path, text, offset, what))
     };
     let document = Document::parse(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         let message = e.message().trim_end().replace('\n', "; ");
-        wrong(offset, message)
+        wrong(offset, SettingError::Toml(message))
     })?;
     let root = document.as_table();
     let command = Cli::command();
@@ -168,21 +235,14 @@ fn layer(
             .and_then(Item::as_table)
             .and_then(|profiles| profiles.get(name))
             .and_then(Item::as_table)
-            .ok_or_else(|| {
-                let known: Vec<String> = root
+            .ok_or_else(|| FileError::NoProfile {
+                path: path.to_owned(),
+                name: name.to_owned(),
+                known: root
                     .get("profile")
                     .and_then(Item::as_table)
                     .map(|p| p.iter().map(|(k, _)| k.to_owned()).collect())
-                    .unwrap_or_default();
-                ArgsError::File(format!(
-                    "{} has no [profile.{name}] ({})",
-                    path.display(),
-                    if known.is_empty() {
-                        "it has no profiles".to_owned()
-                    } else {
-                        format!("its profiles: {}", known.join(", "))
-                    }
-                ))
+                    .unwrap_or_default(),
             })?;
         layers.push((table, true));
     }
@@ -195,10 +255,7 @@ fn layer(
                 .map_or(0, |s| s.start);
             if !is_profile && key == "profile" {
                 if !item.is_table() {
-                    return Err(wrong(
-                        offset,
-                        "`profile` must be tables: [profile.NAME]".into(),
-                    ));
+                    return Err(wrong(offset, SettingError::ProfileNotTables));
                 }
                 continue;
             }
@@ -257,40 +314,31 @@ fn id_of(command: &clap::Command, long: &str) -> Option<String> {
         .map(|a| a.get_id().to_string())
 }
 
-/// A key and its value as arguments, checked by the option's own parser; the error is what
-/// is wrong, for a sentence.
+/// A key and its value as arguments, checked by the option's own parser.
 fn setting(
     key: &str,
     item: &Item,
     command: &clap::Command,
     serve: &clap::Command,
     env: &impl Fn(&str) -> Option<String>,
-) -> Result<Setting, String> {
+) -> Result<Setting, SettingError> {
     if NOT_IN_FILE.contains(&key) {
-        return Err(format!(
-            "`{key}` chooses the settings file and cannot be in it"
-        ));
+        return Err(SettingError::ChoosesFile(key.to_owned()));
     }
     if key == "token" {
-        return Err(
-            "`token` is a secret and stays out of the settings file: give `token-file`".into(),
-        );
+        return Err(SettingError::Secret);
     }
     let (arg, serve_only) = match command.get_arguments().find(|a| a.get_long() == Some(key)) {
         Some(arg) => (arg, false),
         None => match serve.get_arguments().find(|a| a.get_long() == Some(key)) {
             Some(arg) => (arg, true),
-            None => {
-                return Err(format!(
-                    "unknown key `{key}`: not an option of sse-tui or sse-tui serve"
-                ));
-            }
+            None => return Err(SettingError::UnknownKey(key.to_owned())),
         },
     };
     let flag = format!("--{key}");
     let value = item
         .as_value()
-        .ok_or_else(|| format!("`{key}` must be a value, not a table"))?;
+        .ok_or_else(|| SettingError::NotAValue(key.to_owned()))?;
     // The option's own parser, on a command of its own: its range and its sentence.
     let alone = clap::Command::new("sse-tui").no_binary_name(true).arg(
         clap::Arg::new("value")
@@ -298,7 +346,7 @@ fn setting(
             .value_parser(arg.get_value_parser().clone())
             .allow_hyphen_values(true),
     );
-    let check = |text: &str| -> Result<(), String> {
+    let check = |text: &str| -> Result<(), SettingError> {
         alone
             .clone()
             .try_get_matches_from(["--value", text])
@@ -308,14 +356,18 @@ fn setting(
                 let first = rendered.lines().next().unwrap_or("");
                 // "invalid value 'x' for '--value <value>': why" → why.
                 let why = first.rsplit_once("': ").map_or(first, |(_, why)| why);
-                format!("`{key}` = {text:?}: {why}")
+                SettingError::Invalid {
+                    key: key.to_owned(),
+                    text: text.to_owned(),
+                    why: why.to_owned(),
+                }
             })
     };
     let arguments = match arg.get_action() {
         ArgAction::SetTrue => match value.as_bool() {
             Some(true) => vec![flag.into()],
             Some(false) => Vec::new(),
-            None => return Err(format!("`{key}` must be true or false")),
+            None => return Err(SettingError::NotABool(key.to_owned())),
         },
         ArgAction::Append => {
             let texts: Vec<String> = match value {
@@ -352,16 +404,17 @@ fn scalar_text(
     key: &str,
     value: &Value,
     env: &impl Fn(&str) -> Option<String>,
-) -> Result<String, String> {
+) -> Result<String, SettingError> {
     match value {
-        Value::String(s) => expand(s.value(), env).map_err(|name| {
-            format!("`{key}` uses ${{{name}}}, which is not set in the environment")
+        Value::String(s) => expand(s.value(), env).map_err(|name| SettingError::Unset {
+            key: key.to_owned(),
+            name,
         }),
         Value::Integer(i) => Ok(i.value().to_string()),
         Value::Float(f) => Ok(f.value().to_string()),
-        Value::Boolean(_) => Err(format!("`{key}` takes a value, not true or false")),
-        Value::Array(_) => Err(format!("`{key}` takes one value, not a list")),
-        _ => Err(format!("`{key}` takes a string or a number")),
+        Value::Boolean(_) => Err(SettingError::BoolForValue(key.to_owned())),
+        Value::Array(_) => Err(SettingError::ListForValue(key.to_owned())),
+        _ => Err(SettingError::WrongType(key.to_owned())),
     }
 }
 
@@ -403,79 +456,6 @@ fn with_file_arguments(
         None => argv.extend_from_slice(&args[1..]),
     }
     argv
-}
-
-/// Writes `settings` into the profile in use (or the top level), keeping the rest of the
-/// file as it was (comments included); returns where, as a phrase.
-pub fn save(file: &SettingsFile, settings: &ScreenSettings) -> Result<String, String> {
-    let path = file
-        .path
-        .clone()
-        .ok_or("no settings file: there is no config directory")?;
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(format!(
-                "cannot read {}: {}",
-                path.display(),
-                crate::error::plain_io_error(&e)
-            ));
-        }
-    };
-    let mut document: toml_edit::DocumentMut =
-        text.parse().map_err(|e: toml_edit::TomlError| {
-            format!("{} cannot be read as TOML: {}", path.display(), e.message())
-        })?;
-    let table = match &file.profile {
-        Some(name) => {
-            let profiles = document
-                .entry("profile")
-                .or_insert_with(|| {
-                    let mut t = toml_edit::Table::new();
-                    t.set_implicit(true);
-                    Item::Table(t)
-                })
-                .as_table_mut()
-                .ok_or("`profile` in the settings file is not a table")?;
-            profiles
-                .entry(name)
-                .or_insert_with(toml_edit::table)
-                .as_table_mut()
-                .ok_or_else(|| format!("[profile.{name}] is not a table"))?
-        }
-        None => document.as_table_mut(),
-    };
-    table["fft"] = toml_edit::value(settings.fft as i64);
-    table["window"] = toml_edit::value(settings.window);
-    table["db-min"] = toml_edit::value(settings.db_min);
-    table["db-max"] = toml_edit::value(settings.db_max);
-    table["log-freq"] = toml_edit::value(settings.log_freq);
-    table["view"] = toml_edit::value(settings.view);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            format!(
-                "cannot make {}: {}",
-                dir.display(),
-                crate::error::plain_io_error(&e)
-            )
-        })?;
-    }
-    // Written whole, then moved over the old: never a half-written file.
-    let temporary = path.with_extension("toml.new");
-    std::fs::write(&temporary, document.to_string())
-        .and_then(|()| std::fs::rename(&temporary, &path))
-        .map_err(|e| {
-            format!(
-                "cannot write {}: {}",
-                path.display(),
-                crate::error::plain_io_error(&e)
-            )
-        })?;
-    Ok(match &file.profile {
-        Some(name) => format!("{} [profile.{name}]", path.display()),
-        None => path.display().to_string(),
-    })
 }
 
 #[cfg(test)]
