@@ -1,196 +1,37 @@
-//! The HTTP side of `serve`: `/events` (SSE), `/analysis` (the server's analysis as SSE, for
-//! the page), `/metrics` (Prometheus), `/time` (the clock probe), `/healthz`, and `/` (the
-//! dashboard page).
+//! The SSE streams `serve` answers with: a watcher of `/events` (the hub's frames, replay after
+//! a reconnect, word of what it missed) and a page's `/analysis`. Each is a [`NextEvent`]: the
+//! next bytes to send, or the end.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{Query, State};
-use axum::http::header::{
-    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE,
-};
-use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::response::Response;
 use bytes::Bytes;
 use futures_util::stream;
-use serde::Deserialize;
-use subtle::ConstantTimeEq;
 use tokio::sync::{broadcast, watch};
-use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::analysis::Analysis;
-use super::hub::{Hub, Published};
-use super::metrics::{Metrics, Watchers};
-use crate::clock::unix_now_us;
-use crate::snapshot::Snapshot;
+use crate::serve::analysis::Analysis;
+use crate::serve::hub::{Hub, Published};
+use crate::serve::metrics::Watchers;
 
-const PAGE: &str = include_str!("../../assets/index.html");
 /// Watchers reconnect this long after losing the stream (sent on their first event).
-const RETRY_MS: u32 = 2000;
-
-pub struct HttpConfig {
-    pub token: Option<String>,
-    pub max_clients: usize,
-    pub allow_origins: Vec<String>,
-    pub heartbeat: Duration,
-}
-
-struct Shared {
-    hub: Arc<Hub>,
-    config: HttpConfig,
-    /// SSE streams open now (`/events` and `/analysis`), for the limit and the metrics.
-    watchers: Arc<Watchers>,
-    snapshots: watch::Receiver<Arc<Snapshot>>,
-    analysis: watch::Receiver<Option<Arc<Analysis>>>,
-    metrics: Metrics,
-    shutdown: watch::Receiver<bool>,
-}
-
-/// What the routes read besides the hub: the latest snapshot and analysis event, the
-/// watcher counts, the metrics registry.
-pub struct Feeds {
-    pub snapshots: watch::Receiver<Arc<Snapshot>>,
-    pub analysis: watch::Receiver<Option<Arc<Analysis>>>,
-    pub watchers: Arc<Watchers>,
-    pub metrics: Metrics,
-}
-
-pub fn router(
-    hub: Arc<Hub>,
-    config: HttpConfig,
-    feeds: Feeds,
-    shutdown: watch::Receiver<bool>,
-) -> Router {
-    let origins: Vec<HeaderValue> = config
-        .allow_origins
-        .iter()
-        .filter_map(|o| o.parse().ok())
-        .collect();
-    let shared = Arc::new(Shared {
-        hub,
-        config,
-        watchers: feeds.watchers,
-        snapshots: feeds.snapshots,
-        analysis: feeds.analysis,
-        metrics: feeds.metrics,
-        shutdown,
-    });
-    let router = Router::new()
-        .route("/", get(page))
-        .route("/events", get(events))
-        .route("/analysis", get(analysis))
-        .route("/metrics", get(metrics))
-        .route("/time", get(time))
-        .route("/healthz", get(healthz))
-        .with_state(shared);
-    if origins.is_empty() {
-        // No --allow-origin: no CORS headers at all, so browsers keep other origins out.
-        router
-    } else {
-        router.layer(
-            CorsLayer::new()
-                .allow_origin(AllowOrigin::list(origins))
-                .allow_methods([Method::GET])
-                .allow_headers([AUTHORIZATION, HeaderName::from_static("last-event-id")]),
-        )
-    }
-}
-
-async fn page() -> impl IntoResponse {
-    ([(CONTENT_TYPE, "text/html; charset=utf-8")], PAGE)
-}
-
-async fn time() -> impl IntoResponse {
-    let body = format!("{{\"unix_ms\":{:.3}}}", unix_now_us() as f64 / 1000.0);
-    (
-        [
-            (CONTENT_TYPE, "application/json"),
-            (CACHE_CONTROL, "no-store"),
-        ],
-        body,
-    )
-}
-
-async fn healthz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    let snapshot = shared.snapshots.borrow().clone();
-    let body = serde_json::json!({
-        "state": snapshot.link.name(),
-        "frames": snapshot.counters.frames,
-        "watchers": shared.watchers.sse.load(Ordering::Relaxed),
-    });
-    ([(CONTENT_TYPE, "application/json")], body.to_string())
-}
-
-#[derive(Deserialize)]
-struct EventsQuery {
-    token: Option<String>,
-}
-
-/// The bearer token from `Authorization`, or `?token=` (browsers' EventSource sends no headers).
-fn authorised(config: &HttpConfig, headers: &HeaderMap, query: &EventsQuery) -> bool {
-    let Some(expected) = &config.token else {
-        return true;
-    };
-    let offered = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .or(query.token.as_deref());
-    offered.is_some_and(|offered| bool::from(offered.as_bytes().ct_eq(expected.as_bytes())))
-}
+pub const RETRY_MS: u32 = 2000;
 
 /// Counts a watcher while its stream lives.
-struct ClientSlot(Arc<Shared>);
+pub struct ClientSlot(pub Arc<Watchers>);
 
 impl Drop for ClientSlot {
     fn drop(&mut self) {
-        self.0.watchers.sse.fetch_sub(1, Ordering::Relaxed);
+        self.0.sse.fetch_sub(1, Ordering::Relaxed);
     }
-}
-
-/// Why a new watcher is turned away.
-enum Refusal {
-    Unauthorized,
-    Full,
-}
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        match self {
-            // Nothing leaked: no body, no hint which part was wrong.
-            Refusal::Unauthorized => {
-                (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")]).into_response()
-            }
-            Refusal::Full => {
-                (StatusCode::SERVICE_UNAVAILABLE, "too many watchers\n").into_response()
-            }
-        }
-    }
-}
-
-/// A stream slot for a new watcher, or why not.
-fn admit(
-    shared: &Arc<Shared>,
-    headers: &HeaderMap,
-    query: &EventsQuery,
-) -> Result<ClientSlot, Refusal> {
-    if !authorised(&shared.config, headers, query) {
-        return Err(Refusal::Unauthorized);
-    }
-    if shared.watchers.sse.fetch_add(1, Ordering::Relaxed) >= shared.config.max_clients {
-        shared.watchers.sse.fetch_sub(1, Ordering::Relaxed);
-        return Err(Refusal::Full);
-    }
-    Ok(ClientSlot(shared.clone()))
 }
 
 /// A watcher's stream: the next bytes to send, or `None` to end it.
-trait NextEvent: Send + 'static {
+pub trait NextEvent: Send + 'static {
     fn next(&mut self) -> impl std::future::Future<Output = Option<Bytes>> + Send;
 }
 
@@ -200,7 +41,7 @@ fn heartbeat(every: Duration) -> tokio::time::Interval {
 }
 
 /// An SSE response whose body is what `watcher` yields.
-fn event_stream(watcher: impl NextEvent) -> Response {
+pub fn event_stream(watcher: impl NextEvent) -> Response {
     let body = Body::from_stream(stream::unfold(watcher, |mut w| async move {
         let bytes = w.next().await?;
         Some((Ok::<_, std::convert::Infallible>(bytes), w))
@@ -214,57 +55,36 @@ fn event_stream(watcher: impl NextEvent) -> Response {
         .expect("a valid response")
 }
 
-async fn metrics(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Query(query): Query<EventsQuery>,
-) -> Response {
-    if !authorised(&shared.config, &headers, &query) {
-        return Refusal::Unauthorized.into_response();
-    }
-    (
-        [
-            (CONTENT_TYPE, super::metrics::CONTENT_TYPE),
-            (CACHE_CONTROL, "no-store"),
-        ],
-        shared.metrics.render(),
-    )
-        .into_response()
-}
-
-/// The analysis stream: the latest analysis at once, then each new one, each with the
+/// A page's analysis stream: the latest analysis at once, then each new one, each with the
 /// waterfall lines this page has not had. A page that reads slowly skips analyses (the latest
 /// wins), never holds the others back, and still gets every line the history holds.
-async fn analysis(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Query(query): Query<EventsQuery>,
-) -> Response {
-    let slot = match admit(&shared, &headers, &query) {
-        Ok(slot) => slot,
-        Err(refused) => return refused.into_response(),
-    };
-    let mut latest = shared.analysis.clone();
-    latest.mark_changed();
-    let state = AnalysisWatcher {
-        latest,
-        shutdown: shared.shutdown.clone(),
-        heartbeat: heartbeat(shared.config.heartbeat),
-        first: true,
-        lines_seen: None,
-        _slot: slot,
-    };
-    event_stream(state)
-}
-
-struct AnalysisWatcher {
+pub struct AnalysisWatcher {
     latest: watch::Receiver<Option<Arc<Analysis>>>,
     shutdown: watch::Receiver<bool>,
     heartbeat: tokio::time::Interval,
     first: bool,
     /// The newest waterfall line this page has.
     lines_seen: Option<u64>,
-    _slot: ClientSlot,
+    _slot: Option<ClientSlot>,
+}
+
+impl AnalysisWatcher {
+    pub fn new(
+        mut latest: watch::Receiver<Option<Arc<Analysis>>>,
+        heartbeat_every: Duration,
+        shutdown: watch::Receiver<bool>,
+        slot: Option<ClientSlot>,
+    ) -> Self {
+        latest.mark_changed();
+        Self {
+            latest,
+            shutdown,
+            heartbeat: heartbeat(heartbeat_every),
+            first: true,
+            lines_seen: None,
+            _slot: slot,
+        }
+    }
 }
 
 impl NextEvent for AnalysisWatcher {
@@ -301,33 +121,9 @@ impl NextEvent for AnalysisWatcher {
     }
 }
 
-async fn events(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Query(query): Query<EventsQuery>,
-) -> Response {
-    let slot = match admit(&shared, &headers, &query) {
-        Ok(slot) => slot,
-        Err(refused) => return refused.into_response(),
-    };
-    let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
-    let subscription = shared.hub.subscribe(last_event_id);
-    let mut first: VecDeque<Bytes> = subscription.notice.into_iter().collect();
-    first.extend(subscription.replay.iter().map(|e| e.wire.clone()));
-    let watcher = Watcher {
-        pending: first,
-        retry_sent: false,
-        ending: false,
-        live: subscription.live,
-        heartbeat: heartbeat(shared.config.heartbeat),
-        shutdown: shared.shutdown.clone(),
-        hub: shared.hub.clone(),
-        _slot: Some(slot),
-    };
-    event_stream(watcher)
-}
-
-struct Watcher {
+/// A watcher of `/events`: what it missed (or a word that it cannot have it), then live, a
+/// heartbeat while nothing comes, and a word when it fell behind its queue.
+pub struct Watcher {
     pending: VecDeque<Bytes>,
     retry_sent: bool,
     /// Shutdown was asked: end once `pending` is sent.
@@ -372,6 +168,28 @@ impl NextEvent for Watcher {
 }
 
 impl Watcher {
+    /// A new watcher of `hub`, resuming after `last_event_id` when it can.
+    pub fn new(
+        hub: Arc<Hub>,
+        last_event_id: Option<&str>,
+        heartbeat_every: Duration,
+        shutdown: watch::Receiver<bool>,
+        slot: Option<ClientSlot>,
+    ) -> Self {
+        let subscription = hub.subscribe(last_event_id);
+        let mut pending: VecDeque<Bytes> = subscription.notice.into_iter().collect();
+        pending.extend(subscription.replay.iter().map(|e| e.wire.clone()));
+        Self {
+            pending,
+            retry_sent: false,
+            ending: false,
+            live: subscription.live,
+            heartbeat: heartbeat(heartbeat_every),
+            shutdown,
+            hub,
+            _slot: slot,
+        }
+    }
     /// Shutting down: what was already published still goes out, then the stream ends. A
     /// watcher that fell behind is told so here too, never cut short in silence.
     fn finish(&mut self) {
@@ -424,20 +242,9 @@ mod tests {
     }
 
     fn watcher(hub: &Arc<Hub>, last_event_id: Option<&str>) -> (Watcher, watch::Sender<bool>) {
-        let subscription = hub.subscribe(last_event_id);
         let (stop, shutdown) = watch::channel(false);
-        let mut pending: VecDeque<Bytes> = subscription.notice.into_iter().collect();
-        pending.extend(subscription.replay.iter().map(|e| e.wire.clone()));
-        let watcher = Watcher {
-            pending,
-            retry_sent: false,
-            ending: false,
-            live: subscription.live,
-            heartbeat: heartbeat(Duration::from_secs(3600)),
-            shutdown,
-            hub: hub.clone(),
-            _slot: None,
-        };
+        let hour = Duration::from_secs(3600);
+        let watcher = Watcher::new(hub.clone(), last_event_id, hour, shutdown, None);
         (watcher, stop)
     }
 

@@ -5,74 +5,24 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::analysis::adc::{AdcFigures, AdcMeter, DEFAULT_HARMONICS};
+mod config;
+mod shared;
+
+use crate::analysis::adc::{AdcFigures, AdcMeter};
 use crate::analysis::trace::Trace;
-use crate::analysis::waterfall::{DEFAULT_SPECTRA_PER_LINE, WaterfallLine};
+use crate::analysis::waterfall::WaterfallLine;
 use crate::analysis::{Analyzer, AnalyzerSettings, MAX_FFT, MIN_FFT};
 use crate::clock::{Arrival, Clock};
 use crate::frame::{Decoded, Frame, Payload, SenderTime};
 use crate::link::{ClockSync, LinkState};
 use crate::snapshot::{ChannelSpectrum, Snapshot};
-use crate::stats::latency::LatencySummary;
 use crate::stats::{RateMeter, Stats};
 use crate::vocabulary::{Control, SourceEvent, ViewKind};
-
-/// What a snapshot carries that is costly to make (see [`FIGURES_EVERY`]).
-#[derive(Clone)]
-struct Figures {
-    /// Frames accepted when they were made (a reset starts them over).
-    frames: u64,
-    latency: Option<LatencySummary>,
-    latency_recent: Arc<[f32]>,
-    adc: Option<AdcFigures>,
-}
+pub use config::{PipelineConfig, RATE_WINDOW};
+use shared::{Figures, FiguresCache, Shared};
 
 /// The longest time one frame is taken to stand for (a gap in the input is not a spectrum).
 const MAX_SPAN_S: f64 = 10.0;
-/// The figures a snapshot carries that cost more than a copy (latency percentiles over the
-/// window, the ADC measurement) are made anew at most this often: a screen's panel shows them
-/// twice a second, a bench analyser updates its measurements a few times a second, and 30
-/// snapshots a second need not each pay for them.
-const FIGURES_EVERY: Duration = Duration::from_millis(250);
-
-#[derive(Clone, Debug)]
-pub struct PipelineConfig {
-    pub source: String,
-    pub settings: AnalyzerSettings,
-    /// `--rate`: for frames that do not carry one.
-    pub rate: Option<f64>,
-    /// Stop after this many accepted frames (`--frames`).
-    pub frame_limit: Option<u64>,
-    /// Replayed frames carry old Unix timestamps: treat them as a device clock.
-    pub historic_timestamps: bool,
-    /// Harmonics the ADC figures count (`--harmonics`).
-    pub harmonics: usize,
-    /// Spectra a waterfall line holds at start (`--spectra-per-line`).
-    pub spectra_per_line: usize,
-    /// Snapshots are published at most this often while data comes (the engine's pace).
-    pub publish_every: Duration,
-    /// The window the rates are taken over: the same for every front end.
-    pub rate_window: Duration,
-}
-
-/// The rate window when nothing says otherwise (a headless run takes its report interval).
-pub const RATE_WINDOW: Duration = Duration::from_secs(1);
-
-impl Default for PipelineConfig {
-    fn default() -> Self {
-        Self {
-            source: String::new(),
-            settings: AnalyzerSettings::default(),
-            rate: None,
-            frame_limit: None,
-            historic_timestamps: false,
-            harmonics: DEFAULT_HARMONICS,
-            spectra_per_line: DEFAULT_SPECTRA_PER_LINE,
-            publish_every: Duration::from_millis(50),
-            rate_window: RATE_WINDOW,
-        }
-    }
-}
 
 pub struct Pipeline {
     config: PipelineConfig,
@@ -87,10 +37,10 @@ pub struct Pipeline {
     /// Screens showing the scope: its samples are kept while there are some.
     trace_wanted: usize,
     /// What the last snapshot shared, rebuilt only when it changed.
-    shared_trace: Option<(u64, Arc<[f32]>)>,
-    shared_waterfall: Option<(u64, Arc<[WaterfallLine]>)>,
-    /// The costly figures of the last snapshot, and when they were made.
-    figures: Option<(Instant, Figures)>,
+    shared_trace: Shared<u64, [f32]>,
+    shared_waterfall: Shared<(u64, usize), [WaterfallLine]>,
+    /// The costly figures of the last snapshot.
+    figures: FiguresCache,
     stats: Stats,
     rates: RateMeter,
     link: LinkState,
@@ -119,9 +69,9 @@ impl Pipeline {
             overview: Vec::new(),
             overview_wanted: 0,
             trace_wanted: 0,
-            shared_trace: None,
-            shared_waterfall: None,
-            figures: None,
+            shared_trace: Shared::default(),
+            shared_waterfall: Shared::default(),
+            figures: FiguresCache::default(),
             stats: Stats::new(),
             rates: RateMeter::new(config.rate_window),
             link: LinkState::Connecting,
@@ -317,7 +267,7 @@ impl Pipeline {
 
     pub fn control(&mut self, control: Control) {
         // The figures of the old settings are not those of the new.
-        self.figures = None;
+        self.figures.clear();
         let settings = self.analyzer.settings();
         match control {
             Control::BiggerFft if settings.fft_size < MAX_FFT => {
@@ -363,7 +313,7 @@ impl Pipeline {
                 }
                 if self.trace_wanted == 0 {
                     self.trace.clear();
-                    self.shared_trace = None;
+                    self.shared_trace.clear();
                 }
             }
         }
@@ -377,57 +327,22 @@ impl Pipeline {
             .measure(self.analyzer.spectrum(), window, self.config.harmonics)
     }
 
-    /// The scope's samples, shared anew only when new ones came.
-    fn shared_trace(&mut self) -> Option<Arc<[f32]>> {
-        if self.trace.taken() == 0 {
-            return None;
-        }
-        let taken = self.trace.taken();
-        if self.shared_trace.as_ref().is_none_or(|(t, _)| *t != taken) {
-            self.shared_trace = Some((taken, self.trace.samples().into()));
-        }
-        self.shared_trace
-            .as_ref()
-            .map(|(_, samples)| samples.clone())
-    }
-
-    /// The waterfall's lines, shared anew only when a line was made.
-    fn shared_waterfall(&mut self) -> Arc<[WaterfallLine]> {
-        let waterfall = self.analyzer.waterfall();
-        let made = waterfall.made();
-        let fresh = self
-            .shared_waterfall
-            .as_ref()
-            .is_none_or(|(m, lines)| *m != made || lines.len() != waterfall.lines().len());
-        if fresh {
-            self.shared_waterfall = Some((made, waterfall.lines().cloned().collect()));
-        }
-        self.shared_waterfall.as_ref().expect("just set").1.clone()
-    }
-
-    /// The latency percentiles, the recent latencies and the ADC figures: made anew when
-    /// [`FIGURES_EVERY`] has passed, or when the data they come from is not what it was.
+    /// The latency percentiles, the recent latencies and the ADC figures, when due.
     fn figures(&mut self, now: Instant) -> Figures {
-        let fresh_enough = self.figures.as_ref().is_some_and(|(at, figures)| {
-            now.saturating_duration_since(*at) < FIGURES_EVERY
-                && self.stats.frames() >= figures.frames
+        let frames = self.stats.frames();
+        let mut cache = std::mem::take(&mut self.figures);
+        let figures = cache.get(now, frames, || Figures {
+            latency: self.stats.latency(self.clock.mono_us(now)),
+            latency_recent: self.stats.latency_window().recent_ms().collect(),
+            adc: self.measure(),
         });
-        if !fresh_enough {
-            let latency = self.stats.latency(self.clock.mono_us(now));
-            let figures = Figures {
-                frames: self.stats.frames(),
-                latency,
-                latency_recent: self.stats.latency_window().recent_ms().collect(),
-                adc: self.measure(),
-            };
-            self.figures = Some((now, figures));
-        }
-        self.figures.as_ref().expect("just set").1.clone()
+        self.figures = cache;
+        figures
     }
 
     /// The picture at `now`, every figure made anew (the last one of a run, say).
     pub fn final_snapshot(&mut self, now: Instant) -> Snapshot {
-        self.figures = None;
+        self.figures.clear();
         self.snapshot(now)
     }
 
@@ -437,10 +352,20 @@ impl Pipeline {
             latency,
             latency_recent,
             adc,
-            ..
         } = self.figures(now);
-        let trace = self.shared_trace();
-        let waterfall = self.shared_waterfall();
+        // The scope's samples, shared anew only when new ones came; the waterfall's lines,
+        // when a line was made (or the history started over).
+        let trace = &self.trace;
+        let trace = (trace.taken() > 0).then(|| {
+            self.shared_trace
+                .get(trace.taken(), || trace.samples().into())
+        });
+        let lines = self.analyzer.waterfall();
+        let waterfall = self
+            .shared_waterfall
+            .get((lines.made(), lines.lines().len()), || {
+                lines.lines().cloned().collect()
+            });
         let counters = self.stats.counters();
         self.rates.record(now, counters);
         let channel_spectra = (!self.overview.is_empty()).then(|| {
@@ -492,146 +417,4 @@ impl Pipeline {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analysis::power_to_db;
-    use crate::frame::Levels;
-    use crate::wire::json::decode_event;
-
-    fn pipeline(settings: AnalyzerSettings) -> (Pipeline, Clock) {
-        let clock = Clock::new();
-        let config = PipelineConfig {
-            settings,
-            ..PipelineConfig::default()
-        };
-        (Pipeline::new(config, clock), clock)
-    }
-
-    fn at(ms: i64) -> Arrival {
-        Arrival {
-            mono_us: ms * 1000,
-            unix_us: 0,
-        }
-    }
-
-    /// A JSON `samples` event: a tone at bin 64 of 1024, amplitude 0.5, with `extra` spliced in.
-    fn event(seq: u32, extra: &str) -> Decoded {
-        let samples: Vec<String> = (0..1024)
-            .map(|i| {
-                format!(
-                    "{:.6}",
-                    0.5 * (std::f64::consts::TAU * 64.0 * i as f64 / 1024.0).sin()
-                )
-            })
-            .collect();
-        let data = format!(
-            r#"{{"seq":{seq},"fs":48000,"samples":[{}{extra}]}}"#,
-            samples.join(",")
-        );
-        decode_event("samples", &data, None, Levels::default())
-    }
-
-    fn feed(pipeline: &mut Pipeline, items: Vec<Decoded>) {
-        for (i, item) in items.into_iter().enumerate() {
-            pipeline.handle(SourceEvent::Data {
-                arrival: at(21 * i as i64),
-                bytes: 1,
-                items: vec![item],
-            });
-        }
-    }
-
-    #[test]
-    fn one_value_out_of_range_is_a_bad_frame_and_the_rest_are_analysed_as_if_it_never_came() {
-        let (mut clean, clock) = pipeline(AnalyzerSettings::default());
-        feed(&mut clean, vec![event(0, ""), event(2, ""), event(3, "")]);
-        let (mut poisoned, _) = pipeline(AnalyzerSettings::default());
-        feed(
-            &mut poisoned,
-            vec![event(0, ""), event(1, ",1e39"), event(2, ""), event(3, "")],
-        );
-        let now = clock.start();
-        let (clean, poisoned) = (clean.snapshot(now), poisoned.snapshot(now));
-        assert_eq!(poisoned.counters.bad_frames, 1);
-        assert_eq!(
-            poisoned.counters.dropped, 1,
-            "a rejected frame leaves a gap"
-        );
-        assert!(
-            poisoned
-                .last_error
-                .as_deref()
-                .unwrap()
-                .contains("out of range")
-        );
-        assert!(poisoned.spectrum.iter().all(|p| p.is_finite()));
-        // The spans differ (the clean feed's third frame came a frame later), not the picture:
-        // the same peak, to a hundredth of a dB.
-        let (a, b) = (clean.peak.unwrap(), poisoned.peak.unwrap());
-        assert!(
-            (a.bin - b.bin).abs() < 1e-6 && (a.dbfs - b.dbfs).abs() < 0.01,
-            "{a:?} {b:?}"
-        );
-        assert!((b.dbfs + 6.02).abs() < 0.05, "{b:?}");
-    }
-
-    #[test]
-    fn controls_change_the_settings_in_force() {
-        let (mut p, clock) = pipeline(AnalyzerSettings::default());
-        // Two `+` pressed while the screen showed the same (frozen) picture: both count.
-        p.control(Control::BiggerFft);
-        p.control(Control::BiggerFft);
-        assert_eq!(p.snapshot(clock.start()).settings.fft_size, 4096);
-        for _ in 0..20 {
-            p.control(Control::SmallerFft);
-        }
-        assert_eq!(p.snapshot(clock.start()).settings.fft_size, MIN_FFT);
-        // Three channels: the next wraps.
-        p.ingest(
-            Frame {
-                seq: None,
-                sample_rate: Some(1000.0),
-                sent_at: None,
-                channels: 3,
-                payload: Payload::Samples(vec![0.0; 3 * 64]),
-                labels: None,
-            },
-            at(0),
-        );
-        let channel = |p: &mut Pipeline| p.snapshot(clock.start()).settings.channel;
-        p.control(Control::NextChannel);
-        p.control(Control::NextChannel);
-        assert_eq!(channel(&mut p), 2);
-        p.control(Control::NextChannel);
-        assert_eq!(channel(&mut p), 0);
-    }
-
-    #[test]
-    fn a_frame_stands_for_the_sender_time_since_the_last_one() {
-        // 1024-sample frames stamped 100 ms apart (the board sends one block in five): after a
-        // tone, each silent frame lets the held peak fall 1 dB, not the 0.21 dB of 21 ms.
-        let (mut p, clock) = pipeline(AnalyzerSettings {
-            averaging: false,
-            ..AnalyzerSettings::default()
-        });
-        let tone: Vec<f32> = (0..1024)
-            .map(|i| (std::f32::consts::TAU * 64.0 * i as f32 / 1024.0).sin())
-            .collect();
-        for (i, samples) in [tone, vec![0.0; 1024], vec![0.0; 1024]]
-            .into_iter()
-            .enumerate()
-        {
-            let frame = Frame {
-                seq: Some(i as u32),
-                sample_rate: Some(48_000.0),
-                sent_at: Some(SenderTime::Device(1_000_000 + 100_000 * i as i64)),
-                channels: 1,
-                payload: Payload::Samples(samples),
-                labels: None,
-            };
-            p.ingest(frame, at(100 * i as i64));
-        }
-        let held = power_to_db(p.snapshot(clock.start()).held[64]);
-        assert!((held + 2.0).abs() < 0.01, "{held} dB after 200 ms");
-    }
-}
+mod tests;
