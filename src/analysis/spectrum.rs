@@ -75,6 +75,8 @@ pub struct Analyzer {
     planner: RealFftPlanner<f32>,
     fft: Arc<dyn RealToComplex<f32>>,
     window: Vec<f32>,
+    /// The window's sum (the weights of the offset taken out).
+    window_sum: f32,
     /// 4 / (Σw)²: turns |X|² into power where a full-scale sine reads 1.0.
     power_scale: f32,
     input: Vec<f32>,
@@ -104,6 +106,7 @@ impl Analyzer {
             scratch: fft.make_scratch_vec(),
             fft,
             window: Vec::new(),
+            window_sum: 0.0,
             power_scale: 1.0,
             history: Vec::new(),
             fresh: Vec::new(),
@@ -141,6 +144,7 @@ impl Analyzer {
         self.settings.window = window;
         self.window = window.build(self.settings.fft_size);
         self.power_scale = power_scale(&self.window);
+        self.window_sum = sum(&self.window);
         if self.origin == Some(Origin::Computed) {
             self.clear_spectrum();
         }
@@ -310,15 +314,19 @@ impl Analyzer {
     }
 
     /// Window (with DC removed), FFT and scale `segment` (at most one FFT long) into the
-    /// frame's spectrum: stored, or with `add` summed onto what is there.
+    /// frame's spectrum: stored, or with `add` summed onto what is there. The offset removed
+    /// is the window-weighted mean, which takes a board's DC offset out of the DC bin
+    /// exactly; the plain mean of a block holding a tone's partial cycle is not the offset,
+    /// and taking it out put a DC lobe into the spectrum that the signal does not have (a
+    /// -6 dBFS tone with 21.3 cycles a block read -40 dBFS at DC).
     fn transform(&mut self, segment: &[f32], add: bool) {
         let n = self.settings.fft_size;
         let m = segment.len();
         if m == 0 {
             return;
         }
-        let mean = sum(segment) / m as f32;
         let power_scale = if m == n {
+            let mean = dot(segment, &self.window) / self.window_sum;
             for ((x, &h), &w) in self.input.iter_mut().zip(segment).zip(&self.window) {
                 *x = (h - mean) * w;
             }
@@ -327,6 +335,7 @@ impl Analyzer {
             // Not a full FFT yet (the first frames): window what there is and zero-pad.
             // This allocates, but only until the history fills.
             let window = self.settings.window.build(m);
+            let mean = dot(segment, &window) / sum(&window);
             for ((x, &h), &w) in self.input.iter_mut().zip(segment).zip(&window) {
                 *x = (h - mean) * w;
             }
@@ -408,6 +417,24 @@ fn sum(values: &[f32]) -> f32 {
     for chunk in chunks {
         for (lane, v) in lanes.iter_mut().zip(chunk) {
             *lane += v;
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// A dot product in eight lanes, as [`sum`].
+fn dot(values: &[f32], weights: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let chunks = values.chunks_exact(8).zip(weights.chunks_exact(8));
+    let rest = values.len() - values.len() % 8;
+    let tail: f32 = values[rest..]
+        .iter()
+        .zip(&weights[rest..])
+        .map(|(v, w)| v * w)
+        .sum();
+    for (chunk, weight) in chunks {
+        for ((lane, v), w) in lanes.iter_mut().zip(chunk).zip(weight) {
+            *lane += v * w;
         }
     }
     lanes.iter().sum::<f32>() + tail

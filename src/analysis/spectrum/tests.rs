@@ -273,3 +273,27 @@ fn changing_the_fft_size_starts_a_new_spectrum_of_the_new_size() {
     assert_eq!(analyzer.spectrum().len(), 1024);
     assert!((analyzer.peak().expect("peak").bin - 100.0).abs() < 0.01);
 }
+
+/// The offset taken out is the window-weighted mean: a board's DC offset leaves DC's bins,
+/// and a tone with a partial cycle in the block puts nothing there. (The plain mean of such
+/// a block is not the offset: taking it out put a lobe at DC that read -40 dBFS under a
+/// -6 dBFS tone of 21.3 cycles a block.)
+#[test]
+fn dc_is_an_offset_removed_never_one_made() {
+    for window in [
+        WindowKind::Hann,
+        WindowKind::BlackmanHarris,
+        WindowKind::Flattop,
+    ] {
+        for dc in [0.0, 0.3] {
+            let analyzer = analyse(window, &sine(1024, 21.33, 0.5, dc));
+            let dc_db = power_to_db(analyzer.spectrum()[0]);
+            assert!(
+                dc_db < -100.0,
+                "{window:?} offset {dc}: DC reads {dc_db} dBFS"
+            );
+            let peak = analyzer.peak().unwrap();
+            assert!((peak.dbfs + 6.02).abs() < 1.5, "{window:?}: {peak:?}");
+        }
+    }
+}
