@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod ansi;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;

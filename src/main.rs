@@ -48,7 +48,7 @@ fn main() -> ExitCode {
     // Sources may sit in blocking reads; do not wait for them.
     runtime.shutdown_background();
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status),
         Err(e) => {
             eprintln!("sse-tui: {e}");
             ExitCode::from(e.exit_status())

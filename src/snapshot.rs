@@ -9,6 +9,40 @@ use crate::analysis::{AnalyzerSettings, Origin, Peak, WindowKind};
 use crate::link::{ClockSync, LinkState};
 use crate::stats::latency::{LatencyHistogram, LatencySummary};
 use crate::stats::{Counters, RateReadings, Rates};
+use crate::vocabulary::MeasureWindow;
+
+/// Where a check's measurement stands (see `pipeline::measurement`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MeasurementProgress {
+    pub window: MeasureWindow,
+    pub phase: MeasurementPhase,
+    /// The stream's seconds when settling started.
+    pub settle_from: f64,
+    /// The totals and the stream's seconds when measuring started.
+    pub start: Option<(Counters, f64)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MeasurementPhase {
+    /// No frame yet.
+    Waiting,
+    Settling,
+    Measuring,
+    Done,
+}
+
+impl MeasurementProgress {
+    /// Frames accepted in the measured interval, given the totals now.
+    pub fn measured_frames(&self, counters: &Counters) -> u64 {
+        self.start
+            .map_or(0, |(start, _)| counters.frames.saturating_sub(start.frames))
+    }
+
+    /// The stream's seconds in the measured interval, given the stream's seconds now.
+    pub fn measured_seconds(&self, stream_seconds: f64) -> f64 {
+        self.start.map_or(0.0, |(_, from)| stream_seconds - from)
+    }
+}
 
 /// One channel's spectrum for the all-channels view.
 #[derive(Clone, Debug)]
@@ -49,6 +83,10 @@ pub struct Snapshot {
     /// Every channel's spectrum, while a screen shows them all.
     pub channel_spectra: Option<Arc<[ChannelSpectrum]>>,
     pub counters: Counters,
+    /// Seconds of the stream since start: what the accepted frames stand for.
+    pub stream_seconds: f64,
+    /// A check's measurement, when one is asked for.
+    pub measurement: Option<MeasurementProgress>,
     /// The rate meter's readings up to this picture: see [`Snapshot::rates`].
     pub rate_readings: RateReadings,
     /// A newer snapshot comes within this while data comes.

@@ -13,17 +13,17 @@ use futures_util::Stream;
 use crate::ansi::AnsiBackend;
 use crate::engine::Engine;
 use crate::snapshot::Snapshot;
+use crate::ui::App;
 use crate::ui::event_loop::{Hooks, Pace, event_loop};
-use crate::ui::{App, ViewOptions};
 use crate::vocabulary::ScreenSettings;
 
-/// Takes over the terminal, runs the screen until the user quits or `shutdown` completes (or,
+/// Takes over the terminal, runs `app` until the user quits or `shutdown` completes (or,
 /// with `quit_when_done`, the pipeline is done), and gives the terminal back (ratatui's panic
 /// hook gives it back on a panic too). `save` keeps what the screen's settings key asks to
 /// keep and says where, or why not.
 pub async fn run(
     engine: Engine,
-    view: ViewOptions,
+    mut app: App,
     pace: Pace,
     save: impl Fn(ScreenSettings) -> String,
     shutdown: impl Future<Output = ()>,
@@ -42,7 +42,6 @@ pub async fn run(
         }
     };
     let mut backend = AnsiBackend::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()), size);
-    let mut app = App::new(engine.snapshots.borrow().clone(), view);
     let result = event_loop(
         &mut backend,
         keys,

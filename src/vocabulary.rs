@@ -118,3 +118,18 @@ pub enum EventForm {
     Frame,
     Json,
 }
+
+/// How long a measured interval is (a check's `measure` or `frames`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Measure {
+    /// Seconds of the stream (the time its frames stand for, not the time they took).
+    Time(std::time::Duration),
+    Frames(u64),
+}
+
+/// A check's measurement: settle this long after the first frame, then measure.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MeasureWindow {
+    pub settle: std::time::Duration,
+    pub measure: Measure,
+}

@@ -4,6 +4,7 @@
 //! Every number has a range, checked as it is parsed: a value outside it is one sentence
 //! and exit status 2, never a panic further in (a duration of 1e20 s does not fit a timer).
 
+pub mod check;
 mod parts;
 pub mod serve;
 
@@ -35,7 +36,8 @@ Examples:
   sse-tui --url https://lab.example/events --header 'Authorization: Bearer TOKEN'
   sse-tui --replay capture.bin --speed 0 --headless
   sse-tui --headless --duration 10 > report.jsonl
-  sse-tui serve --serial auto --listen 0.0.0.0:8080 --token-file ~/.sse-token";
+  sse-tui serve --serial auto --listen 0.0.0.0:8080 --token-file ~/.sse-token
+  sse-tui check limits.toml --serial auto --junit out.xml --report out.html";
 
 /// Ranges of the numeric options (inclusive).
 pub mod limits {
@@ -191,6 +193,9 @@ pub struct Cli {
     /// Append every received frame to FILE as COBS-framed binary frames
     #[arg(long, global = true, value_name = "FILE", help_heading = HEADLESS)]
     pub record: Option<PathBuf>,
+    /// At exit, write a self-contained HTML report (spectrum, figures, verdict, settings)
+    #[arg(long, global = true, value_name = "FILE.html", help_heading = HEADLESS)]
+    pub report: Option<PathBuf>,
     /// Replay pace: 1 = real time, 0 = as fast as possible (else 0.001 to 1000)
     #[arg(long, global = true, default_value_t = 1.0, value_name = "X", value_parser = speed, help_heading = HEADLESS)]
     pub speed: f64,
@@ -251,6 +256,8 @@ fn speed(text: &str) -> Result<f64, String> {
 pub enum Command {
     /// Publish the source as a Server-Sent Events feed for many watchers (terminals, browsers)
     Serve(serve::ServeArgs),
+    /// Measure the board against a limits file and say whether it passes (exit 0 pass, 1 fail, 3 no verdict)
+    Check(check::CheckArgs),
     /// Print a shell completion script: bash, zsh or fish (elvish and powershell too)
     Completions {
         #[arg(value_enum)]
@@ -304,6 +311,8 @@ pub enum UsageError {
     EmptyToken,
     #[error("listening on {0} reaches beyond this machine: give --token or --token-file")]
     NeedsToken(SocketAddr),
+    #[error("cannot write {path}: {why}")]
+    Unwritable { path: String, why: String },
 }
 
 impl Cli {

@@ -12,6 +12,7 @@ use crate::source::serial::SerialOptions;
 use crate::source::{Decoding, SourceSpec};
 use crate::sse::client::SseConfig;
 use crate::ui::ViewOptions;
+use crate::vocabulary::MeasureWindow;
 use crate::wire::lines::LineOptions;
 
 /// Snapshots for headless reports are taken this often (a screen takes `--fps`).
@@ -74,7 +75,11 @@ impl Cli {
 
     /// The analysis asked for. A headless run publishes snapshots for its reports and takes
     /// its rates over its report interval; a screen publishes at `--fps`.
-    pub fn pipeline_config(&self, choice: &SourceChoice) -> PipelineConfig {
+    pub fn pipeline_config(
+        &self,
+        choice: &SourceChoice,
+        measurement: Option<MeasureWindow>,
+    ) -> PipelineConfig {
         let headless = self.headless();
         PipelineConfig {
             source: describe(choice),
@@ -99,6 +104,7 @@ impl Cli {
             } else {
                 RATE_WINDOW
             },
+            measurement,
         }
     }
 

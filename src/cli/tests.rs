@@ -130,7 +130,11 @@ fn help_is_grouped_and_ends_with_examples() {
         assert!(help.contains(heading), "no {heading} in\n{help}");
     }
     assert!(
-        help.trim_end().lines().last().unwrap().contains("serve"),
+        help.trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .contains("sse-tui check"),
         "{help}"
     );
     assert!(help.contains("Examples:"));

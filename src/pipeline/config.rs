@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::analysis::AnalyzerSettings;
 use crate::analysis::adc::DEFAULT_HARMONICS;
 use crate::analysis::waterfall::DEFAULT_SPECTRA_PER_LINE;
+use crate::vocabulary::MeasureWindow;
 
 #[derive(Clone, Debug)]
 pub struct PipelineConfig {
@@ -24,6 +25,8 @@ pub struct PipelineConfig {
     pub publish_every: Duration,
     /// The window the rates are taken over: the same for every front end.
     pub rate_window: Duration,
+    /// A check's measurement: the pipeline is done when it is.
+    pub measurement: Option<MeasureWindow>,
 }
 
 /// The rate window when nothing says otherwise (a headless run takes its report interval).
@@ -41,6 +44,7 @@ impl Default for PipelineConfig {
             spectra_per_line: DEFAULT_SPECTRA_PER_LINE,
             publish_every: Duration::from_millis(50),
             rate_window: RATE_WINDOW,
+            measurement: None,
         }
     }
 }

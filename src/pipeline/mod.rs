@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 mod config;
+pub mod measurement;
 mod shared;
 
 use crate::analysis::adc::{AdcFigures, AdcMeter};
@@ -19,6 +20,7 @@ use crate::snapshot::{ChannelSpectrum, Snapshot};
 use crate::stats::{RateMeter, Stats};
 use crate::vocabulary::{Control, SourceEvent, ViewKind};
 pub use config::{PipelineConfig, RATE_WINDOW};
+use measurement::Measurement;
 use shared::{Figures, FiguresCache, Shared};
 
 /// The longest time one frame is taken to stand for (a gap in the input is not a spectrum).
@@ -43,6 +45,9 @@ pub struct Pipeline {
     figures: FiguresCache,
     stats: Stats,
     rates: RateMeter,
+    /// Seconds of the stream since start (what the accepted frames stand for).
+    stream_seconds: f64,
+    measurement: Option<Measurement>,
     link: LinkState,
     was_disconnected: bool,
     sample_rate: Option<f64>,
@@ -74,6 +79,8 @@ impl Pipeline {
             figures: FiguresCache::default(),
             stats: Stats::new(),
             rates: RateMeter::new(config.rate_window),
+            stream_seconds: 0.0,
+            measurement: config.measurement.map(Measurement::new),
             link: LinkState::Connecting,
             was_disconnected: false,
             sample_rate: config.rate,
@@ -104,10 +111,12 @@ impl Pipeline {
         self.link.is_final() || self.limit_reached()
     }
 
+    /// `--frames` reached, or a check's measurement done: no more frames are taken.
     fn limit_reached(&self) -> bool {
         self.config
             .frame_limit
             .is_some_and(|n| self.stats.frames() >= n)
+            || self.measurement.as_ref().is_some_and(Measurement::is_done)
     }
 
     pub fn handle(&mut self, event: SourceEvent) {
@@ -175,6 +184,11 @@ impl Pipeline {
             return;
         }
         let span = self.span_of(&frame, sample_rate, arrival);
+        let before = self.stream_seconds;
+        self.stream_seconds += span.unwrap_or(0.0);
+        if let Some(measurement) = &mut self.measurement {
+            measurement.frame(before, self.stream_seconds, &self.stats.counters());
+        }
         self.last_frame_mono_us = Some(arrival.mono_us);
         self.last_sent = frame.sent_at.or(self.last_sent);
         self.sample_rate = sample_rate;
@@ -288,6 +302,9 @@ impl Pipeline {
             Control::ResetStats => {
                 self.stats.reset();
                 self.rates.clear();
+                if let Some(measurement) = &mut self.measurement {
+                    measurement.restart();
+                }
                 self.analyzer.clear_spectrum();
                 self.overview.iter_mut().for_each(Analyzer::clear_spectrum);
                 self.last_error = None;
@@ -398,6 +415,8 @@ impl Pipeline {
             spectra_per_line: self.analyzer.waterfall().spectra_per_line(),
             channel_spectra,
             counters,
+            stream_seconds: self.stream_seconds,
+            measurement: self.measurement.as_ref().map(Measurement::progress),
             rate_readings: self.rates.readings(now, counters),
             published_every: self.config.publish_every,
             latency,

@@ -44,6 +44,8 @@ pub fn sample_snapshot(at: Instant) -> Snapshot {
         waterfall_lines_made: 0,
         spectra_per_line: 4,
         channel_spectra: None,
+        stream_seconds: 100.0,
+        measurement: None,
         rate_readings: Default::default(),
         published_every: Duration::from_millis(33),
         counters: Counters {

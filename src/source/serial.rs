@@ -107,6 +107,25 @@ pub fn list_ports() -> Vec<PortInfo> {
     ports
 }
 
+/// The USB serial number of the board at `path` (`auto`: the first ST virtual COM port), when
+/// it is a USB port that has one: what names the board under test by default.
+pub fn serial_number(path: &str) -> Option<String> {
+    let ports = list_ports();
+    let wanted = std::fs::canonicalize(path).ok();
+    ports
+        .into_iter()
+        .find(|p| match (path, &p.usb) {
+            ("auto", Some(usb)) => usb.vid == ST_VID,
+            _ => {
+                p.path == path
+                    || wanted
+                        .as_ref()
+                        .is_some_and(|w| std::fs::canonicalize(&p.path).ok().as_ref() == Some(w))
+            }
+        })
+        .and_then(|p| p.usb?.serial)
+}
+
 fn ports_sentence() -> String {
     let ports = list_ports();
     if ports.is_empty() {

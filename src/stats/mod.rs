@@ -35,6 +35,23 @@ pub struct Counters {
     pub restarts: u64,
 }
 
+impl Counters {
+    /// What was counted since `earlier` (totals of the same run, taken before these).
+    pub fn since(&self, earlier: &Counters) -> Counters {
+        Counters {
+            frames: self.frames.saturating_sub(earlier.frames),
+            samples: self.samples.saturating_sub(earlier.samples),
+            bytes: self.bytes.saturating_sub(earlier.bytes),
+            bad_frames: self.bad_frames.saturating_sub(earlier.bad_frames),
+            ignored: self.ignored.saturating_sub(earlier.ignored),
+            duplicates: self.duplicates.saturating_sub(earlier.duplicates),
+            dropped: self.dropped.saturating_sub(earlier.dropped),
+            reconnects: self.reconnects.saturating_sub(earlier.reconnects),
+            restarts: self.restarts.saturating_sub(earlier.restarts),
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Stats {
     counters: Counters,

@@ -1,6 +1,8 @@
 //! The summary object of SPEC §5 made from a snapshot: what a headless report line says,
-//! what the page's analysis carries, and (later) what a check judges and a report prints. One
+//! what the page's analysis carries, what a check judges and what a report prints. One
 //! formatter below every front end, so none borrows another's.
+
+pub mod path;
 
 use std::time::Instant;
 
@@ -114,4 +116,85 @@ fn adc_object(adc: &AdcFigures, bin_hz: Option<f64>) -> Value {
         object["limited_by"] = "leakage".into();
     }
     object
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::analysis::adc::Harmonic;
+    use crate::snapshot::sample::sample_snapshot;
+
+    /// Every numeric leaf of `value`, as a path with `[]` for list items.
+    fn numbers(value: &Value, at: String, out: &mut BTreeSet<String>) {
+        match value {
+            Value::Number(_) => {
+                out.insert(at);
+            }
+            Value::Object(map) => {
+                for (key, value) in map {
+                    let next = if at.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{at}.{key}")
+                    };
+                    numbers(value, next, out);
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    numbers(item, format!("{at}[]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The summary's numbers and the paths a limit may name are the same set: a key added to
+    /// the object without its path (or a path with no key) fails here.
+    #[test]
+    fn the_paths_a_limit_may_name_are_the_numbers_the_summary_holds() {
+        let t0 = std::time::Instant::now();
+        let mut full = sample_snapshot(t0);
+        full.adc = Some(AdcFigures {
+            fundamental_bin: 21.3,
+            fundamental_dbfs: -6.0,
+            snr_db: Some(60.0),
+            thd_db: Some(-70.0),
+            sinad_db: Some(59.0),
+            enob_bits: Some(9.5),
+            enob_fs_bits: Some(10.5),
+            sfdr_dbc: Some(70.0),
+            noise_floor_dbfs: Some(-90.0),
+            harmonics: vec![Harmonic {
+                n: 2,
+                bin: 42.6,
+                dbc: Some(-70.0),
+            }],
+            spur_bin: Some(42.6),
+            leakage_limited: false,
+        });
+        let mut disconnected = full.clone();
+        disconnected.link = LinkState::Disconnected {
+            reason: "unplugged".into(),
+            retry_at: Some(t0 + std::time::Duration::from_secs(1)),
+        };
+        let mut found = BTreeSet::new();
+        for snapshot in [&full, &disconnected] {
+            let object = object("summary", snapshot, 1.0, Rates::default(), t0);
+            numbers(&object, String::new(), &mut found);
+        }
+        let listed: BTreeSet<String> = path::NUMBERS.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            found.difference(&listed).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "numbers in the summary that no path names"
+        );
+        assert_eq!(
+            listed.difference(&found).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "paths to numbers the summary never holds"
+        );
+    }
 }

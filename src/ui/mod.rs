@@ -17,6 +17,9 @@ use crossterm::event::KeyEvent;
 
 use crate::analysis::FreqAxis;
 use crate::ansi::diff::Scroll;
+use crate::check::judge::{Verdict, judge};
+use crate::check::limits::Limits;
+use crate::check::measured::measured_summary;
 use crate::snapshot::Snapshot;
 use crate::stats::Rates;
 use crate::vocabulary::{Control, ScreenSettings, ViewKind};
@@ -110,6 +113,16 @@ pub struct App {
     said: Option<(String, Instant)>,
     quit: bool,
     now: Instant,
+    check: Option<CheckOverlay>,
+}
+
+/// A check on screen: its limits and mask, and the verdict on what is measured so far.
+pub struct CheckOverlay {
+    pub limits: Arc<Limits>,
+    pub strict: bool,
+    /// Judged at each refresh of the panel.
+    pub verdict: Option<Verdict>,
+    started: Instant,
 }
 
 impl App {
@@ -138,6 +151,7 @@ impl App {
             said: None,
             quit: false,
             now,
+            check: None,
         }
     }
 
@@ -197,6 +211,30 @@ impl App {
         self.measure
     }
 
+    /// The strips shown under the plot.
+    pub fn strips(&self) -> view::Strips {
+        view::Strips {
+            adc: self.measure,
+            check: self.check.is_some(),
+        }
+    }
+
+    /// A check's limits, drawn and judged live while it measures.
+    pub fn checking(mut self, limits: Arc<Limits>, strict: bool) -> Self {
+        self.check = Some(CheckOverlay {
+            limits,
+            strict,
+            verdict: None,
+            started: self.now,
+        });
+        self.measure = true;
+        self
+    }
+
+    pub fn check(&self) -> Option<&CheckOverlay> {
+        self.check.as_ref()
+    }
+
     pub fn view_kind(&self) -> ViewKind {
         self.kind
     }
@@ -225,13 +263,18 @@ impl App {
         if by == 0 || self.kind != ViewKind::Waterfall {
             return None;
         }
-        let rows = view::waterfall_rows(area.width, area.height, self.measure)?;
+        let rows = view::waterfall_rows(area.width, area.height, self.strips())?;
         Some(Scroll { rows, by })
     }
 
     /// The terminal's size, as the screen was last told.
     pub fn size(&self) -> (u16, u16) {
         self.size
+    }
+
+    /// The bars' levels as shown, dB, one a column.
+    pub fn bars_levels(&self) -> &[f32] {
+        &self.bars.levels
     }
 
     pub fn markers(&self) -> &Markers {
@@ -363,6 +406,12 @@ impl App {
 
     fn refresh_panel(&mut self, now: Instant) {
         self.rates = self.snapshot.rates(now);
+        if let Some(check) = &mut self.check {
+            let t = now.saturating_duration_since(check.started).as_secs_f64();
+            let summary = measured_summary(&self.snapshot, t, now);
+            let s = &self.snapshot;
+            check.verdict = Some(judge(&check.limits, &summary, &s.spectrum, s.bin_hz));
+        }
         self.panel = self.snapshot.clone();
         self.panel_at = Some(now);
     }

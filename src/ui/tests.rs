@@ -430,7 +430,7 @@ fn the_waterfall_colours_a_known_level_and_pairs_two_lines_a_row() {
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     terminal.draw(|f| f.render_widget(&app, f.area())).unwrap();
     let buffer = terminal.backend().buffer();
-    let rows = super::view::waterfall_rows(120, 40, false).unwrap();
+    let rows = super::view::waterfall_rows(120, 40, Default::default()).unwrap();
     // Line 39 (the newest, −3 dB: the top colour) is the top row's upper half, line 38 its
     // lower half: a half block white above, and another white below.
     use ratatui::style::Color;

@@ -2,6 +2,7 @@
 //! panel, ADC strip, hint line, help) is laid out here; each view draws its own area.
 
 mod channels;
+mod check;
 mod measure;
 mod panel;
 mod scope;
@@ -33,13 +34,22 @@ struct Areas {
     hint: Rect,
 }
 
-/// Rows the ADC figures take: two on a wide screen, three where their line wraps.
-fn measure_height(width: u16, on: bool) -> u16 {
-    match (on, width) {
+/// The strips under the plot: the ADC figures (`t`), and a check's line while it measures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Strips {
+    pub adc: bool,
+    pub check: bool,
+}
+
+/// Rows the strips take: the ADC figures two on a wide screen, three where their line wraps;
+/// a check's line one.
+fn measure_height(width: u16, strips: Strips) -> u16 {
+    let adc = match (strips.adc, width) {
         (false, _) => 0,
         (true, w) if w >= 140 => 2,
         (true, _) => 3,
-    }
+    };
+    adc + u16::from(strips.check)
 }
 
 fn panel_width(width: u16) -> u16 {
@@ -50,14 +60,14 @@ fn panel_width(width: u16) -> u16 {
     }
 }
 
-fn areas(area: Rect, measure: bool) -> Option<Areas> {
+fn areas(area: Rect, strips: Strips) -> Option<Areas> {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         return None;
     }
     let [header, body, measure, hint] = area.layout(&Layout::vertical([
         Constraint::Length(2),
         Constraint::Fill(1),
-        Constraint::Length(measure_height(area.width, measure)),
+        Constraint::Length(measure_height(area.width, strips)),
         Constraint::Length(1),
     ]));
     let [view, panel] = body.layout(&Layout::horizontal([
@@ -75,15 +85,15 @@ fn areas(area: Rect, measure: bool) -> Option<Areas> {
 
 /// How many bars a terminal of this size shows (the spectrum's, and the waterfall's columns).
 pub fn plot_columns(width: u16, height: u16) -> usize {
-    areas(Rect::new(0, 0, width, height), false).map_or(0, |a| {
+    areas(Rect::new(0, 0, width, height), Strips::default()).map_or(0, |a| {
         usize::from(a.view.width.saturating_sub(spectrum::DB_AXIS_WIDTH))
     })
 }
 
 /// The rows the waterfall's lines fill, for a terminal of this size: the region that scrolls
 /// down by a row for every two lines.
-pub fn waterfall_rows(width: u16, height: u16, measure: bool) -> Option<std::ops::Range<u16>> {
-    let a = areas(Rect::new(0, 0, width, height), measure)?;
+pub fn waterfall_rows(width: u16, height: u16, strips: Strips) -> Option<std::ops::Range<u16>> {
+    let a = areas(Rect::new(0, 0, width, height), strips)?;
     let region = waterfall::layout(a.view, panel_height(a.panel.width)).lines;
     (region.height > 0).then(|| region.y..region.bottom())
 }
@@ -120,7 +130,7 @@ impl Widget for &App {
         let theme = Theme {
             color: self.view.color,
         };
-        let Some(a) = areas(area, self.is_measuring()) else {
+        let Some(a) = areas(area, self.strips()) else {
             let text = format!(
                 "Terminal too small: {}×{}; sse-tui needs {MIN_WIDTH}×{MIN_HEIGHT}. Enlarge it, or q to quit.",
                 area.width, area.height
@@ -146,8 +156,22 @@ impl Widget for &App {
             ViewKind::Scope => scope::render(self, theme, a.view, buf),
             ViewKind::Channels => channels::render(self, theme, a.view, buf),
         }
-        if a.measure.height > 0 {
-            measure::render(self, theme, a.measure, buf);
+        let mut strips = a.measure;
+        if self.check().is_some() && strips.height > 0 {
+            check::render_strip(
+                self,
+                theme,
+                Rect {
+                    height: 1,
+                    ..strips
+                },
+                buf,
+            );
+            strips.y += 1;
+            strips.height -= 1;
+        }
+        if strips.height > 0 {
+            measure::render(self, theme, strips, buf);
         }
         if panel.width > 0 {
             self.draw_panel(theme, panel, buf);

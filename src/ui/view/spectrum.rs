@@ -197,6 +197,9 @@ fn render_bars(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             }
         }
     }
+    if let Some(layout) = app.bars.layout() {
+        super::check::render_on_plot(app, theme, layout, &tops, area, buf);
+    }
     for mark in marks(app, theme, area.width) {
         let Some(&top) = tops.get(mark.column) else {
             continue;

@@ -1,0 +1,198 @@
+//! `check` (SPEC §13): the source measured against a limits file, on the screen while it
+//! measures or headless, then the verdict in every form asked for, and its exit status.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::json;
+
+use super::{RunError, Running, finish_taps, saver, stop_asked};
+use crate::check::limits::Limits;
+use crate::check::measured::{Conclusion, conclude};
+use crate::check::result::CheckResult;
+use crate::cli::check::CheckArgs;
+use crate::cli::{Cli, SourceChoice, UsageError};
+use crate::config::SettingsFile;
+use crate::engine::Engine;
+use crate::error::plain_io_error;
+use crate::snapshot::Snapshot;
+use crate::tui;
+use crate::ui::App;
+use crate::ui::event_loop::Pace;
+use crate::vocabulary::{Measure, MeasureWindow};
+
+pub async fn run(
+    cli: &Cli,
+    args: &CheckArgs,
+    choice: &SourceChoice,
+    settings: SettingsFile,
+) -> Result<u8, RunError> {
+    let limits = Arc::new(crate::check::limits::read(&args.limits)?);
+    // Files that cannot be written are found before anything is measured.
+    for path in [&args.json, &args.junit, &cli.report].into_iter().flatten() {
+        writable(path)?;
+    }
+    let dut = args.dut.clone().or_else(|| match choice {
+        SourceChoice::Serial(path) => crate::source::serial::serial_number(path),
+        _ => None,
+    });
+    let window = MeasureWindow {
+        settle: limits.settle,
+        measure: limits.measure,
+    };
+    let started = Utc::now();
+    let clock_start = tokio::time::Instant::now();
+    let Running {
+        engine,
+        _source,
+        taps,
+    } = Running::start(cli, choice, Some(window), None)?;
+    // Why measuring was cut short, when it was: a board gone silent, a signal.
+    let cut_short: Arc<Mutex<Option<String>>> = Arc::default();
+    let stop = {
+        let (cut_short, silence) = (cut_short.clone(), silence(&engine, limits.timeout));
+        let asked = stop_asked(cli);
+        async move {
+            let why = tokio::select! {
+                why = silence => why,
+                () = asked => "stopped by a signal or --duration".to_owned(),
+            };
+            *cut_short.lock().expect("cut_short") = Some(why);
+        }
+    };
+    let last = if cli.headless() {
+        until_done(engine, stop).await
+    } else {
+        let app = App::new(engine.snapshots.borrow().clone(), cli.view_options())
+            .checking(limits.clone(), args.strict);
+        let pace = Pace {
+            fps: cli.fps,
+            quit_when_done: true,
+        };
+        tui::run(engine, app, pace, saver(settings), stop)
+            .await
+            .map_err(RunError::Terminal)?
+    };
+    finish_taps(taps).await;
+    let how = Conclusion {
+        limits: &limits,
+        strict: args.strict,
+        dut,
+        started,
+        settings: settings_json(&limits, &last, args),
+        cut_short: cut_short.lock().expect("cut_short").take(),
+    };
+    let result = conclude(&last, clock_start.elapsed().as_secs_f64(), how);
+    deliver(&result, args)?;
+    Ok(result.exit_status())
+}
+
+/// The pipeline until its measurement is done (or the source ends), or until `stop`.
+async fn until_done(
+    mut engine: Engine,
+    stop: impl std::future::Future<Output = ()>,
+) -> Arc<Snapshot> {
+    tokio::select! {
+        last = &mut engine.finished => match last {
+            Ok(last) => last,
+            Err(_) => engine.snapshots.borrow().clone(),
+        },
+        () = stop => engine.stop().await,
+    }
+}
+
+/// Completes, with why, once no frame has come for `timeout`: a board gone silent (before its
+/// first frame, counted from the start).
+fn silence(
+    engine: &Engine,
+    timeout: Duration,
+) -> impl std::future::Future<Output = String> + use<> {
+    let mut snapshots = engine.snapshots.clone();
+    async move {
+        let start = std::time::Instant::now();
+        loop {
+            let last = snapshots.borrow().last_frame_at.unwrap_or(start).max(start);
+            let quiet_until = last + timeout;
+            if std::time::Instant::now() >= quiet_until {
+                return format!("no frame for {} s", timeout.as_secs_f64());
+            }
+            tokio::select! {
+                changed = snapshots.changed() => if changed.is_err() {
+                    std::future::pending::<()>().await;
+                },
+                () = tokio::time::sleep_until(quiet_until.into()) => {}
+            }
+        }
+    }
+}
+
+/// What was measured, and how: the result's `settings`.
+fn settings_json(limits: &Limits, last: &Snapshot, args: &CheckArgs) -> serde_json::Value {
+    let (measure_s, frames) = match limits.measure {
+        Measure::Time(d) => (Some(d.as_secs_f64()), None),
+        Measure::Frames(n) => (None, Some(n)),
+    };
+    json!({
+        "source": last.source,
+        "limits": args.limits.display().to_string(),
+        "fs": last.sample_rate,
+        "fft": last.settings.fft_size,
+        "window": last.spectrum_window().unwrap_or(last.settings.window).name(),
+        "channel": last.settings.channel,
+        "averaging": last.settings.averaging,
+        "settle_s": limits.settle.as_secs_f64(),
+        "measure_s": measure_s,
+        "frames": frames,
+        "strict": args.strict,
+        "version": env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The result where it was asked for: a table on a terminal, else the JSON result on stdout;
+/// `--json` and `--junit` files, each written whole or not at all.
+fn deliver(result: &CheckResult, args: &CheckArgs) -> Result<(), RunError> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        super::write_out(result.table().as_bytes());
+    } else {
+        super::write_out(format!("{}\n", result.json()).as_bytes());
+    }
+    if let Some(path) = &args.json {
+        write_whole(path, &format!("{:#}\n", result.json()))?;
+    }
+    if let Some(path) = &args.junit {
+        write_whole(path, &result.junit())?;
+    }
+    Ok(())
+}
+
+/// `path` can be made (its directory exists and takes a file): said at start, not after the
+/// measurement.
+fn writable(path: &Path) -> Result<(), UsageError> {
+    let probe = temporary(path);
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| UsageError::Unwritable {
+            path: path.display().to_string(),
+            why: plain_io_error(&e),
+        })
+}
+
+/// Written beside it, then moved over it: a reader never sees half a file.
+pub fn write_whole(path: &Path, text: &str) -> Result<(), RunError> {
+    let temporary = temporary(path);
+    std::fs::write(&temporary, text)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| RunError::Output {
+            path: path.display().to_string(),
+            why: plain_io_error(&e),
+        })
+}
+
+fn temporary(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".partial");
+    path.with_file_name(name)
+}

@@ -1,0 +1,121 @@
+//! The monitor: the source on the screen or in headless reports, served when asked.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{RunError, Running, finish_taps, saver, stop_asked};
+use crate::cli::serve::ServeArgs;
+use crate::cli::{Cli, Command, SourceChoice};
+use crate::config::SettingsFile;
+use crate::engine::Engine;
+use crate::headless;
+use crate::link::LinkState;
+use crate::serve::publish::Publishers;
+use crate::serve::{self, ServeError, hub::Hub};
+use crate::tap::EventWatcher;
+use crate::tui;
+use crate::ui::App;
+use crate::ui::event_loop::Pace;
+
+pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Result<(), RunError> {
+    let serving = match &cli.command {
+        Some(Command::Serve(args)) => Some((args, args.token()?)),
+        _ => None,
+    };
+    let publishers = serving
+        .as_ref()
+        .filter(|(args, _)| !args.publish.is_empty())
+        .map(|(args, _)| Publishers::start(&args.publish, &args.publish_header));
+    let hub = serving.as_ref().map(|(args, _)| {
+        Hub::publishing(
+            args.replay_buffer as usize,
+            args.queue as usize,
+            args.events,
+            publishers.clone(),
+        )
+    });
+    let watcher = hub
+        .clone()
+        .map(|hub| -> EventWatcher { Box::new(move |event| hub.see(event)) });
+    let Running {
+        engine,
+        _source,
+        taps,
+    } = Running::start(cli, choice, None, watcher)?;
+    let servers = match (serving, hub) {
+        (Some((args, token)), Some(hub)) => {
+            Some(start_servers(cli, args, token, hub, &engine, publishers.clone()).await?)
+        }
+        _ => None,
+    };
+    let last = if cli.headless() {
+        let every = Duration::from_secs_f64(cli.report_every);
+        let add = |line: &mut serde_json::Value| {
+            if let Some(publishers) = &publishers {
+                line["publish"] = publishers.report_json();
+            }
+        };
+        headless::run(engine, every, stop_asked(cli), add).await
+    } else {
+        let app = App::new(engine.snapshots.borrow().clone(), cli.view_options());
+        let pace = Pace {
+            fps: cli.fps,
+            quit_when_done: cli.frames.is_some(),
+        };
+        tui::run(engine, app, pace, saver(settings), stop_asked(cli))
+            .await
+            .map_err(RunError::Terminal)?
+    };
+    if let Some((server, ssh)) = servers {
+        if let Some(ssh) = ssh {
+            ssh.stop().await;
+        }
+        server.stop().await;
+    }
+    finish_taps(taps).await;
+    match &last.link {
+        LinkState::Failed(reason) => Err(RunError::Source(reason.clone())),
+        _ => Ok(()),
+    }
+}
+
+/// `serve`'s HTTP side, and its SSH side when asked for.
+async fn start_servers(
+    cli: &Cli,
+    args: &ServeArgs,
+    token: Option<String>,
+    hub: Arc<Hub>,
+    engine: &Engine,
+    publishers: Option<Arc<Publishers>>,
+) -> Result<(serve::Server, Option<serve::ssh::SshServer>), ServeError> {
+    let server = serve::start(
+        args.listen,
+        args.http_config(token),
+        hub,
+        engine.snapshots.clone(),
+        publishers,
+    )
+    .await?;
+    eprintln!(
+        "sse-tui: serving http://{}/ (events at /events)",
+        server.addr
+    );
+    let Some(config) = args.ssh.config() else {
+        return Ok((server, None));
+    };
+    let feed = serve::ssh::Feed {
+        snapshots: engine.snapshots.clone(),
+        control: Box::new(engine.controller()),
+        view: cli.view_options(),
+        fps: cli.fps,
+        watchers: server.watchers.clone(),
+    };
+    let ssh = serve::ssh::start(config, feed).await?;
+    eprintln!(
+        "sse-tui: the screen over SSH at ssh -p {} {} (host key {})",
+        ssh.addr.port(),
+        ssh.addr.ip(),
+        ssh.fingerprint
+    );
+    Ok((server, Some(ssh)))
+}
