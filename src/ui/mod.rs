@@ -4,7 +4,6 @@
 
 pub mod bars;
 pub mod event_loop;
-pub mod format;
 pub mod keys;
 pub mod markers;
 pub mod scope;

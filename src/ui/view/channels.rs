@@ -10,7 +10,8 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::{Theme, spectrum};
 use crate::analysis::BandLayout;
-use crate::ui::{App, format};
+use crate::format;
+use crate::ui::App;
 
 /// Rows a channel needs: its label and two rows of bars.
 const MIN_ROWS: u16 = 3;

@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::Theme;
-use crate::ui::{App, format};
+use crate::format;
+use crate::ui::App;
 
 /// The ADC figures (SPEC §7) under the plot: what a datasheet gives, or why not.
 pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {

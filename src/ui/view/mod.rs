@@ -15,9 +15,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
+use super::App;
 use super::keys::KEYS;
-use super::{App, format};
 use crate::analysis::FreqAxis;
+use crate::format;
 use crate::link::LinkState;
 use crate::vocabulary::ViewKind;
 

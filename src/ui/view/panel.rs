@@ -8,10 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Widget, Wrap};
 
 use super::Theme;
+use crate::format;
 use crate::link::ClockSync;
 use crate::snapshot::Snapshot;
 use crate::stats::latency::LatencyKind;
-use crate::ui::{App, format};
+use crate::ui::App;
 
 pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let block = Block::new()

@@ -11,8 +11,9 @@ use ratatui::widgets::canvas::{Canvas, Line as Segment};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::{Theme, spectrum};
+use crate::format;
+use crate::ui::App;
 use crate::ui::scope::{Edge, Sweep, TriggerMode};
-use crate::ui::{App, format};
 
 /// A sample this close to full scale is clipping.
 const CLIP: f32 = 0.999;

@@ -9,7 +9,8 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::Theme;
 use crate::analysis::FreqAxis;
-use crate::ui::{App, ViewOptions, format};
+use crate::format;
+use crate::ui::{App, ViewOptions};
 
 /// The title (and the markers' readouts), the bars between their axes: returns the plot.
 pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) -> Rect {

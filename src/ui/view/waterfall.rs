@@ -16,7 +16,8 @@ use ratatui::widgets::{Paragraph, Widget};
 
 use super::{Theme, spectrum};
 use crate::analysis::BandLayout;
-use crate::ui::{App, ViewOptions, format};
+use crate::format;
+use crate::ui::{App, ViewOptions};
 
 /// The waterfall's colours, from the floor of the dB range to its top: few, so neighbouring
 /// cells often share one (each change of colour costs bytes on the link).

@@ -1,4 +1,5 @@
-//! Numbers as the screen shows them: short, fixed in width where it matters, never "NaN".
+//! Numbers as people read them, on the screen, in a report or a table: short, fixed in
+//! width where it matters, never "NaN"; and the round ticks of an axis.
 
 /// A frequency for an axis label: `500`, `1k`, `2.5k`, `12k` (Hz implied).
 pub fn hz_label(hz: f64) -> String {
