@@ -321,3 +321,100 @@ fn a_bad_limits_file_is_one_sentence_and_exit_2_before_anything_runs() {
         .unwrap();
     assert_eq!(unwritable.status.code(), Some(2));
 }
+
+/// The number at `path` (dots, and [i]) in `value`.
+fn at<'a>(value: &'a Value, path: &str) -> &'a Value {
+    let mut here = value;
+    for part in path.split('.') {
+        let (key, index) = match part.split_once('[') {
+            Some((key, rest)) => (
+                key,
+                Some(rest.trim_end_matches(']').parse::<usize>().unwrap()),
+            ),
+            None => (part, None),
+        };
+        here = &here[key];
+        if let Some(i) = index {
+            here = &here[i];
+        }
+    }
+    here
+}
+
+/// The report of a failing check, opened in the real Chromium: its SVG is drawn (the trace,
+/// the mask, the harmonics marked), and every figure's `data-value` is the JSON result's.
+#[test]
+#[ignore = "needs chromium (Debian) and node for npm puppeteer-core"]
+fn the_report_shows_the_svg_and_the_results_numbers_in_chromium() {
+    use common::browser::{Browser, artifacts};
+    use serde_json::json;
+    let mut signal = tone();
+    // A second harmonic, so the report has one to mark.
+    signal.tones.push((2000.0, 0.005));
+    let limits = "name = \"F4 ADC\"\nsettle = 0.5\nmeasure = 1.0\n\
+                  [limit.snr]\nvalue = \"adc.snr_db\"\nmin = 90\nunit = \"dB\"\n\
+                  [limit.h2]\nvalue = \"adc.harmonics[0].dbc\"\nmax = -20\n\
+                  [mask]\npoints = [[0, -70], [24000, -70]]\n";
+    let run = check(limits, signal, false, &["--report", "report.html"]);
+    assert_eq!(run.status, Some(1), "{} {}", run.result, run.stderr);
+    let report = run.dir.path().join("report.html");
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        !html
+            .replace("http://www.w3.org/2000/svg", "")
+            .contains("http"),
+        "nothing fetched from anywhere"
+    );
+    assert!(!html.contains("<script"), "self-contained and inert");
+    let mut browser = Browser::start();
+    let url = format!("file://{}", report.display());
+    browser.ask(json!({"cmd": "open", "url": url, "width": 390, "height": 844}));
+    let phone = browser.ask(json!({"cmd": "layout"}))["layout"].clone();
+    assert!(
+        phone["scroll_width"].as_f64().unwrap() <= phone["inner_width"].as_f64().unwrap() + 1.0,
+        "the report fits a phone's width: {phone}"
+    );
+    browser.ask(json!({"cmd": "open", "url": url, "width": 1000, "height": 900}));
+    let page = browser.ask(json!({"cmd": "figures"}));
+    browser.ask(json!({"cmd": "screenshot", "path": artifacts().join("report.png")}));
+    let svg = &page["svg"];
+    assert!(svg["width"].as_f64().unwrap() > 500.0, "{svg}");
+    assert!(svg["trace_points"].as_u64().unwrap() >= 500, "{svg}");
+    assert_eq!(svg["mask"], true, "{svg}");
+    let marks: Vec<&str> = svg["marks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert!(
+        marks.contains(&"peak") && marks.contains(&"H2"),
+        "{marks:?}"
+    );
+    let figures = page["figures"].as_array().unwrap();
+    assert!(figures.len() >= 20, "{figures:?}");
+    let mut compared = 0;
+    for figure in figures {
+        let key = figure["key"].as_str().unwrap();
+        let shown = figure["value"].as_str().unwrap();
+        let truth = match key.strip_prefix("mask.") {
+            Some(field) => run.result["mask"][field].clone(),
+            None => at(&run.result["summary"], key).clone(),
+        };
+        match truth.as_f64() {
+            Some(number) => {
+                let shown: f64 = shown.parse().unwrap_or_else(|_| panic!("{key}: {shown:?}"));
+                assert_eq!(shown, number, "{key}");
+                compared += 1;
+            }
+            None => assert_eq!(shown, "", "{key}: {truth}"),
+        }
+    }
+    assert!(compared >= 15, "{compared} numbers compared");
+    // The verdict's rows carry the judged values.
+    let snr = figures.iter().find(|f| f["key"] == "adc.snr_db").unwrap();
+    assert_eq!(
+        snr["value"].as_str().unwrap().parse::<f64>().unwrap(),
+        run.result["limits"][0]["value"].as_f64().unwrap()
+    );
+}

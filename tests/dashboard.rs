@@ -6,16 +6,16 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::io::BufReader;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::ChildGuard;
 use common::board::Board;
+use common::browser::{Browser, artifacts};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
@@ -82,57 +82,6 @@ fn tone_frame(seq: u32) -> Vec<u8> {
     out
 }
 
-struct Browser {
-    child: ChildGuard,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-}
-
-impl Browser {
-    fn start() -> Self {
-        let peers = common::peers::ensure();
-        // A process group of its own: Chromium, node's child, goes with it (see Drop).
-        let mut child: Child = Command::new("node")
-            .arg(peers.join("page_driver.mjs"))
-            .arg("/usr/bin/chromium")
-            .process_group(0)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("run node");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        Self {
-            child: ChildGuard(child),
-            stdin,
-            stdout,
-        }
-    }
-
-    fn ask(&mut self, command: Value) -> Value {
-        writeln!(self.stdin, "{command}").unwrap();
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).unwrap();
-        let answer: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|_| panic!("the page driver said {line:?} to {command}"));
-        assert_eq!(answer["ok"], true, "{command}: {answer}");
-        answer
-    }
-
-    fn wait_state(&mut self, state: &str) -> Value {
-        self.ask(json!({"cmd": "wait", "attr": "state", "equals": state}))["dataset"].clone()
-    }
-}
-
-impl Drop for Browser {
-    /// The whole group, Chromium's processes included, also when a test fails halfway.
-    fn drop(&mut self) {
-        if let Some(group) = rustix::process::Pid::from_raw(self.child.0.id() as i32) {
-            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
-        }
-    }
-}
-
 fn serve(link: &Path) -> (ChildGuard, String) {
     let mut child = Command::new(BIN)
         .args([
@@ -165,12 +114,6 @@ fn terminal_peak_hz(addr: &str) -> f64 {
     let stdout = String::from_utf8(out.stdout).unwrap();
     let summary: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     summary["peak_hz"].as_f64().expect("a peak")
-}
-
-fn artifacts() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //   {"cmd":"open","url":…,"width":1280,"height":800}
 //   {"cmd":"wait","attr":"state","equals":"connected"} | {"cmd":"wait","attr":"frames","above":10}
 //   {"cmd":"dataset"}  {"cmd":"layout"}  {"cmd":"screenshot","path":…}  {"cmd":"errors"}  {"cmd":"quit"}
+//   {"cmd":"figures"}: every element's data-key and data-value, and what the page's SVG draws
 import readline from "node:readline";
 import puppeteer from "puppeteer-core";
 
@@ -50,8 +51,28 @@ async function run(command) {
         layout: await page.evaluate(() => ({
           scroll_width: document.documentElement.scrollWidth,
           inner_width: window.innerWidth,
-          state_text: document.getElementById("state").textContent,
+          state_text: document.getElementById("state")?.textContent ?? null,
         })),
+      };
+    case "figures":
+      return {
+        ok: true,
+        figures: await page.evaluate(() =>
+          [...document.querySelectorAll("[data-key]")].map((e) => ({
+            key: e.dataset.key, value: e.dataset.value, text: e.textContent,
+          }))),
+        svg: await page.evaluate(() => {
+          const svg = document.querySelector("svg");
+          if (!svg) return null;
+          const box = svg.getBoundingClientRect();
+          const trace = svg.querySelector("polyline.spectrum");
+          return {
+            width: box.width, height: box.height,
+            trace_points: trace ? trace.points.numberOfItems : 0,
+            mask: !!svg.querySelector("polyline.mask"),
+            marks: [...svg.querySelectorAll("text.mark")].map((t) => t.textContent.trim()),
+          };
+        }),
       };
     case "screenshot":
       await page.screenshot({ path: command.path, fullPage: true });

@@ -158,7 +158,8 @@ pub fn judge_mask(mask: &Mask, spectrum: &[f32], bin_hz: Option<f64>) -> MaskRes
                 Outcome::Pass
             },
             worst_hz: Some(hz),
-            worst_over_db: Some(over),
+            // To a hundredth of a dB, as the summary's figures are given.
+            worst_over_db: Some((over * 100.0).round() / 100.0),
         },
     }
 }

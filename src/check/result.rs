@@ -51,7 +51,7 @@ impl CheckResult {
             "mask": self.verdict.mask.as_ref().map(|m| json!({
                 "outcome": m.outcome.name(),
                 "worst_hz": m.worst_hz,
-                "worst_over_db": m.worst_over_db.map(|d| (d * 100.0).round() / 100.0),
+                "worst_over_db": m.worst_over_db,
             })),
             "summary": self.summary,
         });

@@ -1,7 +1,6 @@
 //! `check` (SPEC §13): the source measured against a limits file, on the screen while it
 //! measures or headless, then the verdict in every form asked for, and its exit status.
 
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,7 +15,8 @@ use crate::cli::check::CheckArgs;
 use crate::cli::{Cli, SourceChoice, UsageError};
 use crate::config::SettingsFile;
 use crate::engine::Engine;
-use crate::error::plain_io_error;
+use crate::output::{writable, write_whole};
+use crate::report::Report;
 use crate::snapshot::Snapshot;
 use crate::tui;
 use crate::ui::App;
@@ -32,7 +32,10 @@ pub async fn run(
     let limits = Arc::new(crate::check::limits::read(&args.limits)?);
     // Files that cannot be written are found before anything is measured.
     for path in [&args.json, &args.junit, &cli.report].into_iter().flatten() {
-        writable(path)?;
+        writable(path).map_err(|e| UsageError::Unwritable {
+            path: e.path.display().to_string(),
+            why: e.why,
+        })?;
     }
     let dut = args.dut.clone().or_else(|| match choice {
         SourceChoice::Serial(path) => crate::source::serial::serial_number(path),
@@ -84,8 +87,21 @@ pub async fn run(
         settings: settings_json(&limits, &last, args),
         cut_short: cut_short.lock().expect("cut_short").take(),
     };
-    let result = conclude(&last, clock_start.elapsed().as_secs_f64(), how);
+    let seconds = clock_start.elapsed().as_secs_f64();
+    let result = conclude(&last, seconds, how);
     deliver(&result, args)?;
+    if let Some(path) = &cli.report {
+        let report = Report {
+            summary: &result.summary,
+            snapshot: &last,
+            check: Some(&result),
+            mask: limits.mask.as_ref(),
+            dut: result.dut.as_deref(),
+            created: result.started,
+            seconds,
+        };
+        write_whole(path, report.html().as_bytes())?;
+    }
     Ok(result.exit_status())
 }
 
@@ -160,39 +176,10 @@ fn deliver(result: &CheckResult, args: &CheckArgs) -> Result<(), RunError> {
         super::write_out(format!("{}\n", result.json()).as_bytes());
     }
     if let Some(path) = &args.json {
-        write_whole(path, &format!("{:#}\n", result.json()))?;
+        write_whole(path, format!("{:#}\n", result.json()).as_bytes())?;
     }
     if let Some(path) = &args.junit {
-        write_whole(path, &result.junit())?;
+        write_whole(path, result.junit().as_bytes())?;
     }
     Ok(())
-}
-
-/// `path` can be made (its directory exists and takes a file): said at start, not after the
-/// measurement.
-fn writable(path: &Path) -> Result<(), UsageError> {
-    let probe = temporary(path);
-    std::fs::write(&probe, b"")
-        .and_then(|()| std::fs::remove_file(&probe))
-        .map_err(|e| UsageError::Unwritable {
-            path: path.display().to_string(),
-            why: plain_io_error(&e),
-        })
-}
-
-/// Written beside it, then moved over it: a reader never sees half a file.
-pub fn write_whole(path: &Path, text: &str) -> Result<(), RunError> {
-    let temporary = temporary(path);
-    std::fs::write(&temporary, text)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|e| RunError::Output {
-            path: path.display().to_string(),
-            why: plain_io_error(&e),
-        })
-}
-
-fn temporary(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_owned();
-    name.push(".partial");
-    path.with_file_name(name)
 }

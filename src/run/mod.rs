@@ -36,8 +36,8 @@ pub enum RunError {
     Serve(#[from] ServeError),
     #[error("cannot open {path} for recording: {why}")]
     Record { path: String, why: String },
-    #[error("cannot write {path}: {why}")]
-    Output { path: String, why: String },
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
     #[error("the terminal failed: {0}")]
     Terminal(std::io::Error),
     /// The source gave up for good (a missing device, a refused feed…).

@@ -5,13 +5,16 @@ use std::time::Duration;
 
 use super::{RunError, Running, finish_taps, saver, stop_asked};
 use crate::cli::serve::ServeArgs;
-use crate::cli::{Cli, Command, SourceChoice};
+use crate::cli::{Cli, Command, SourceChoice, UsageError};
 use crate::config::SettingsFile;
 use crate::engine::Engine;
 use crate::headless;
 use crate::link::LinkState;
+use crate::report::Report;
 use crate::serve::publish::Publishers;
 use crate::serve::{self, ServeError, hub::Hub};
+use crate::stats::{Counters, Rates};
+use crate::summary;
 use crate::tap::EventWatcher;
 use crate::tui;
 use crate::ui::App;
@@ -22,6 +25,13 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
         Some(Command::Serve(args)) => Some((args, args.token()?)),
         _ => None,
     };
+    if let Some(path) = &cli.report {
+        crate::output::writable(path).map_err(|e| UsageError::Unwritable {
+            path: e.path.display().to_string(),
+            why: e.why,
+        })?;
+    }
+    let started = (std::time::Instant::now(), chrono::Utc::now());
     let publishers = serving
         .as_ref()
         .filter(|(args, _)| !args.publish.is_empty())
@@ -73,6 +83,22 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
         server.stop().await;
     }
     finish_taps(taps).await;
+    if let Some(path) = &cli.report {
+        let seconds = started.0.elapsed().as_secs_f64();
+        // The run's summary, as the headless summary line gives it.
+        let rates = Rates::between(&Counters::default(), &last.counters, seconds);
+        let summary = summary::object("summary", &last, seconds, rates, std::time::Instant::now());
+        let report = Report {
+            summary: &summary,
+            snapshot: &last,
+            check: None,
+            mask: None,
+            dut: None,
+            created: started.1,
+            seconds,
+        };
+        crate::output::write_whole(path, report.html().as_bytes())?;
+    }
     match &last.link {
         LinkState::Failed(reason) => Err(RunError::Source(reason.clone())),
         _ => Ok(()),

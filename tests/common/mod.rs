@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests (and the benchmarks).
 #![allow(dead_code)]
 pub mod board;
+pub mod browser;
 pub mod generator;
 pub mod http;
 pub mod nchan;
