@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod format;
 pub mod frame;
 pub mod headless;

@@ -83,7 +83,7 @@ impl<'a> Plot<'a> {
             log_axis,
             marks,
             mask: None,
-            reference: None,
+            reference: snapshot.reference.as_deref(),
         }
     }
 
@@ -285,6 +285,10 @@ fn trace(power: &[f32], frame: &Frame) -> Polyline {
     let group = power.len().div_ceil(MAX_POINTS).max(1);
     let mut points = String::new();
     for (i, chunk) in power.chunks(group).enumerate() {
+        // A reference that does not reach here has no point here.
+        if !chunk.iter().any(|p| p.is_finite()) {
+            continue;
+        }
         let strongest = chunk.iter().copied().fold(0.0f32, f32::max);
         let centre = (i * group) as f64 + (chunk.len() as f64 - 1.0) / 2.0;
         if let Some(x) = frame.x(centre) {

@@ -42,6 +42,11 @@ const ADC_FIGURES: &[(&str, &str, &str)] = &[
     ("adc.noise_floor_dbfs", "noise floor", "dBFS/bin"),
 ];
 
+const REFERENCE_FIGURES: &[(&str, &str, &str)] = &[
+    ("reference_max_delta_db", "largest difference", "dB"),
+    ("reference_worst_hz", "where", "Hz"),
+];
+
 const STREAM_FIGURES: &[(&str, &str, &str)] = &[
     ("peak_hz", "peak", "Hz"),
     ("peak_dbfs", "peak level", "dBFS"),
@@ -110,6 +115,9 @@ impl Report<'_> {
         out.push_str("<div class=\"grid\">\n");
         self.figures(&mut out, "ADC", ADC_FIGURES);
         self.harmonics(&mut out);
+        if self.snapshot.reference.is_some() {
+            self.figures(&mut out, "Reference", REFERENCE_FIGURES);
+        }
         let stream = if self.check.is_some() {
             "Stream (the measured interval)"
         } else {

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::analysis::adc::AdcFigures;
+use crate::analysis::reference::ReferenceDelta;
 use crate::analysis::waterfall::WaterfallLine;
 use crate::analysis::{AnalyzerSettings, Origin, Peak, WindowKind};
 use crate::link::{ClockSync, LinkState};
@@ -72,6 +73,12 @@ pub struct Snapshot {
     pub peak: Option<Peak>,
     /// The ADC figures of the averaged spectrum (SPEC §7); `None` by its rule.
     pub adc: Option<AdcFigures>,
+    /// The reference on the same bins as `spectrum` (linear power; NaN where it does not
+    /// reach), and how far the live spectrum stands from it.
+    pub reference: Option<Arc<[f32]>>,
+    pub reference_delta: Option<ReferenceDelta>,
+    /// Why the reference is not compared with the live spectrum (another bin spacing).
+    pub reference_refused: Option<String>,
     /// The analysed channel's latest samples, oldest first (`None` for spectra-only input).
     pub trace: Option<Arc<[f32]>>,
     /// Samples of the analysed channel taken since start (a new one is a new trace).

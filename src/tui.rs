@@ -13,19 +13,18 @@ use futures_util::Stream;
 use crate::ansi::AnsiBackend;
 use crate::engine::Engine;
 use crate::snapshot::Snapshot;
-use crate::ui::App;
 use crate::ui::event_loop::{Hooks, Pace, event_loop};
-use crate::vocabulary::ScreenSettings;
+use crate::ui::{App, Request};
 
 /// Takes over the terminal, runs `app` until the user quits or `shutdown` completes (or,
 /// with `quit_when_done`, the pipeline is done), and gives the terminal back (ratatui's panic
-/// hook gives it back on a panic too). `save` keeps what the screen's settings key asks to
-/// keep and says where, or why not.
+/// hook gives it back on a panic too). `ask` does what the screen asks to have done (save its
+/// settings, write an export) and says where, or why not.
 pub async fn run(
     engine: Engine,
     mut app: App,
     pace: Pace,
-    save: impl Fn(ScreenSettings) -> String,
+    ask: impl Fn(Request) -> String,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<Arc<Snapshot>> {
     // ratatui sets the terminal up (raw mode, the alternate screen) and gives it back on a
@@ -48,7 +47,7 @@ pub async fn run(
         engine.snapshots.clone(),
         Hooks {
             control: |c| engine.control(c),
-            save,
+            ask,
             link: (),
         },
         &mut app,

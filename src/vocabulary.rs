@@ -53,6 +53,9 @@ pub enum Control {
     /// Half / twice as many spectra in each waterfall line.
     FewerSpectraPerLine,
     MoreSpectraPerLine,
+    /// The averaged spectrum now becomes the reference the live one is held to.
+    TakeReference,
+    ClearReference,
     /// A screen left one view and entered another (either may be none: at start, at quit).
     /// The pipeline does the work a view needs while at least one screen shows it: every
     /// channel's analysis for the all-channels view, the scope's samples for the scope.

@@ -5,72 +5,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use common::board::Board;
-use common::generator::Signal;
+use common::generator::{Playing, Signal, tone};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
-
-/// A 1 kHz tone at -6 dBFS in white noise, 12 bits at 48 kHz, 1024 samples a frame:
-/// SNR 50.9 dB by its construction.
-fn tone() -> Signal {
-    Signal {
-        fs: 48_000.0,
-        samples: 1024,
-        tones: vec![(1000.0, 0.5)],
-        noise_rms: 1e-3,
-        seed: 7,
-    }
-}
-
-/// A board playing `signal` in real time on a pty until dropped; `silent` sends nothing.
-struct Playing {
-    link: PathBuf,
-    running: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Playing {
-    fn start(dir: &Path, signal: Signal, silent: bool) -> Self {
-        let link = dir.join("ttyACM0");
-        let mut board = Board::plug_in(&link);
-        let running = Arc::new(AtomicBool::new(true));
-        let flag = running.clone();
-        let thread = std::thread::spawn(move || {
-            let start = std::time::Instant::now();
-            let mut seq = 0u32;
-            while flag.load(Ordering::Relaxed) {
-                if !silent && board.write(&signal.frame_bytes(seq)).is_err() {
-                    return;
-                }
-                seq += 1;
-                // The pace of a board, not a wait for anything: a frame every 21.3 ms.
-                let due = start + Duration::from_secs_f64(signal.frame_seconds() * f64::from(seq));
-                std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
-            }
-        });
-        Self {
-            link,
-            running,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Playing {
-    fn drop(&mut self) {
-        self.running.store(false, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
 
 /// What a check run left: its exit status, the JSON result on stdout, and its directory.
 struct Checked {

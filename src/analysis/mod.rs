@@ -4,6 +4,7 @@
 pub mod adc;
 pub mod bands;
 pub mod peak;
+pub mod reference;
 pub mod spectrum;
 pub mod trace;
 pub mod waterfall;

@@ -92,6 +92,10 @@ pub struct Analyzer {
     sample_rate: Option<f64>,
     spectra: u64,
     waterfall: Waterfall,
+    /// Seconds of spectra in the mean since [`Analyzer::average_from_now`], while a check
+    /// measures: the average is then every spectrum's mean over the interval, not a
+    /// running average of the last tenth of a second.
+    mean_seconds: Option<f64>,
 }
 
 impl Analyzer {
@@ -116,6 +120,7 @@ impl Analyzer {
             sample_rate: None,
             spectra: 0,
             waterfall: Waterfall::new(DEFAULT_SPECTRA_PER_LINE),
+            mean_seconds: None,
         };
         analyzer.set_window(settings.window);
         analyzer
@@ -167,8 +172,24 @@ impl Analyzer {
         }
     }
 
-    /// Forgets the spectrum (averages and held peaks) but keeps the settings.
+    /// From the next spectrum on, the average is the mean of all spectra since (each weighted
+    /// by the time it stands for): a measured interval's own spectrum, as accurate as the
+    /// interval is long.
+    pub fn average_from_now(&mut self) {
+        self.mean_seconds = Some(0.0);
+    }
+
+    /// Back to the running average.
+    pub fn average_running(&mut self) {
+        self.mean_seconds = None;
+    }
+
+    /// Forgets the spectrum (averages and held peaks) but keeps the settings; a mean starts
+    /// over with the next spectrum.
     pub fn clear_spectrum(&mut self) {
+        if self.mean_seconds.is_some() {
+            self.mean_seconds = Some(0.0);
+        }
         self.average.clear();
         self.hold.clear();
         self.waterfall.clear();
@@ -367,10 +388,18 @@ impl Analyzer {
             .unwrap_or(DEFAULT_SPAN_S);
         self.waterfall.add(&self.fresh, span);
         let bins = self.fresh.len();
-        let weight = if self.settings.averaging && self.average.len() == bins {
-            averaging_weight(span)
-        } else {
-            1.0
+        let weight = match &mut self.mean_seconds {
+            // The mean since measuring started: the first spectrum replaces what was before.
+            Some(seconds) if self.average.len() == bins => {
+                *seconds += span;
+                if *seconds > 0.0 {
+                    (span / *seconds) as f32
+                } else {
+                    1.0
+                }
+            }
+            _ if self.settings.averaging && self.average.len() == bins => averaging_weight(span),
+            _ => 1.0,
         };
         if self.average.len() != bins {
             self.average.clear();

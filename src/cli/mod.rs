@@ -196,6 +196,13 @@ pub struct Cli {
     /// At exit, write a self-contained HTML report (spectrum, figures, verdict, settings)
     #[arg(long, global = true, value_name = "FILE.html", help_heading = HEADLESS)]
     pub report: Option<PathBuf>,
+    /// At exit, write the averaged spectrum as CSV (hz,dbfs; a column per channel)
+    #[arg(long, global = true, value_name = "FILE.csv", help_heading = HEADLESS)]
+    pub spectrum_csv: Option<PathBuf>,
+    /// Hold the live spectrum to this one (a CSV as --spectrum-csv writes): drawn beside it,
+    /// and its largest difference in the summary (`g` takes the live one instead)
+    #[arg(long, global = true, value_name = "FILE.csv", help_heading = ANALYSIS)]
+    pub reference: Option<PathBuf>,
     /// Replay pace: 1 = real time, 0 = as fast as possible (else 0.001 to 1000)
     #[arg(long, global = true, default_value_t = 1.0, value_name = "X", value_parser = speed, help_heading = HEADLESS)]
     pub speed: f64,
@@ -313,6 +320,8 @@ pub enum UsageError {
     NeedsToken(SocketAddr),
     #[error("cannot write {path}: {why}")]
     Unwritable { path: String, why: String },
+    #[error("--reference: {0}")]
+    Reference(String),
 }
 
 impl Cli {

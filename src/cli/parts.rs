@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use super::{Cli, Command, SourceChoice};
+use crate::analysis::reference::Reference;
 use crate::analysis::{AnalyzerSettings, FreqAxis};
 use crate::frame::Levels;
 use crate::pipeline::{PipelineConfig, RATE_WINDOW};
@@ -79,6 +80,7 @@ impl Cli {
         &self,
         choice: &SourceChoice,
         measurement: Option<MeasureWindow>,
+        reference: Option<Reference>,
     ) -> PipelineConfig {
         let headless = self.headless();
         PipelineConfig {
@@ -105,6 +107,7 @@ impl Cli {
                 RATE_WINDOW
             },
             measurement,
+            reference,
         }
     }
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::analysis::AnalyzerSettings;
 use crate::analysis::adc::DEFAULT_HARMONICS;
+use crate::analysis::reference::Reference;
 use crate::analysis::waterfall::DEFAULT_SPECTRA_PER_LINE;
 use crate::vocabulary::MeasureWindow;
 
@@ -27,6 +28,8 @@ pub struct PipelineConfig {
     pub rate_window: Duration,
     /// A check's measurement: the pipeline is done when it is.
     pub measurement: Option<MeasureWindow>,
+    /// The spectrum the live one is held to (`--reference`).
+    pub reference: Option<Reference>,
 }
 
 /// The rate window when nothing says otherwise (a headless run takes its report interval).
@@ -45,6 +48,7 @@ impl Default for PipelineConfig {
             publish_every: Duration::from_millis(50),
             rate_window: RATE_WINDOW,
             measurement: None,
+            reference: None,
         }
     }
 }

@@ -32,7 +32,14 @@ impl Measurement {
 
     /// One accepted frame: the stream had run `before` seconds, `after` with it, and the
     /// totals are `counters` with it. The frame that completes a phase belongs to it.
-    pub fn frame(&mut self, before: f64, after: f64, counters: &Counters) {
+    /// Returns whether measuring starts with the next frame.
+    pub fn frame(&mut self, before: f64, after: f64, counters: &Counters) -> bool {
+        let was_measuring = self.phase == MeasurementPhase::Measuring;
+        self.advance(before, after, counters);
+        !was_measuring && self.phase == MeasurementPhase::Measuring
+    }
+
+    fn advance(&mut self, before: f64, after: f64, counters: &Counters) {
         match self.phase {
             MeasurementPhase::Waiting => {
                 self.phase = MeasurementPhase::Settling;

@@ -10,6 +10,7 @@ pub mod measurement;
 mod shared;
 
 use crate::analysis::adc::{AdcFigures, AdcMeter};
+use crate::analysis::reference::{self, Reference};
 use crate::analysis::trace::Trace;
 use crate::analysis::waterfall::WaterfallLine;
 use crate::analysis::{Analyzer, AnalyzerSettings, MAX_FFT, MIN_FFT};
@@ -48,6 +49,11 @@ pub struct Pipeline {
     /// Seconds of the stream since start (what the accepted frames stand for).
     stream_seconds: f64,
     measurement: Option<Measurement>,
+    /// The reference, and its levels on the live bins (resampled when the bins change).
+    reference: Option<Arc<Reference>>,
+    reference_on_bins: Shared<(usize, u64, usize), [f32]>,
+    /// Why the reference is not compared with the live spectrum, when it is not.
+    reference_refused: Option<String>,
     link: LinkState,
     was_disconnected: bool,
     sample_rate: Option<f64>,
@@ -81,6 +87,9 @@ impl Pipeline {
             rates: RateMeter::new(config.rate_window),
             stream_seconds: 0.0,
             measurement: config.measurement.map(Measurement::new),
+            reference: config.reference.clone().map(Arc::new),
+            reference_on_bins: Shared::default(),
+            reference_refused: None,
             link: LinkState::Connecting,
             was_disconnected: false,
             sample_rate: config.rate,
@@ -186,9 +195,10 @@ impl Pipeline {
         let span = self.span_of(&frame, sample_rate, arrival);
         let before = self.stream_seconds;
         self.stream_seconds += span.unwrap_or(0.0);
-        if let Some(measurement) = &mut self.measurement {
-            measurement.frame(before, self.stream_seconds, &self.stats.counters());
-        }
+        let starts_measuring = self
+            .measurement
+            .as_mut()
+            .is_some_and(|m| m.frame(before, self.stream_seconds, &self.stats.counters()));
         self.last_frame_mono_us = Some(arrival.mono_us);
         self.last_sent = frame.sent_at.or(self.last_sent);
         self.sample_rate = sample_rate;
@@ -213,6 +223,13 @@ impl Pipeline {
         };
         if self.overview_wanted > 0 {
             self.analyse_every_channel(&frame, sample_rate, span);
+        }
+        if starts_measuring {
+            // The measured interval's spectrum is the mean of its own spectra, from the next.
+            self.analyzer.average_from_now();
+            self.overview
+                .iter_mut()
+                .for_each(Analyzer::average_from_now);
         }
     }
 
@@ -304,6 +321,7 @@ impl Pipeline {
                 self.rates.clear();
                 if let Some(measurement) = &mut self.measurement {
                     measurement.restart();
+                    self.analyzer.average_running();
                 }
                 self.analyzer.clear_spectrum();
                 self.overview.iter_mut().for_each(Analyzer::clear_spectrum);
@@ -315,6 +333,20 @@ impl Pipeline {
                     Control::MoreSpectraPerLine => n.saturating_mul(2),
                     _ => n / 2,
                 });
+            }
+            Control::TakeReference => {
+                let spectrum = self.analyzer.spectrum();
+                if !spectrum.is_empty() {
+                    let bin_hz = self.analyzer.bin_hz();
+                    self.reference = Some(Arc::new(Reference::from_spectrum(spectrum, bin_hz)));
+                    self.reference_on_bins.clear();
+                    self.reference_refused = None;
+                }
+            }
+            Control::ClearReference => {
+                self.reference = None;
+                self.reference_on_bins.clear();
+                self.reference_refused = None;
             }
             Control::Views { left, entered } => {
                 for (view, by) in [(left, -1i64), (entered, 1)] {
@@ -344,17 +376,56 @@ impl Pipeline {
             .measure(self.analyzer.spectrum(), window, self.config.harmonics)
     }
 
-    /// The latency percentiles, the recent latencies and the ADC figures, when due.
-    fn figures(&mut self, now: Instant) -> Figures {
+    /// The latency percentiles, the recent latencies, the ADC figures and the distance from
+    /// the reference, when due.
+    fn figures(&mut self, now: Instant, reference: Option<&[f32]>) -> Figures {
         let frames = self.stats.frames();
         let mut cache = std::mem::take(&mut self.figures);
         let figures = cache.get(now, frames, || Figures {
             latency: self.stats.latency(self.clock.mono_us(now)),
             latency_recent: self.stats.latency_window().recent_ms().collect(),
             adc: self.measure(),
+            reference_delta: reference.and_then(|reference| {
+                let from = self
+                    .analyzer
+                    .spectrum_window()
+                    .map_or(1, |w| w.main_lobe_half_width() + 1);
+                let bin_hz = self.analyzer.bin_hz();
+                reference::delta(self.analyzer.spectrum(), reference, from, bin_hz)
+            }),
         });
         self.figures = cache;
         figures
+    }
+
+    /// The reference on the live bins, resampled only when they change.
+    fn reference_on_bins(&mut self) -> Option<Arc<[f32]>> {
+        let reference = self.reference.as_ref()?;
+        let bins = self.analyzer.spectrum().len();
+        let bin_hz = self.analyzer.bin_hz();
+        // Made anew for another reference, another bin count or another spacing.
+        let version = (
+            Arc::as_ptr(reference) as usize,
+            bin_hz.map_or(0, f64::to_bits),
+            bins,
+        );
+        let mut refused = None;
+        let shared =
+            self.reference_on_bins
+                .get(version, || match reference.on_bins(bins, bin_hz) {
+                    Ok(on) => on.into(),
+                    Err(why) => {
+                        refused = Some(why);
+                        Arc::new([])
+                    }
+                });
+        if let Some(why) = refused
+            && bins > 0
+        {
+            self.warning = Some(why.clone());
+            self.reference_refused = Some(why);
+        }
+        (bins > 0 && shared.len() == bins).then_some(shared)
     }
 
     /// The picture at `now`, every figure made anew (the last one of a run, say).
@@ -365,11 +436,13 @@ impl Pipeline {
 
     /// The picture at `now`.
     pub fn snapshot(&mut self, now: Instant) -> Snapshot {
+        let reference = self.reference_on_bins();
         let Figures {
             latency,
             latency_recent,
             adc,
-        } = self.figures(now);
+            reference_delta,
+        } = self.figures(now, reference.as_deref());
         // The scope's samples, shared anew only when new ones came; the waterfall's lines,
         // when a line was made (or the history started over).
         let trace = &self.trace;
@@ -408,6 +481,9 @@ impl Pipeline {
             bin_hz: self.analyzer.bin_hz(),
             peak: self.analyzer.peak(),
             adc,
+            reference,
+            reference_delta,
+            reference_refused: self.reference_refused.clone(),
             trace,
             trace_taken: self.trace.taken(),
             waterfall,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::analysis::adc::AdcFigures;
+use crate::analysis::reference::ReferenceDelta;
 use crate::stats::latency::LatencySummary;
 
 /// The costly figures are made anew at most this often: a screen's panel shows them twice a
@@ -48,6 +49,7 @@ pub struct Figures {
     pub latency: Option<LatencySummary>,
     pub latency_recent: Arc<[f32]>,
     pub adc: Option<AdcFigures>,
+    pub reference_delta: Option<ReferenceDelta>,
 }
 
 /// The figures last made, when, and from how many frames.
@@ -111,6 +113,7 @@ mod tests {
                     latency: None,
                     latency_recent: Arc::new([]),
                     adc: None,
+                    reference_delta: None,
                 }
             });
         };

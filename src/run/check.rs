@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::json;
 
-use super::{RunError, Running, finish_taps, saver, stop_asked};
+use super::{RunError, Running, finish_taps, requests, stop_asked, write_exports};
 use crate::check::limits::Limits;
 use crate::check::measured::{Conclusion, conclude};
 use crate::check::result::CheckResult;
@@ -31,7 +31,7 @@ pub async fn run(
 ) -> Result<u8, RunError> {
     let limits = Arc::new(crate::check::limits::read(&args.limits)?);
     // Files that cannot be written are found before anything is measured.
-    for path in [&args.json, &args.junit, &cli.report].into_iter().flatten() {
+    for path in [&args.json, &args.junit].into_iter().flatten() {
         writable(path).map_err(|e| UsageError::Unwritable {
             path: e.path.display().to_string(),
             why: e.why,
@@ -57,10 +57,15 @@ pub async fn run(
     let stop = {
         let (cut_short, silence) = (cut_short.clone(), silence(&engine, limits.timeout));
         let asked = stop_asked(cli);
+        let mut refused = engine.snapshots.clone();
         async move {
             let why = tokio::select! {
                 why = silence => why,
                 () = asked => "stopped by a signal or --duration".to_owned(),
+                // A reference that cannot be compared makes any verdict on it nonsense.
+                Ok(_) = refused.wait_for(|s| s.reference_refused.is_some()) => {
+                    "the reference was refused".to_owned()
+                }
             };
             *cut_short.lock().expect("cut_short") = Some(why);
         }
@@ -74,11 +79,14 @@ pub async fn run(
             fps: cli.fps,
             quit_when_done: true,
         };
-        tui::run(engine, app, pace, saver(settings), stop)
+        tui::run(engine, app, pace, requests(settings), stop)
             .await
             .map_err(RunError::Terminal)?
     };
     finish_taps(taps).await;
+    if let Some(why) = &last.reference_refused {
+        return Err(UsageError::Reference(why.clone()).into());
+    }
     let how = Conclusion {
         limits: &limits,
         strict: args.strict,
@@ -90,6 +98,7 @@ pub async fn run(
     let seconds = clock_start.elapsed().as_secs_f64();
     let result = conclude(&last, seconds, how);
     deliver(&result, args)?;
+    write_exports(cli, &last)?;
     if let Some(path) = &cli.report {
         let report = Report {
             summary: &result.summary,

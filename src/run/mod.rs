@@ -6,6 +6,7 @@ mod monitor;
 
 use std::future::Future;
 use std::io::Write;
+use std::path::Path;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -20,7 +21,8 @@ use crate::record::Recorder;
 use crate::serve::ServeError;
 use crate::source;
 use crate::tap::{self, EventWatcher, Taps};
-use crate::vocabulary::{CHANNEL_CAPACITY, MeasureWindow, ScreenSettings};
+use crate::ui::Request;
+use crate::vocabulary::{CHANNEL_CAPACITY, Control, MeasureWindow, ViewKind};
 
 /// How long the end of a run waits for the taps (the recording) to finish.
 const TAPS_FINISH: Duration = Duration::from_secs(5);
@@ -32,6 +34,8 @@ pub enum RunError {
     Usage(#[from] UsageError),
     #[error(transparent)]
     Limits(#[from] LimitsFileError),
+    #[error(transparent)]
+    Reference(#[from] crate::export::ReferenceFileError),
     #[error(transparent)]
     Serve(#[from] ServeError),
     #[error("cannot open {path} for recording: {why}")]
@@ -50,7 +54,7 @@ impl RunError {
     /// everything else.
     pub fn exit_status(&self) -> u8 {
         match self {
-            RunError::Usage(_) | RunError::Limits(_) => 2,
+            RunError::Usage(_) | RunError::Limits(_) | RunError::Reference(_) => 2,
             RunError::Serve(e) if e.is_usage() => 2,
             _ => 1,
         }
@@ -101,6 +105,19 @@ impl Running {
         measurement: Option<MeasureWindow>,
         watcher: Option<EventWatcher>,
     ) -> Result<Self, RunError> {
+        let reference = match &cli.reference {
+            Some(path) => Some(crate::export::read_reference(
+                path,
+                usize::from(cli.channel),
+            )?),
+            None => None,
+        };
+        for path in [&cli.report, &cli.spectrum_csv].into_iter().flatten() {
+            crate::output::writable(path).map_err(|e| UsageError::Unwritable {
+                path: e.path.display().to_string(),
+                why: e.why,
+            })?;
+        }
         let recorder = match &cli.record {
             Some(path) => Some(Recorder::append_to(path).map_err(|e| RunError::Record {
                 path: path.display().to_string(),
@@ -118,13 +135,29 @@ impl Running {
             watcher,
         };
         let (rx, taps) = tap::insert(rx, taps);
-        let pipeline = Pipeline::new(cli.pipeline_config(choice, measurement), clock);
+        let pipeline = Pipeline::new(cli.pipeline_config(choice, measurement, reference), clock);
+        let engine = Engine::start(pipeline, rx, beside);
+        if cli.spectrum_csv.is_some() {
+            // The CSV has a column per channel: every channel is analysed from the start.
+            engine.control(Control::Views {
+                left: None,
+                entered: Some(ViewKind::Channels),
+            });
+        }
         Ok(Self {
-            engine: Engine::start(pipeline, rx, beside),
+            engine,
             _source: source,
             taps,
         })
     }
+}
+
+/// The files asked for at exit besides a check's: the spectrum's CSV.
+fn write_exports(cli: &Cli, last: &crate::snapshot::Snapshot) -> Result<(), RunError> {
+    if let Some(path) = &cli.spectrum_csv {
+        crate::output::write_whole(path, crate::export::spectrum_csv(last).as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Waits for the taps (the recording written out) before the program ends.
@@ -140,11 +173,18 @@ fn write_out(bytes: &[u8]) {
     let _ = stdout.write_all(bytes).and_then(|()| stdout.flush());
 }
 
-/// What the screen's settings key does: keep them in the settings file, and say where.
-fn saver(settings: SettingsFile) -> impl Fn(ScreenSettings) -> String {
-    move |screen| match config::save(&settings, &screen) {
-        Ok(place) => format!("saved to {place}"),
-        Err(why) => format!("not saved: {why}"),
+/// What the local screen's keys ask to have done: keep its settings in the settings file,
+/// write an export into the current directory; the answer says where, or why not.
+fn requests(settings: SettingsFile) -> impl Fn(Request) -> String {
+    move |request| match request {
+        Request::Save(screen) => match config::save(&settings, &screen) {
+            Ok(place) => format!("saved to {place}"),
+            Err(why) => format!("not saved: {why}"),
+        },
+        Request::Export(view) => match crate::export::write_view(Path::new("."), &view) {
+            Ok((csv, svg)) => format!("wrote {} and {}", csv.display(), svg.display()),
+            Err(why) => format!("not written: {why}"),
+        },
     }
 }
 

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{RunError, Running, finish_taps, saver, stop_asked};
+use super::{RunError, Running, finish_taps, requests, stop_asked, write_exports};
 use crate::cli::serve::ServeArgs;
-use crate::cli::{Cli, Command, SourceChoice, UsageError};
+use crate::cli::{Cli, Command, SourceChoice};
 use crate::config::SettingsFile;
 use crate::engine::Engine;
 use crate::headless;
@@ -25,12 +25,6 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
         Some(Command::Serve(args)) => Some((args, args.token()?)),
         _ => None,
     };
-    if let Some(path) = &cli.report {
-        crate::output::writable(path).map_err(|e| UsageError::Unwritable {
-            path: e.path.display().to_string(),
-            why: e.why,
-        })?;
-    }
     let started = (std::time::Instant::now(), chrono::Utc::now());
     let publishers = serving
         .as_ref()
@@ -72,7 +66,7 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
             fps: cli.fps,
             quit_when_done: cli.frames.is_some(),
         };
-        tui::run(engine, app, pace, saver(settings), stop_asked(cli))
+        tui::run(engine, app, pace, requests(settings), stop_asked(cli))
             .await
             .map_err(RunError::Terminal)?
     };
@@ -83,6 +77,7 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
         server.stop().await;
     }
     finish_taps(taps).await;
+    write_exports(cli, &last)?;
     if let Some(path) = &cli.report {
         let seconds = started.0.elapsed().as_secs_f64();
         // The run's summary, as the headless summary line gives it.

@@ -153,6 +153,7 @@ pub fn event(snapshot: &Snapshot, context: &Context, t: f64, now: std::time::Ins
         json!({
             "db": strongest_db(&snapshot.spectrum, group, 1),
             "held_db": strongest_db(&snapshot.held, group, 1),
+            "reference_db": snapshot.reference.as_deref().map(|r| strongest_db(r, group, 1)),
             "bins": snapshot.spectrum.len(),
             "bins_per_point": group,
             "bin_hz": snapshot.bin_hz,

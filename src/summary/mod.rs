@@ -58,6 +58,8 @@ pub fn object(kind: &str, snapshot: &Snapshot, t: f64, rates: Rates, now: Instan
         "restarts": counters.restarts,
         "last_frame_age_s": snapshot.frame_age(now).map(|a| round(a, 3)),
         "adc": snapshot.adc.as_ref().map(|adc| adc_object(adc, snapshot.bin_hz)),
+        "reference_max_delta_db": snapshot.reference_delta.map(|d| round(d.max_delta_db, 2)),
+        "reference_worst_hz": snapshot.reference_delta.and_then(|d| d.worst_hz).map(|hz| round(hz, 2)),
     });
     let extra = line.as_object_mut().expect("an object");
     if let Some(error) = &snapshot.last_error {
@@ -174,6 +176,11 @@ mod tests {
             }],
             spur_bin: Some(42.6),
             leakage_limited: false,
+        });
+        full.reference_delta = Some(crate::analysis::reference::ReferenceDelta {
+            max_delta_db: 1.5,
+            worst_bin: 21,
+            worst_hz: Some(984.4),
         });
         let mut disconnected = full.clone();
         disconnected.link = LinkState::Disconnected {

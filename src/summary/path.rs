@@ -48,6 +48,8 @@ pub const NUMBERS: &[&str] = &[
     "adc.harmonics[].n",
     "adc.harmonics[].hz",
     "adc.harmonics[].dbc",
+    "reference_max_delta_db",
+    "reference_worst_hz",
 ];
 
 /// One step of a path.

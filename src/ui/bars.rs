@@ -22,6 +22,9 @@ pub struct Bars {
     pub levels: Vec<f32>,
     /// Held peaks shown, dB (empty when peak hold is off).
     pub caps: Vec<f32>,
+    /// The reference's level per band, dB (empty without one; the floor where it does not
+    /// reach).
+    pub reference: Vec<f32>,
 }
 
 impl Bars {
@@ -56,6 +59,12 @@ impl Bars {
             layout.reduce_db(&snapshot.held, &mut self.caps);
         } else {
             self.caps.clear();
+        }
+        match &snapshot.reference {
+            Some(reference) if reference.len() == bins => {
+                layout.reduce_db(reference, &mut self.reference);
+            }
+            _ => self.reference.clear(),
         }
     }
 

@@ -13,20 +13,21 @@ use ratatui::layout::{Rect, Size};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::{App, Message};
+use super::{App, Message, Request};
 use crate::ansi::Resizable;
 use crate::ansi::diff::Screen;
 use crate::snapshot::Snapshot;
-use crate::vocabulary::{Control, ScreenSettings};
+use crate::vocabulary::Control;
 
 /// Ages and staleness are re-read this often when no data comes.
 const TICK: Duration = Duration::from_millis(250);
 
-/// What the loop asks of the rest of the program: changes to the analysis, writing the
-/// screen's settings (the answer is a sentence to show), and the link to the terminal.
-pub struct Hooks<C, S, L> {
+/// What the loop asks of the rest of the program: changes to the analysis, what the screen
+/// asks to have done outside it (saving its settings, writing an export: the answer is a
+/// sentence to show), and the link to the terminal.
+pub struct Hooks<C, A, L> {
     pub control: C,
-    pub save: S,
+    pub ask: A,
     pub link: L,
 }
 
@@ -68,7 +69,7 @@ pub async fn event_loop<B, K>(
     backend: &mut B,
     mut keys: K,
     mut snapshots: watch::Receiver<Arc<Snapshot>>,
-    hooks: Hooks<impl Fn(Control), impl Fn(ScreenSettings) -> String, impl Link>,
+    hooks: Hooks<impl Fn(Control), impl Fn(Request) -> String, impl Link>,
     app: &mut App,
     pace: Pace,
     shutdown: impl Future<Output = ()>,
@@ -89,11 +90,7 @@ where
     );
     backend.hide_cursor().map_err(io::Error::other)?;
     let mut screen = Screen::new(Rect::new(0, 0, size.width, size.height));
-    let Hooks {
-        control,
-        save,
-        link,
-    } = hooks;
+    let Hooks { control, ask, link } = hooks;
     if let Some(c) = app.start_control() {
         control(c);
     }
@@ -133,8 +130,8 @@ where
                         if let Some(c) = app.update(Message::Key(key), now) {
                             control(c);
                         }
-                        if let Some(settings) = app.take_save_request() {
-                            app.update(Message::Say(save(settings)), now);
+                        if let Some(request) = app.take_request() {
+                            app.update(Message::Say(ask(request)), now);
                         }
                     }
                     Some(Ok(Event::Resize(width, height))) => {

@@ -38,6 +38,9 @@ pub enum Action {
     Slower,
     Faster,
     SaveSettings,
+    Export,
+    TakeReference,
+    ClearReference,
     Help,
 }
 
@@ -95,6 +98,8 @@ pub const KEYS: &[KeyRow] = &[
     row("( )", "", "scope: half / twice the time on screen", &[(C('('), A::Faster), (C(')'), A::Slower)]),
     row("r", "r reset", "reset statistics", &[(C('r'), A::ResetStats)]),
     row("S", "", "save FFT, window, dB range, axis and view to the settings file", &[(C('S'), A::SaveSettings)]),
+    row("x", "x export", "write the spectrum as CSV and the plot as SVG here", &[(C('x'), A::Export)]),
+    row("g G", "", "take the live spectrum as the reference / drop it", &[(C('g'), A::TakeReference), (C('G'), A::ClearReference)]),
     row("↑ ↓", "↑↓←→ dB", "move the dB range up / down", &[(KeyCode::Up, A::RangeUp), (KeyCode::Down, A::RangeDown)]),
     row("← →", "", "widen / narrow the dB range", &[(KeyCode::Left, A::ZoomOut), (KeyCode::Right, A::ZoomIn)]),
     row("? h", "? help", "this help", &[(C('?'), A::Help), (C('h'), A::Help)]),
@@ -148,7 +153,7 @@ mod tests {
         }
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(action_for(ctrl_c), Some(Action::Quit));
-        assert_eq!(action_for(KeyEvent::new(C('x'), KeyModifiers::NONE)), None);
+        assert_eq!(action_for(KeyEvent::new(C('j'), KeyModifiers::NONE)), None);
     }
 
     #[test]

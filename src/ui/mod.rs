@@ -19,6 +19,7 @@ use crate::ansi::diff::Scroll;
 use crate::check::judge::{Verdict, judge};
 use crate::check::limits::Limits;
 use crate::check::measured::measured_summary;
+use crate::export::ViewExport;
 use crate::snapshot::Snapshot;
 use crate::stats::Rates;
 use crate::vocabulary::{Control, ScreenSettings, ViewKind};
@@ -58,6 +59,15 @@ impl Default for ViewOptions {
             start: ViewKind::Spectrum,
         }
     }
+}
+
+/// What the screen asks to have done outside it (it does no I/O itself).
+#[derive(Clone, Debug)]
+pub enum Request {
+    /// Keep the screen's settings in the settings file (`S`).
+    Save(ScreenSettings),
+    /// Write the spectrum shown as CSV and the plot as SVG (`x`).
+    Export(ViewExport),
 }
 
 #[derive(Clone, Debug)]
@@ -106,8 +116,8 @@ pub struct App {
     scrolled: u16,
     /// The analysis settings in force (those of the latest snapshot, frozen or not).
     live_settings: crate::analysis::AnalyzerSettings,
-    /// What the settings key asked to save, for the terminal loop to write.
-    save_request: Option<ScreenSettings>,
+    /// What a key asked to have done outside the screen, for the terminal loop.
+    request: Option<Request>,
     /// A sentence shown in the hint line until then.
     said: Option<(String, Instant)>,
     quit: bool,
@@ -146,7 +156,7 @@ impl App {
             lines_seen: None,
             scrolled: 0,
             live_settings: snapshot_settings,
-            save_request: None,
+            request: None,
             said: None,
             quit: false,
             now,
@@ -243,8 +253,8 @@ impl App {
     }
 
     /// The screen's settings the `S` key asked to save, once.
-    pub fn take_save_request(&mut self) -> Option<ScreenSettings> {
-        self.save_request.take()
+    pub fn take_request(&mut self) -> Option<Request> {
+        self.request.take()
     }
 
     /// The sentence the hint line shows now, if any.
@@ -325,15 +335,26 @@ impl App {
             }
             Action::Help => self.help = !self.help,
             Action::SaveSettings => {
-                self.save_request = Some(ScreenSettings {
+                self.request = Some(Request::Save(ScreenSettings {
                     fft: self.live_settings.fft_size,
                     window: self.live_settings.window.name(),
                     db_min: f64::from(self.view.db_floor),
                     db_max: f64::from(self.view.db_ceiling),
                     log_freq: self.view.axis == FreqAxis::Log,
                     view: self.kind.name(),
-                });
+                }));
             }
+            Action::Export => {
+                // The picture shown (the frozen one, when frozen), as shown.
+                self.request = Some(Request::Export(ViewExport {
+                    snapshot: self.snapshot.clone(),
+                    db_floor: f64::from(self.view.db_floor),
+                    db_ceiling: f64::from(self.view.db_ceiling),
+                    log_axis: self.view.axis == FreqAxis::Log,
+                }));
+            }
+            Action::TakeReference => return Some(Control::TakeReference),
+            Action::ClearReference => return Some(Control::ClearReference),
             Action::Freeze => self.frozen = !self.frozen,
             Action::ToggleLogAxis => {
                 self.view.axis = match self.view.axis {

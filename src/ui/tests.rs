@@ -502,9 +502,11 @@ fn the_save_key_asks_for_the_screens_settings_and_says_where_they_went() {
     app.update(key(KeyCode::Char('l')), t0);
     app.update(key(KeyCode::Char('v')), t0);
     app.update(key(KeyCode::Up), t0);
-    assert_eq!(app.take_save_request(), None);
+    assert!(app.take_request().is_none());
     app.update(key(KeyCode::Char('S')), t0);
-    let asked = app.take_save_request().expect("a request");
+    let Some(super::Request::Save(asked)) = app.take_request() else {
+        panic!("a request to save");
+    };
     assert_eq!(
         asked,
         crate::vocabulary::ScreenSettings {
@@ -516,7 +518,7 @@ fn the_save_key_asks_for_the_screens_settings_and_says_where_they_went() {
             view: "waterfall",
         }
     );
-    assert_eq!(app.take_save_request(), None, "once");
+    assert!(app.take_request().is_none(), "once");
     app.update(Message::Say("saved to /x/config.toml".into()), t0);
     assert!(render(&app, 100, 30).contains("saved to /x/config.toml"));
     app.update(Message::Tick, t0 + Duration::from_secs(10));

@@ -297,3 +297,24 @@ fn dc_is_an_offset_removed_never_one_made() {
         }
     }
 }
+
+/// While a check measures, the average is the mean of the interval's spectra: a tone that
+/// was there before it does not linger, and one that comes halfway reads half its power.
+#[test]
+fn the_measured_intervals_mean_is_every_spectrum_alike() {
+    let mut analyzer = Analyzer::new(AnalyzerSettings::default());
+    let tone = sine(1024, 64.0, 1.0, 0.0);
+    let quiet = vec![0.0f32; 1024];
+    for _ in 0..10 {
+        analyzer.push_samples(&tone, 1, Some(48_000.0), Some(0.02));
+    }
+    analyzer.average_from_now();
+    for block in [&quiet, &quiet, &tone, &tone] {
+        analyzer.push_samples(block, 1, Some(48_000.0), Some(0.02));
+    }
+    let db = power_to_db(analyzer.spectrum()[64]);
+    assert!(
+        (db + 3.01).abs() < 0.01,
+        "half the interval at 0 dBFS reads -3 dB: {db}"
+    );
+}

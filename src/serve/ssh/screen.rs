@@ -108,7 +108,7 @@ pub async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat:
         shared.snapshots.clone(),
         Hooks {
             control,
-            save: |_| "settings belong to the server: nothing is saved from SSH".to_owned(),
+            ask: |_| "that is the server's to do: nothing is written from SSH".to_owned(),
             link: &*outbox,
         },
         &mut app,

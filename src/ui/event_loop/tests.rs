@@ -61,7 +61,7 @@ async fn plain_loop(
 ) -> io::Result<()> {
     let hooks = Hooks {
         control: |_| {},
-        save: |_| String::new(),
+        ask: |_| String::new(),
         link,
     };
     let pace = Pace {
@@ -109,7 +109,7 @@ async fn scripted_keys_drive_the_loop() {
         snapshots,
         Hooks {
             control: |c| asked.lock().unwrap().push(c),
-            save: |_| String::new(),
+            ask: |_| String::new(),
             link: (),
         },
         &mut app,

@@ -198,6 +198,16 @@ fn render_bars(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
             }
         }
     }
+    // The reference where the live bar stands below it.
+    let dot = if app.view.ascii { "-" } else { "╌" };
+    for (column, (&level, &top_row)) in app.bars.reference.iter().zip(&tops).enumerate() {
+        let row = level_row(level, &app.view, rows).floor() as i32;
+        if row >= top_row && row < i32::from(rows) {
+            buf[(area.x + column as u16, area.bottom() - 1 - row as u16)]
+                .set_symbol(dot)
+                .set_style(theme.fg(Color::Magenta));
+        }
+    }
     if let Some(layout) = app.bars.layout() {
         super::check::render_on_plot(app, theme, layout, &tops, area, buf);
     }
