@@ -110,6 +110,8 @@ pub struct Snapshot {
     pub last_frame_at: Option<Instant>,
     /// The latest rejected input, and why.
     pub last_error: Option<String>,
+    /// The input cannot be used as the command line asks: the run's end, a usage error.
+    pub unusable: Option<String>,
     /// The latest notice from the source (what it auto-detected, say).
     pub notice: Option<String>,
     /// Something gone wrong beside the data (the recording stopped, say).

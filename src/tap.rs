@@ -8,11 +8,11 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::frame::Decoded;
-use crate::record::Recorder;
+use crate::record::{RecordError, Recorder};
 use crate::vocabulary::{CHANNEL_CAPACITY, SourceEvent};
 
-/// What is recorded reaches the disk at least this often.
-const RECORD_FLUSH: Duration = Duration::from_secs(1);
+/// What is recorded reaches the disk at least this often: a crash loses no more.
+const RECORD_FLUSH: Duration = Duration::from_millis(100);
 
 #[derive(Default)]
 pub struct Taps {
@@ -95,9 +95,16 @@ async fn see(taps: &mut Taps, event: &SourceEvent) -> Option<SourceEvent> {
             break;
         }
         taps.record_limit = taps.record_limit.map(|n| n - 1);
-        if let Err(e) = recorder.record(frame).await {
-            taps.recorder = None;
-            return Some(SourceEvent::Warning(e.to_string()));
+        match recorder.record(frame).await {
+            Ok(()) => {}
+            Err(e @ RecordError::Unusable(_)) => {
+                taps.recorder = None;
+                return Some(SourceEvent::Unusable(e.to_string()));
+            }
+            Err(e) => {
+                taps.recorder = None;
+                return Some(SourceEvent::Warning(e.to_string()));
+            }
         }
     }
     None

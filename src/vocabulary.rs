@@ -24,6 +24,9 @@ pub enum SourceEvent {
     Notice(String),
     /// Something gone wrong beside the data (the recording stopped, say): shown until reset.
     Warning(String),
+    /// The input cannot be used as the command line asks (spectra recorded as WAV): the run
+    /// ends with this sentence, a usage error.
+    Unusable(String),
     /// How the sender's clock relates to ours (from a clock probe).
     ClockSync(ClockSync),
 }

@@ -147,3 +147,132 @@ fn a_reference_that_is_not_a_spectrum_csv_is_one_sentence_and_exit_2() {
         "sse-tui: bad.csv, line 3: \"loud\" is not a number"
     );
 }
+
+/// A WAV recording read back by Python's own `wave` module holds the generator's 12-bit
+/// codes exactly (left-justified to 16 bits), and replaying it reads the same peak as the
+/// run that recorded it.
+#[test]
+fn a_wav_recording_holds_the_boards_codes_and_replays_to_the_same_peak() {
+    let dir = tempfile::tempdir().unwrap();
+    let (status, stdout, stderr) = run_on(
+        dir.path(),
+        tone(),
+        &["--headless", "--frames", "30", "--record", "x.wav"],
+    );
+    assert_eq!(status, Some(0), "{stderr}");
+    let live: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let script = r#"
+import json, sys, wave
+with wave.open(sys.argv[1]) as w:
+    raw = w.readframes(w.getnframes())
+    print(json.dumps({"channels": w.getnchannels(), "rate": w.getframerate(),
+                      "width": w.getsampwidth(), "frames": w.getnframes(),
+                      "samples": [int.from_bytes(raw[i:i + 2], "little", signed=True)
+                                  for i in range(0, len(raw), 2)]}))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.path().join("x.wav"))
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            read["channels"].as_u64(),
+            read["rate"].as_u64(),
+            read["width"].as_u64()
+        ),
+        (Some(1), Some(48_000), Some(2))
+    );
+    assert_eq!(read["frames"], 30 * 1024);
+    let samples: Vec<i64> = read["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_i64().unwrap())
+        .collect();
+    // The program may have joined the board after its first frames: find where, then every
+    // sample after is the board's code, less mid-scale, times 16.
+    let signal = tone();
+    let code = |seq: u32| -> Vec<i64> {
+        signal
+            .codes(seq)
+            .iter()
+            .map(|&c| (i64::from(c) - 2048) * 16)
+            .collect()
+    };
+    let first = (0..200u32)
+        .find(|&seq| code(seq)[..] == samples[..1024])
+        .expect("the recording starts with one of the board's frames");
+    for (k, chunk) in samples.chunks(1024).enumerate() {
+        assert_eq!(chunk, &code(first + k as u32)[..], "frame {k}");
+    }
+    let out = Command::new(BIN)
+        .args([
+            "--replay",
+            "x.wav",
+            "--speed",
+            "0",
+            "--headless",
+            "--no-config",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let replayed: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(replayed["frames"], 30);
+    assert_eq!(replayed["fs"], 48_000.0);
+    assert_eq!(replayed["peak_hz"], live["peak_hz"], "{replayed}");
+    assert_eq!(replayed["peak_dbfs"], live["peak_dbfs"]);
+}
+
+/// A source that sends spectra cannot be recorded as WAV: one sentence, exit 2.
+#[test]
+fn spectra_cannot_be_a_wav() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("spectra.txt"),
+        "1,2,3,4,5,6,7,8\n1,2,3,4,5,6,7,8\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "--replay",
+            "spectra.txt",
+            "--format",
+            "lines",
+            "--kind",
+            "spectrum",
+            "--rate",
+            "8000",
+        ])
+        .args([
+            "--speed",
+            "0",
+            "--headless",
+            "--no-config",
+            "--record",
+            "x.wav",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("--record: the source sends spectra"),
+        "{stderr}"
+    );
+}

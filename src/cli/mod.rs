@@ -322,6 +322,8 @@ pub enum UsageError {
     Unwritable { path: String, why: String },
     #[error("--reference: {0}")]
     Reference(String),
+    #[error("--record: {0}")]
+    Record(String),
 }
 
 impl Cli {

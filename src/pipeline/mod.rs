@@ -65,6 +65,8 @@ pub struct Pipeline {
     /// The sender's time of the last accepted frame.
     last_sent: Option<SenderTime>,
     last_error: Option<String>,
+    /// The input cannot be used as asked: the run ends with this sentence.
+    unusable: Option<String>,
     notice: Option<String>,
     warning: Option<String>,
 }
@@ -99,6 +101,7 @@ impl Pipeline {
             last_frame_mono_us: None,
             last_sent: None,
             last_error: None,
+            unusable: None,
             notice: None,
             warning: None,
             config,
@@ -117,7 +120,7 @@ impl Pipeline {
 
     /// Finished: the source ended or failed, or `--frames` was reached.
     pub fn is_done(&self) -> bool {
-        self.link.is_final() || self.limit_reached()
+        self.link.is_final() || self.limit_reached() || self.unusable.is_some()
     }
 
     /// `--frames` reached, or a check's measurement done: no more frames are taken.
@@ -133,6 +136,7 @@ impl Pipeline {
             SourceEvent::Status(state) => self.set_link(state),
             SourceEvent::Notice(text) => self.notice = Some(text),
             SourceEvent::Warning(text) => self.warning = Some(text),
+            SourceEvent::Unusable(text) => self.unusable = Some(text),
             SourceEvent::ClockSync(sync) => self.clock_sync = sync,
             SourceEvent::Data {
                 arrival,
@@ -505,6 +509,7 @@ impl Pipeline {
                 .last_frame_mono_us
                 .map(|us| self.clock.start() + Duration::from_micros(us.max(0) as u64)),
             last_error: self.last_error.clone(),
+            unusable: self.unusable.clone(),
             notice: self.notice.clone(),
             warning: self.warning.clone(),
         }

@@ -84,6 +84,9 @@ pub async fn run(
             .map_err(RunError::Terminal)?
     };
     finish_taps(taps).await;
+    if let Some(why) = &last.unusable {
+        return Err(UsageError::Record(why.clone()).into());
+    }
     if let Some(why) = &last.reference_refused {
         return Err(UsageError::Reference(why.clone()).into());
     }

@@ -119,10 +119,12 @@ impl Running {
             })?;
         }
         let recorder = match &cli.record {
-            Some(path) => Some(Recorder::append_to(path).map_err(|e| RunError::Record {
-                path: path.display().to_string(),
-                why: crate::error::plain_io_error(&e),
-            })?),
+            Some(path) => Some(
+                Recorder::open(path, cli.rate).map_err(|e| RunError::Record {
+                    path: path.display().to_string(),
+                    why: crate::error::plain_io_error(&e),
+                })?,
+            ),
             None => None,
         };
         let clock = Clock::new();

@@ -77,6 +77,9 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
         server.stop().await;
     }
     finish_taps(taps).await;
+    if let Some(why) = &last.unusable {
+        return Err(crate::cli::UsageError::Record(why.clone()).into());
+    }
     write_exports(cli, &last)?;
     if let Some(path) = &cli.report {
         let seconds = started.0.elapsed().as_secs_f64();

@@ -76,6 +76,7 @@ pub fn sample_snapshot(at: Instant) -> Snapshot {
         jitter_ms: Some(1.33),
         last_frame_at: Some(at),
         last_error: Some("CRC mismatch".into()),
+        unusable: None,
         notice: None,
         warning: None,
     }

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod replay;
 pub mod serial;
 pub mod sse;
+pub mod wav;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -42,6 +43,12 @@ pub enum SourceSpec {
     Url(SseConfig, Levels),
 }
 
+/// A WAV file by its name (`.wav`, any case).
+pub fn is_wav(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"))
+}
+
 /// An async source, aborted when this is dropped.
 pub struct Running(Option<tokio::task::JoinHandle<()>>);
 
@@ -61,6 +68,9 @@ pub fn start(spec: SourceSpec, tx: EventSender, clock: Clock) -> (Running, Optio
         SourceSpec::Demo => {
             let board: LocalSource = Box::new(move || Box::pin(demo::run(tx, clock)));
             return (Running(None), Some(board));
+        }
+        SourceSpec::Replay(options, _) if is_wav(&options.path) => {
+            Some(tokio::spawn(wav::run(options, tx, clock)))
         }
         SourceSpec::Replay(options, decoding) => Some(tokio::spawn(replay::run(
             options,

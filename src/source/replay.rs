@@ -62,7 +62,12 @@ pub async fn run(options: ReplayOptions, mut decoder: ByteDecoder, tx: EventSend
 }
 
 /// The file cannot be used: the source fails for good (exit status 1).
-async fn fail(tx: &EventSender, doing: &str, path: &std::path::Path, e: &std::io::Error) {
+pub(super) async fn fail(
+    tx: &EventSender,
+    doing: &str,
+    path: &std::path::Path,
+    e: &std::io::Error,
+) {
     let reason = format!("cannot {doing} {}: {}", path.display(), plain_io_error(e));
     let _ = tx
         .send(SourceEvent::Status(LinkState::Failed(reason)))
@@ -70,7 +75,7 @@ async fn fail(tx: &EventSender, doing: &str, path: &std::path::Path, e: &std::io
 }
 
 /// Spaces frames out as their sender did: by timestamps, else by samples and rate.
-struct Pacer {
+pub(super) struct Pacer {
     speed: f64,
     rate: Option<f64>,
     start: Option<(Instant, f64)>,
@@ -78,7 +83,7 @@ struct Pacer {
 }
 
 impl Pacer {
-    fn new(speed: f64, rate: Option<f64>) -> Self {
+    pub(super) fn new(speed: f64, rate: Option<f64>) -> Self {
         Self {
             speed,
             rate,
@@ -88,7 +93,7 @@ impl Pacer {
     }
 
     /// Sends the items of one read; `false` when the receiver is gone.
-    async fn send(
+    pub(super) async fn send(
         &mut self,
         items: Vec<Decoded>,
         bytes: usize,

@@ -1,6 +1,5 @@
-//! `--record FILE`: every received frame appended as a COBS-framed binary frame (SPEC §1).
-//! Frames are encoded where they pass (the tap, off the analysis thread) into a buffer that a
-//! writer thread of its own puts on disk, so a slow disk never stalls the analysis.
+//! Frames recorded as they came: each appended as a COBS-framed binary frame (SPEC §1),
+//! encoded in the tap into a buffer that the writer thread puts on disk.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -18,18 +17,16 @@ const CHUNK: usize = 256 * 1024;
 /// Chunks on their way to the disk: beyond this the tap waits for the writer.
 const CHUNKS_IN_FLIGHT: usize = 8;
 
-#[derive(Debug, thiserror::Error)]
-#[error("recording stopped: {0}")]
-pub struct RecordError(String);
+use super::RecordError;
 
-pub struct Recorder {
+pub struct FrameRecorder {
     buffer: Vec<u8>,
     frame: Vec<u8>,
     chunks: Option<mpsc::Sender<Vec<u8>>>,
     writer: Option<JoinHandle<std::io::Result<()>>>,
 }
 
-impl Recorder {
+impl FrameRecorder {
     /// Opens (creates, or appends to) `path` at once, so a bad path fails at start.
     pub fn append_to(path: &Path) -> std::io::Result<Self> {
         let mut file = OpenOptions::new().create(true).append(true).open(path)?;
@@ -76,7 +73,7 @@ impl Recorder {
                 .finish()
                 .await
                 .err()
-                .unwrap_or_else(|| RecordError("the writer stopped".into())));
+                .unwrap_or_else(|| RecordError::Stopped("the writer stopped".into())));
         }
         Ok(())
     }
@@ -93,8 +90,8 @@ impl Recorder {
         };
         match tokio::task::spawn_blocking(move || writer.join()).await {
             Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(e))) => Err(RecordError(plain_io_error(&e))),
-            _ => Err(RecordError("the writer failed".into())),
+            Ok(Ok(Err(e))) => Err(RecordError::Stopped(plain_io_error(&e))),
+            _ => Err(RecordError::Stopped("the writer failed".into())),
         }
     }
 }
