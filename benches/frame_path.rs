@@ -111,10 +111,6 @@ fn adc_measurement(n: usize, updates: usize, window: WindowKind) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
-fn best_of(rounds: usize, mut f: impl FnMut() -> f64) -> f64 {
-    (0..rounds).map(|_| f()).fold(f64::INFINITY, f64::min)
-}
-
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
     let rounds = if quick { 3 } else { 7 };
@@ -184,26 +180,58 @@ fn main() {
     std::fs::write(&file, &bytes).unwrap();
     let samples = frames as f64
         * (sse_tui::source::demo::FRAME_SAMPLES * sse_tui::source::demo::CHANNELS) as f64;
-    let secs = best_of(if quick { 1 } else { 3 }, || {
+    // The same recording through `check`: its measured interval kept by the pipeline, the
+    // limits judged once at the end, so it should cost what the replay costs. The two are
+    // timed in turns, best of each.
+    let limits = dir.join("limits.toml");
+    std::fs::write(
+        &limits,
+        format!(
+            "settle = 1.0\nframes = {}\ntimeout = 600\n\
+             [limit.snr]\nvalue = \"adc.snr_db\"\nmin = 0\n\
+             [limit.dropped]\nvalue = \"dropped\"\nmax = 0\n",
+            frames - 100
+        ),
+    )
+    .unwrap();
+    let run = |check: bool| {
         let start = Instant::now();
-        let out = Command::new(env!("CARGO_BIN_EXE_sse-tui"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sse-tui"));
+        if check {
+            command.arg("check").arg(&limits);
+        }
+        let out = command
             .args([
                 "--replay",
                 file.to_str().unwrap(),
                 "--speed",
                 "0",
                 "--headless",
+                "--no-config",
             ])
             .output()
             .expect("run sse-tui");
-        assert!(out.status.success());
-        let summary = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            summary.contains(&format!("\"frames\":{frames}")),
-            "every frame accounted for"
-        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if check {
+            assert_eq!(out.status.code(), Some(0), "{stdout}");
+            assert!(
+                stdout.contains(&format!("\"frames\":{}", frames - 100)),
+                "{stdout}"
+            );
+        } else {
+            assert!(out.status.success());
+            assert!(
+                stdout.contains(&format!("\"frames\":{frames}")),
+                "every frame accounted for"
+            );
+        }
         start.elapsed().as_secs_f64()
-    });
+    };
+    let (mut secs, mut check_secs) = (f64::MAX, f64::MAX);
+    for _ in 0..if quick { 1 } else { 3 } {
+        secs = secs.min(run(false));
+        check_secs = check_secs.min(run(true));
+    }
     std::fs::remove_dir_all(&dir).ok();
     println!(
         "\n## end to end: `sse-tui --replay FILE --speed 0 --headless`\n\n{frames} frames of 2 × 1024 u16 samples ({:.0} MB): {:.2} s, {:.0} Msamples/s ({:.0} k frames/s), wall clock incl. start-up",
@@ -211,5 +239,10 @@ fn main() {
         secs,
         samples / secs / 1e6,
         frames as f64 / secs / 1e3
+    );
+    println!(
+        "`sse-tui check LIMITS --replay FILE --speed 0` of the same file (measuring {} frames): {check_secs:.2} s, {:.2} × the replay's time",
+        frames - 100,
+        check_secs / secs
     );
 }

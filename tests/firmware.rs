@@ -155,3 +155,48 @@ fn firmware_in_qemu_streams_the_adc_and_its_cmsis_spectrum() {
         assert!((second + 6.02).abs() < 0.1, "2nd harmonic {second} dBc");
     }
 }
+
+/// The firmware's expectations, stated as a limits file (assets/c/stm32f4/limits.toml) and
+/// held by `sse-tui check` on the emulated board, as a firmware project's CI would: both
+/// variants pass, with a JUnit file for the CI to show.
+#[test]
+#[ignore = "needs qemu-system-arm, gcc-arm-none-eabi, libnewlib-arm-none-eabi, make and curl"]
+fn the_firmware_passes_its_own_limits_under_sse_tui_check() {
+    let dir = tempfile::tempdir().unwrap();
+    build_firmware(dir.path());
+    let limits = root().join("assets/c/stm32f4/limits.toml");
+    for variant in ["adc-samples", "adc-spectrum"] {
+        let (_qemu, pty) = start_qemu(&dir.path().join(format!("{variant}.elf")));
+        let junit = dir.path().join(format!("{variant}.xml"));
+        let out = Command::new(BIN)
+            .arg("check")
+            .arg(&limits)
+            .args(["--serial", &pty, "--no-config", "--fft", &FFT.to_string()])
+            .arg("--junit")
+            .arg(&junit)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let result: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
+            panic!(
+                "{variant}: {stdout} {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        assert_eq!(out.status.code(), Some(0), "{variant}: {result}");
+        assert_eq!(result["outcome"], "pass", "{variant}: {result}");
+        assert_eq!(result["limits"].as_array().unwrap().len(), 6);
+        assert!(
+            result["limits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|l| l["outcome"] == "pass")
+        );
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        assert!(
+            xml.contains("tests=\"6\"") && xml.contains("failures=\"0\""),
+            "{xml}"
+        );
+    }
+}
