@@ -7,6 +7,7 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use common::generator::{Playing, Signal, tone};
 use serde_json::Value;
@@ -358,4 +359,49 @@ fn the_report_shows_the_svg_and_the_results_numbers_in_chromium() {
         snr["value"].as_str().unwrap().parse::<f64>().unwrap(),
         run.result["limits"][0]["value"].as_f64().unwrap()
     );
+}
+
+/// On a terminal, the check shows the live screen with its CHECK line while it measures, then
+/// gives the terminal back and prints the table, and exits with the verdict's status.
+#[test]
+fn on_a_terminal_the_check_is_watched_live_then_tabled() {
+    use common::pty::PtyChild;
+    let dir = tempfile::tempdir().unwrap();
+    let limits = dir.path().join("f4.toml");
+    std::fs::write(
+        &limits,
+        "name = \"F4 on screen\"\nsettle = 0.3\nmeasure = 2.0\n\
+         [limit.tone]\nvalue = \"peak_hz\"\nmin = 1070\nmax = 1090\nunit = \"Hz\"\n\
+         [mask]\npoints = [[0, 0], [24000, 0]]\n",
+    )
+    .unwrap();
+    let limits = limits.to_str().unwrap();
+    let mut screen = PtyChild::spawn(
+        BIN,
+        &["check", limits, "--demo", "--channel", "1", "--no-config"],
+        40,
+        120,
+        &[],
+    );
+    let limit = Duration::from_secs(30);
+    assert!(
+        screen.wait_for(limit, |s| s.contents().contains("CHECK")
+            && s.contents().contains("measuring")),
+        "{}",
+        screen.screen_text()
+    );
+    assert!(screen.parser.screen().alternate_screen());
+    let status = screen.wait_exit(limit).expect("the check ends by itself");
+    assert_eq!(status.code(), Some(0), "{}", screen.screen_text());
+    assert!(
+        !screen.parser.screen().alternate_screen(),
+        "the terminal is given back"
+    );
+    let table = screen.screen_text();
+    assert!(table.contains("F4 on screen"), "{table}");
+    assert!(
+        table.contains("tone") && table.contains("1070 – 1090 Hz"),
+        "{table}"
+    );
+    assert!(table.trim_end().ends_with("pass"), "{table}");
 }

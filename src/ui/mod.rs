@@ -16,7 +16,7 @@ use crossterm::event::KeyEvent;
 
 use crate::analysis::FreqAxis;
 use crate::ansi::diff::Scroll;
-use crate::check::judge::{Verdict, judge};
+use crate::check::judge::{Outcome, Verdict, judge};
 use crate::check::limits::Limits;
 use crate::check::measured::measured_summary;
 use crate::export::ViewExport;
@@ -242,6 +242,23 @@ impl App {
 
     pub fn check(&self) -> Option<&CheckOverlay> {
         self.check.as_ref()
+    }
+
+    /// The verdict so far of the limits a check holds on `path` (the worst, when several do).
+    pub fn judged(&self, path: &str) -> Option<Outcome> {
+        let rank = |o: &Outcome| match o {
+            Outcome::Pass => 0,
+            Outcome::Marginal => 1,
+            Outcome::Error => 2,
+            Outcome::Fail => 3,
+        };
+        let verdict = self.check.as_ref()?.verdict.as_ref()?;
+        verdict
+            .limits
+            .iter()
+            .filter(|l| l.path == path)
+            .map(|l| l.outcome)
+            .max_by_key(rank)
     }
 
     pub fn view_kind(&self) -> ViewKind {

@@ -35,6 +35,14 @@ fn mark(outcome: Outcome, ascii: bool) -> &'static str {
     }
 }
 
+/// `base` for a figure no limit judges; its verdict's colour for one a check judges.
+pub(super) fn judged_style(app: &App, theme: Theme, path: &str, base: Style) -> Style {
+    match app.judged(path) {
+        Some(outcome) => outcome_style(theme, outcome),
+        None => base,
+    }
+}
+
 /// Where the measurement stands, in words.
 fn phase_text(s: &Snapshot) -> String {
     let Some(m) = s.measurement else {

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::Theme;
+use super::check::judged_style;
 use crate::format;
 use crate::ui::App;
 
@@ -26,16 +27,25 @@ pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         Some(b) => format::hz(bin * b),
         None => format!("bin {bin:.1}"),
     };
-    let figure = |name: &str, value: Option<f64>, unit: &str| {
-        Span::raw(value.map_or(format!("{name} –"), |v| format!("{name} {v:.1}{unit}")))
+    // A figure a check judges takes its verdict's colour.
+    let figure = |name: &str, value: Option<f64>, unit: &str, path: &str| {
+        Span::styled(
+            value.map_or(format!("{name} –"), |v| format!("{name} {v:.1}{unit}")),
+            judged_style(app, theme, path, Style::new()),
+        )
     };
+    let fundamental = ["adc.fundamental_hz", "adc.fundamental_dbfs"]
+        .into_iter()
+        .fold(theme.fg(Color::Cyan), |style, path| {
+            judged_style(app, theme, path, style)
+        });
     let mut items = vec![Span::styled(
         format!(
             "f₀ {}  {:.2} dBFS",
             at(adc.fundamental_bin),
             adc.fundamental_dbfs
         ),
-        theme.fg(Color::Cyan),
+        fundamental,
     )];
     if adc.leakage_limited {
         let window = match s.origin {
@@ -54,17 +64,30 @@ pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         ));
     } else {
         let bits = |e: Option<f64>| e.map_or("–".to_owned(), |e| format!("{e:.2}"));
+        let enob = ["adc.enob_bits", "adc.enob_fs_bits"]
+            .into_iter()
+            .fold(Style::new(), |style, path| {
+                judged_style(app, theme, path, style)
+            });
         items.extend([
-            figure("SNR", adc.snr_db, " dB"),
-            figure("THD", adc.thd_db, " dB"),
-            figure("SINAD", adc.sinad_db, " dB"),
-            Span::raw(format!(
-                "ENOB {} b ({} FS)",
-                bits(adc.enob_bits),
-                bits(adc.enob_fs_bits)
-            )),
-            figure("SFDR", adc.sfdr_dbc, " dBc"),
-            figure("floor", adc.noise_floor_dbfs, " dBFS/bin"),
+            figure("SNR", adc.snr_db, " dB", "adc.snr_db"),
+            figure("THD", adc.thd_db, " dB", "adc.thd_db"),
+            figure("SINAD", adc.sinad_db, " dB", "adc.sinad_db"),
+            Span::styled(
+                format!(
+                    "ENOB {} b ({} FS)",
+                    bits(adc.enob_bits),
+                    bits(adc.enob_fs_bits)
+                ),
+                enob,
+            ),
+            figure("SFDR", adc.sfdr_dbc, " dBc", "adc.sfdr_dbc"),
+            figure(
+                "floor",
+                adc.noise_floor_dbfs,
+                " dBFS/bin",
+                "adc.noise_floor_dbfs",
+            ),
         ]);
     }
     let mut lines = flow(label, items, usize::from(area.width));

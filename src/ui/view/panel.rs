@@ -22,21 +22,23 @@ pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     block.render(area, buf);
     let s: &Snapshot = &app.panel;
     let label_width = 11;
-    let row = |label: &str, value: String| {
+    // A figure a check judges (by its path in the summary) takes its verdict's colour.
+    let judged = |path: &str, base: Style| super::check::judged_style(app, theme, path, base);
+    let row = |label: &str, value: String, path: &str| {
         Line::from(vec![
             Span::styled(format!(" {label:<label_width$}"), theme.dim()),
-            Span::raw(value),
+            Span::styled(value, judged(path, Style::new())),
         ])
     };
-    let counter = |label: &str, value: u64, warn: bool| {
-        let style = if warn && value > 0 {
+    let counter = |label: &str, value: u64, path: &str| {
+        let style = if value > 0 {
             theme.fg(Color::Yellow)
         } else {
             Style::new()
         };
         Line::from(vec![
             Span::styled(format!(" {label:<label_width$}"), theme.dim()),
-            Span::styled(value.to_string(), style),
+            Span::styled(value.to_string(), judged(path, style)),
         ])
     };
     let kind = match (s.latency.map(|l| l.kind), s.clock_sync) {
@@ -57,7 +59,8 @@ pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
                 ("p99", l.p99),
                 ("max", l.max),
             ] {
-                top.push(row(label, format!("{} ms", format::ms(value))));
+                let path = format!("latency_ms.{label}");
+                top.push(row(label, format!("{} ms", format::ms(value)), &path));
             }
         }
         None => top.extend((0..4).map(|_| Line::raw(" –"))),
@@ -76,27 +79,44 @@ pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         "jitter",
         s.jitter_ms
             .map_or("–".into(), |j| format!("{} ms", format::ms(j))),
+        "jitter_ms",
     )];
     // How far the board's clock runs from ours, as the latency fit found it (after 20 s): a
     // crystal reads tens of ppm, an RC oscillator thousands.
     if let Some(ppm) = s.latency.and_then(|l| l.device_clock_ppm) {
-        bottom.push(row("dev clock", format!("{ppm:+.0} ppm")));
+        bottom.push(row(
+            "dev clock",
+            format!("{ppm:+.0} ppm"),
+            "latency_ms.device_clock_ppm",
+        ));
     }
     bottom.extend([
-        row("frames/s", format::si(app.rates.frames_per_s)),
-        row("samples/s", format::si(app.rates.samples_per_s)),
-        row("bytes/s", format!("{}B", format::si(app.rates.bytes_per_s))),
-        counter("dropped", c.dropped, true),
-        counter("bad frames", c.bad_frames, true),
-        counter("reconnects", c.reconnects, true),
+        row(
+            "frames/s",
+            format::si(app.rates.frames_per_s),
+            "frames_per_s",
+        ),
+        row(
+            "samples/s",
+            format::si(app.rates.samples_per_s),
+            "samples_per_s",
+        ),
+        row(
+            "bytes/s",
+            format!("{}B", format::si(app.rates.bytes_per_s)),
+            "bytes_per_s",
+        ),
+        counter("dropped", c.dropped, "dropped"),
+        counter("bad frames", c.bad_frames, "bad_frames"),
+        counter("reconnects", c.reconnects, "reconnects"),
     ]);
     if c.duplicates > 0 {
-        bottom.push(counter("duplicates", c.duplicates, true));
+        bottom.push(counter("duplicates", c.duplicates, "duplicates"));
     }
     if s.negative_latency > 0 {
-        bottom.push(counter("clock skew", s.negative_latency, true));
+        bottom.push(counter("clock skew", s.negative_latency, ""));
     }
-    bottom.push(row("frames", c.frames.to_string()));
+    bottom.push(row("frames", c.frames.to_string(), "frames"));
     put_lines(&bottom, bottom_area, buf);
     // The messages are sentences: they wrap, under the figures.
     let mut messages = Vec::new();

@@ -52,10 +52,16 @@ fn render_title(app: &App, theme: Theme, area: Rect, indent: u16, buf: &mut Buff
         theme.dim(),
     )];
     match (s.peak, s.peak_hz()) {
-        (Some(peak), Some(hz)) => spans.push(Span::styled(
-            format!("peak {}  {:.1} dBFS", format::hz(hz), peak.dbfs),
-            theme.fg(Color::Cyan).add_modifier(Modifier::BOLD),
-        )),
+        (Some(peak), Some(hz)) => {
+            let style = ["peak_hz", "peak_dbfs"].into_iter().fold(
+                theme.fg(Color::Cyan).add_modifier(Modifier::BOLD),
+                |style, path| super::check::judged_style(app, theme, path, style),
+            );
+            spans.push(Span::styled(
+                format!("peak {}  {:.1} dBFS", format::hz(hz), peak.dbfs),
+                style,
+            ));
+        }
         (Some(peak), None) => spans.push(Span::styled(
             format!(
                 "peak bin {:.1}  {:.1} dBFS  (no sample rate: give --rate)",
