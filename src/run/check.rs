@@ -45,6 +45,7 @@ pub async fn run(
         settle: limits.settle,
         measure: limits.measure,
     };
+    let asked = stop_asked(cli);
     let started = Utc::now();
     let clock_start = tokio::time::Instant::now();
     let Running {
@@ -56,7 +57,6 @@ pub async fn run(
     let cut_short: Arc<Mutex<Option<String>>> = Arc::default();
     let stop = {
         let (cut_short, silence) = (cut_short.clone(), silence(&engine, limits.timeout));
-        let asked = stop_asked(cli);
         let mut refused = engine.snapshots.clone();
         async move {
             let why = tokio::select! {

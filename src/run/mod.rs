@@ -190,9 +190,12 @@ fn requests(settings: SettingsFile) -> impl Fn(Request) -> String {
     }
 }
 
-/// Completes when the run is asked to stop: a signal, or the end of `--duration`.
+/// Completes when the run is asked to stop: a signal, or the end of `--duration`. The
+/// signals are caught from this call on (not from the first poll): a TERM that comes while the
+/// parts start still ends the run well.
 fn stop_asked(cli: &Cli) -> impl Future<Output = ()> + use<> {
     let duration = cli.duration.map(Duration::from_secs_f64);
+    let signalled = shutdown_signal();
     async move {
         let deadline = async {
             match duration {
@@ -201,20 +204,23 @@ fn stop_asked(cli: &Cli) -> impl Future<Output = ()> + use<> {
             }
         };
         tokio::select! {
-            _ = shutdown_signal() => {}
+            _ = signalled => {}
             _ = deadline => {}
         }
     }
 }
 
-/// Ctrl-C, SIGTERM, or SIGHUP (the SSH link dropped).
-pub async fn shutdown_signal() {
+/// Ctrl-C, SIGTERM, or SIGHUP (the SSH link dropped), caught from this call on.
+pub fn shutdown_signal() -> impl Future<Output = ()> + use<> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).expect("install SIGTERM handler");
     let mut hup = signal(SignalKind::hangup()).expect("install SIGHUP handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-        _ = hup.recv() => {}
+    let mut interrupt = signal(SignalKind::interrupt()).expect("install SIGINT handler");
+    async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
     }
 }

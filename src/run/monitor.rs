@@ -21,6 +21,8 @@ use crate::ui::App;
 use crate::ui::event_loop::Pace;
 
 pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Result<(), RunError> {
+    // Signals are caught before anything starts (a server's address is a promise to answer).
+    let stop = stop_asked(cli);
     let serving = match &cli.command {
         Some(Command::Serve(args)) => Some((args, args.token()?)),
         _ => None,
@@ -59,14 +61,14 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
                 line["publish"] = publishers.report_json();
             }
         };
-        headless::run(engine, every, stop_asked(cli), add).await
+        headless::run(engine, every, stop, add).await
     } else {
         let app = App::new(engine.snapshots.borrow().clone(), cli.view_options());
         let pace = Pace {
             fps: cli.fps,
             quit_when_done: cli.frames.is_some(),
         };
-        tui::run(engine, app, pace, requests(settings), stop_asked(cli))
+        tui::run(engine, app, pace, requests(settings), stop)
             .await
             .map_err(RunError::Terminal)?
     };
