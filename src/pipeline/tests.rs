@@ -139,3 +139,32 @@ fn a_frame_stands_for_the_sender_time_since_the_last_one() {
     let held = power_to_db(p.snapshot(clock.start()).held[64]);
     assert!((held + 2.0).abs() < 0.01, "{held} dB after 200 ms");
 }
+
+/// `g` takes the averaged spectrum as the reference: the same tone after it stands within a
+/// hundredth of a dB of it; a bigger FFT's spectrum is refused, not compared; `G` drops it.
+#[test]
+fn the_reference_is_taken_held_to_and_refused_at_another_spacing() {
+    let (mut p, clock) = pipeline(AnalyzerSettings::default());
+    feed(&mut p, (0..5).map(|seq| event(seq, "")).collect());
+    p.control(Control::TakeReference);
+    feed(&mut p, (5..10).map(|seq| event(seq, "")).collect());
+    let snapshot = p.final_snapshot(clock.start());
+    let delta = snapshot.reference_delta.expect("a delta");
+    assert!(delta.max_delta_db < 0.01, "{delta:?}");
+    assert_eq!(snapshot.reference.as_ref().unwrap().len(), 512);
+    assert_eq!(snapshot.reference_refused, None);
+    p.control(Control::BiggerFft);
+    feed(&mut p, (10..14).map(|seq| event(seq, "")).collect());
+    let refused = p.final_snapshot(clock.start());
+    assert_eq!(refused.reference_delta, None);
+    assert!(
+        refused
+            .reference_refused
+            .as_deref()
+            .unwrap()
+            .contains("apart")
+    );
+    p.control(Control::ClearReference);
+    let cleared = p.final_snapshot(clock.start());
+    assert!(cleared.reference.is_none() && cleared.reference_refused.is_none());
+}

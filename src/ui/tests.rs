@@ -527,3 +527,32 @@ fn the_save_key_asks_for_the_screens_settings_and_says_where_they_went() {
         "and then it goes"
     );
 }
+
+/// `x` asks for the picture shown, as shown (the frozen one when frozen, the dB range and
+/// axis in use); `g` and `G` ask the pipeline to take and drop the reference.
+#[test]
+fn the_export_key_asks_for_the_picture_shown_and_g_for_a_reference() {
+    let (mut app, t0) = app_at(100, 30);
+    app.update(key(KeyCode::Char(' ')), t0);
+    let mut later = sample_snapshot(t0);
+    later.counters.frames = 9999;
+    app.update(Message::Snapshot(Arc::new(later)), t0);
+    app.update(key(KeyCode::Char('l')), t0);
+    app.update(key(KeyCode::Up), t0);
+    assert!(app.take_request().is_none());
+    app.update(key(KeyCode::Char('x')), t0);
+    let Some(super::Request::Export(view)) = app.take_request() else {
+        panic!("a request to export");
+    };
+    assert_eq!(view.snapshot.counters.frames, 4700, "the frozen picture");
+    assert!(view.log_axis);
+    assert_eq!((view.db_floor, view.db_ceiling), (-110.0, 10.0));
+    assert_eq!(
+        app.update(key(KeyCode::Char('g')), t0),
+        Some(Control::TakeReference)
+    );
+    assert_eq!(
+        app.update(key(KeyCode::Char('G')), t0),
+        Some(Control::ClearReference)
+    );
+}
