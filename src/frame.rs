@@ -54,6 +54,9 @@ pub struct Frame {
     pub payload: Payload,
     /// Channel names, when the input named them (Arduino-style `label:`).
     pub labels: Option<Arc<[String]>>,
+    /// The converter's resolution in bits, for integer samples from a binary frame: each
+    /// sample × 2^(bits−1) + 2^(bits−1) is then its code (the linearity test counts codes).
+    pub resolution: Option<u8>,
 }
 
 impl Frame {

@@ -100,6 +100,7 @@ fn controls_change_the_settings_in_force() {
             channels: 3,
             payload: Payload::Samples(vec![0.0; 3 * 64]),
             labels: None,
+            resolution: None,
         },
         at(0),
     );
@@ -133,6 +134,7 @@ fn a_frame_stands_for_the_sender_time_since_the_last_one() {
             channels: 1,
             payload: Payload::Samples(samples),
             labels: None,
+            resolution: None,
         };
         p.ingest(frame, at(100 * i as i64));
     }

@@ -249,6 +249,7 @@ mod tests {
             channels,
             payload: Payload::Samples(values),
             labels: None,
+            resolution: None,
         }
     }
 

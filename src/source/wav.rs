@@ -103,6 +103,7 @@ fn read_frames(reader: &mut Reader, seq: u32, frames: usize) -> hound::Result<Ve
                 channels,
                 payload: Payload::Samples(chunk[..whole].to_vec()),
                 labels: None,
+                resolution: None,
             }
         })
         .collect())

@@ -180,6 +180,7 @@ mod tests {
                 channels: 1,
                 payload: Payload::Samples(vec![0.0; 1024]),
                 labels: None,
+                resolution: None,
             };
             // Arrivals exactly 21.333 ms apart; at frame 50 NTP steps the wall clock 2 s back.
             let step = if i >= 50 { -2_000_000 } else { 0 };

@@ -233,6 +233,8 @@ pub fn decode(bytes: &[u8], levels: Levels) -> Result<Frame, FrameError> {
         }
     };
 
+    let resolution =
+        (kind == Kind::Samples && dtype != Dtype::F32).then(|| adc_width(dtype, bits) as u8);
     Ok(Frame {
         seq: Some(seq),
         sample_rate: (rate != 0).then_some(f64::from(rate)),
@@ -240,6 +242,7 @@ pub fn decode(bytes: &[u8], levels: Levels) -> Result<Frame, FrameError> {
         channels,
         payload,
         labels: None,
+        resolution,
     })
 }
 
@@ -348,7 +351,8 @@ pub fn encode_values<T: Copy, const N: usize>(
 }
 
 /// Encodes a decoded frame back to the wire, e.g. for `--record` or publishing: as i16 when
-/// that is exact (samples from ADCs of up to 16 bits always are), else as f32 (full scale 1.0).
+/// that is exact (samples from ADCs of up to 16 bits always are), with the converter's
+/// resolution in `bits` when the frame knew it, else as f32 (full scale 1.0).
 /// Spectra are written as f32 linear magnitude by SPEC §1's rule (an unnormalised FFT's, of
 /// full scale 1.0), with their window in the flags. Frames with more channels or values than the
 /// wire allows are cut to fit; an empty frame (which no decoder makes) writes nothing and
@@ -376,16 +380,22 @@ pub fn encode_frame_as(frame: &Frame, seq: u32, out: &mut Vec<u8>) -> bool {
             .take(count)
             .flat_map(|instant| &instant[..channels])
     };
-    const I16_SCALE: f32 = 32768.0;
+    // Samples that are a converter's codes are written as such, as i16 with the converter's
+    // resolution (so a replay knows its codes: the linearity test counts them); else as f32.
+    let bits = frame
+        .resolution
+        .filter(|b| (1..=16).contains(b))
+        .unwrap_or(16);
+    let scale = 2f32.powi(i32::from(bits) - 1);
     let exact_i16 = kind == Kind::Samples
         && kept().all(|&v| {
-            let x = v * I16_SCALE;
+            let x = v * scale;
             x.fract() == 0.0 && (-32768.0..=32767.0).contains(&x)
         });
     let mut payload = Vec::with_capacity(count * channels * if exact_i16 { 2 } else { 4 });
     let dtype = if exact_i16 {
         for &v in kept() {
-            payload.extend_from_slice(&((v * I16_SCALE) as i16).to_le_bytes());
+            payload.extend_from_slice(&((v * scale) as i16).to_le_bytes());
         }
         Dtype::I16
     } else {
@@ -403,7 +413,7 @@ pub fn encode_frame_as(frame: &Frame, seq: u32, out: &mut Vec<u8>) -> bool {
         kind,
         dtype,
         channels: channels as u8,
-        bits: 0,
+        bits: if exact_i16 && bits < 16 { bits } else { 0 },
         seq,
         sample_rate: frame
             .sample_rate

@@ -211,6 +211,7 @@ fn decode_json(data: &str, id: Option<&str>, levels: Levels) -> Result<Frame, Fr
         channels,
         payload,
         labels: None,
+        resolution: None,
     })
 }
 

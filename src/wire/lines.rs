@@ -93,6 +93,7 @@ impl LineReader {
                 channels: self.block_channels,
                 payload: Payload::Samples(std::mem::take(&mut self.block)),
                 labels: self.block_labels.clone(),
+                resolution: None,
             };
             out.push(Decoded::Frame(frame));
         }
@@ -238,6 +239,7 @@ fn single_channel(payload: Payload) -> Frame {
         channels: 1,
         payload,
         labels: None,
+        resolution: None,
     }
 }
 

@@ -236,6 +236,7 @@ fn a_recorded_frame_round_trips_through_f32() {
         channels: 2,
         payload: Payload::Samples(vec![0.5, -0.25, 1.0, 0.0]),
         labels: None,
+        resolution: None,
     };
     let mut bytes = Vec::new();
     binary::encode_frame(&frame, &mut bytes);
@@ -265,12 +266,22 @@ fn samples_that_fit_16_bits_are_written_as_i16() {
                 .collect(),
         ),
         labels: None,
+        resolution: None,
     };
     let mut bytes = Vec::new();
     binary::encode_frame(&adc, &mut bytes);
     assert_eq!(bytes[2], Dtype::I16 as u8);
     assert_eq!(bytes.len(), 24 + 1024 * 2 + 4);
-    assert_eq!(binary::decode(&bytes, Levels::default()).unwrap(), adc);
+    // Read back as 16-bit codes: the same samples, and the resolution the wire now says.
+    let read = binary::decode(&bytes, Levels::default()).unwrap();
+    assert_eq!(read.resolution, Some(16));
+    assert_eq!(
+        read,
+        Frame {
+            resolution: Some(16),
+            ..adc.clone()
+        }
+    );
     let fine = Frame {
         payload: Payload::Samples(vec![0.1, 0.2]),
         ..adc
@@ -497,6 +508,7 @@ fn json_encoding_round_trips() {
             channels: 1,
             payload: Payload::Samples(vec![0.5, -0.5]),
             labels: None,
+            resolution: None,
         },
         Frame {
             seq: Some(5),
@@ -505,6 +517,7 @@ fn json_encoding_round_trips() {
             channels: 2,
             payload: Payload::Samples(vec![0.5, -0.5, 0.25, 1.0]),
             labels: None,
+            resolution: None,
         },
         Frame {
             seq: Some(6),
@@ -516,6 +529,7 @@ fn json_encoding_round_trips() {
                 window: WindowKind::Rect,
             },
             labels: None,
+            resolution: None,
         },
     ] {
         let (kind, data) = json::encode_event(&frame);
@@ -710,4 +724,24 @@ fn a_stream_joined_mid_frame_loses_the_fragment_uncounted_and_nothing_else() {
         seqs(&decode_all(&mut decoder, &stream, 5)),
         vec![0, 1, 2, 3]
     );
+}
+
+/// A 12-bit converter's frame, re-encoded (a recording, a published event), says it is 12
+/// bits again: the codes survive, and so does what makes them codes.
+#[test]
+fn a_converters_resolution_survives_re_encoding() {
+    let header = Header {
+        bits: 12,
+        ..Header::samples(Dtype::U16, 3, 48_000, None)
+    };
+    let codes: Vec<u16> = vec![0, 1, 2047, 2048, 4095, 1000];
+    let mut bytes = Vec::new();
+    binary::encode_values(&header, &codes, u16::to_le_bytes, &mut bytes);
+    let frame = binary::decode(&bytes, Levels::default()).unwrap();
+    assert_eq!(frame.resolution, Some(12));
+    let mut again = Vec::new();
+    assert!(binary::encode_frame(&frame, &mut again));
+    assert_eq!(again[4], 12, "the bits field");
+    let read = binary::decode(&again, Levels::default()).unwrap();
+    assert_eq!(read, frame);
 }

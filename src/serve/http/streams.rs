@@ -238,6 +238,7 @@ mod tests {
             channels: 1,
             payload: Payload::Samples(vec![0.5; 16]),
             labels: None,
+            resolution: None,
         }
     }
 
