@@ -3,8 +3,10 @@
 
 pub mod adc;
 pub mod bands;
+pub mod linearity;
 pub mod peak;
 pub mod reference;
+pub mod sinefit;
 pub mod spectrum;
 pub mod trace;
 pub mod waterfall;

@@ -175,6 +175,9 @@ mod tests {
                 dbc: Some(-70.0),
             }],
             spur_bin: Some(42.6),
+            spurs: Vec::new(),
+            noise_power: Some(1e-9),
+            noise_bins: 512,
             leakage_limited: false,
         });
         full.reference_delta = Some(crate::analysis::reference::ReferenceDelta {

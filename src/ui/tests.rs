@@ -258,6 +258,9 @@ fn with_adc(mut snapshot: Snapshot) -> Snapshot {
             harmonic(4, 85.32, None),
         ],
         spur_bin: Some(157.0),
+        spurs: Vec::new(),
+        noise_power: Some(1e-9),
+        noise_bins: 512,
         leakage_limited: false,
     });
     snapshot

@@ -1,0 +1,192 @@
+//! The window's own transform at work on a power spectrum: where a tone lies between bins,
+//! how much power its lobe holds, how far its skirt reaches. What the single-tone and the
+//! two-tone measurements are made of.
+
+use super::super::WindowKind;
+
+/// A skirt may take at most this share of the bins on each side of its tone.
+const MAX_SKIRT_SHARE: usize = 8;
+/// A component counts when it holds at least this many times the noise its lobe holds.
+pub const DETECTED_OVER_NOISE: f64 = 1.0;
+
+/// A span of bins, both ends included.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Span {
+    pub lo: usize,
+    pub hi: usize,
+}
+
+impl Span {
+    pub fn overlaps(self, other: Span) -> bool {
+        self.lo <= other.hi && other.lo <= self.hi
+    }
+    pub fn contains(self, k: usize) -> bool {
+        (self.lo..=self.hi).contains(&k)
+    }
+    pub fn len(self) -> usize {
+        self.hi - self.lo + 1
+    }
+}
+
+/// Which bins a measurement reads: the band, less the notches.
+pub struct Bins {
+    pub band: Span,
+    pub notches: Vec<Span>,
+}
+
+impl Bins {
+    /// `band` and `notches` (centre, half width) in bins, on a spectrum of `bins` bins.
+    pub fn new(band: Option<(f64, f64)>, notches: &[(f64, f64)], bins: usize) -> Self {
+        let last = bins.saturating_sub(1);
+        let to_bin = |x: f64| (x.round().max(0.0) as usize).min(last);
+        let band = match band {
+            Some((lo, hi)) => Span {
+                lo: to_bin(lo.min(hi)),
+                hi: to_bin(lo.max(hi)),
+            },
+            None => Span { lo: 0, hi: last },
+        };
+        let notches = notches
+            .iter()
+            .map(|&(centre, half)| Span {
+                lo: to_bin(centre - half.abs()),
+                hi: to_bin(centre + half.abs()),
+            })
+            .collect();
+        Self { band, notches }
+    }
+
+    pub fn in_band(&self, k: usize) -> bool {
+        self.band.contains(k)
+    }
+
+    pub fn notched(&self, k: usize) -> bool {
+        self.notches.iter().any(|n| n.contains(k))
+    }
+}
+
+/// What the measurement works with: the spectrum, its window and size.
+pub struct Spectrum<'a> {
+    pub power: &'a [f32],
+    pub window: WindowKind,
+    /// The transform's length: twice the bins.
+    pub n: usize,
+    pub half_width: usize,
+}
+
+impl Spectrum<'_> {
+    pub fn bins(&self) -> usize {
+        self.power.len()
+    }
+
+    /// The lobe of half-width `half_width` around bin `k`, within the spectrum.
+    pub fn lobe(&self, k: usize) -> Span {
+        Span {
+            lo: k.saturating_sub(self.half_width),
+            hi: (k + self.half_width).min(self.bins() - 1),
+        }
+    }
+
+    pub fn sum(&self, span: Span) -> f64 {
+        self.power[span.lo..=span.hi]
+            .iter()
+            .map(|&p| f64::from(p))
+            .sum()
+    }
+
+    /// The share of a tone's on-bin power that the window spreads into bin `k`, for a tone at
+    /// `bin` (with its mirror image at −`bin`, which matters near DC).
+    pub fn leakage(&self, k: usize, bin: f64) -> f64 {
+        let k = k as f64;
+        self.window.leakage(k - bin, self.n) + self.window.leakage(k + bin, self.n)
+    }
+
+    /// Where exactly the tone whose strongest bin is `k` lies: the offset toward the stronger
+    /// neighbour at which the window's own transform gives the two bins' ratio (bisection;
+    /// exact for a pure tone on any window, where a parabola through dB values is not).
+    pub fn locate(&self, k: usize) -> Option<f64> {
+        let here = f64::from(*self.power.get(k)?);
+        if here <= 0.0 {
+            return None;
+        }
+        let left = k.checked_sub(1).map_or(0.0, |i| f64::from(self.power[i]));
+        let right = self.power.get(k + 1).map_or(0.0, |&p| f64::from(p));
+        let (side, neighbour) = if right >= left {
+            (1.0, right)
+        } else {
+            (-1.0, left)
+        };
+        let ratio = (neighbour / here).min(1.0);
+        let model = |offset: f64| {
+            let at = self.window.leakage(offset, self.n);
+            if at > 0.0 {
+                self.window.leakage(1.0 - offset, self.n) / at
+            } else {
+                f64::INFINITY
+            }
+        };
+        // The model's ratio grows with the offset, from the window's at 0 to 1 at half a bin.
+        let (mut lo, mut hi) = (0.0f64, 0.5f64);
+        if ratio <= model(lo) {
+            return Some(k as f64);
+        }
+        for _ in 0..40 {
+            let mid = 0.5 * (lo + hi);
+            if model(mid) < ratio {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Some(k as f64 + side * 0.5 * (lo + hi))
+    }
+
+    /// A tone's A² from its lobe: the lobe's sum over the window's own sum there.
+    pub fn tone_power(&self, lobe: Span, bin: f64) -> f64 {
+        let model: f64 = (lobe.lo..=lobe.hi).map(|k| self.leakage(k, bin)).sum();
+        if model > 0.0 {
+            self.sum(lobe) / model
+        } else {
+            0.0
+        }
+    }
+
+    /// The lobe widened to where the tone's skirt falls under `floor`; `true` when it would
+    /// have to reach further than a skirt may.
+    pub fn skirt(&self, lobe: Span, bin: f64, power: f64, floor: f64) -> (Span, bool) {
+        let cap = self.bins() / MAX_SKIRT_SHARE;
+        let above = |k: usize| power * self.leakage(k, bin) > floor;
+        let mut zone = lobe;
+        let mut limited = false;
+        while zone.hi + 1 < self.bins() && above(zone.hi + 1) {
+            if zone.hi - lobe.hi >= cap {
+                limited = true;
+                break;
+            }
+            zone.hi += 1;
+        }
+        while zone.lo > 0 && above(zone.lo - 1) {
+            if lobe.lo - zone.lo >= cap {
+                limited = true;
+                break;
+            }
+            zone.lo -= 1;
+        }
+        (zone, limited)
+    }
+}
+
+/// `n` × `bin`, folded into 0…N/2 as an ADC aliases it.
+pub fn fold(bin: f64, n: usize) -> f64 {
+    let period = n as f64;
+    let x = bin.rem_euclid(period);
+    if x > period / 2.0 { period - x } else { x }
+}
+
+pub fn db(ratio: f64) -> f64 {
+    10.0 * ratio.log10()
+}
+
+pub fn enob(sinad_db: f64) -> f64 {
+    (sinad_db - 1.76) / 6.02
+}

@@ -1,0 +1,158 @@
+//! The code-density (histogram) test of IEEE Std 1241 with a sine input (SPEC §15): every
+//! sample of the analysed channel counted as its code over the run (an increment a sample),
+//! and from the histogram, against the arcsine density a sine makes, each code's width (DNL)
+//! and its transition's distance from the straight line through the end transitions (INL),
+//! in LSB. The sine overdrives both ends slightly, so the end codes gather the clipped
+//! samples: they are left out. The figures wait until the codes hold enough samples for a
+//! code's width to be known to ±0.1 LSB.
+
+use std::sync::Arc;
+
+/// Resolutions counted: up to 20 bits (a million codes, 8 MB of counts).
+pub const MAX_BITS: u8 = 20;
+/// The width of a code whose expected count is n is known to 1/√n (Poisson): ±0.1 LSB with
+/// 95 % confidence wants (1.96 / 0.1)² samples in the sparsest code.
+const SAMPLES_IN_SPARSEST_CODE: f64 = (1.96 / 0.1) * (1.96 / 0.1);
+
+#[derive(Clone, Debug)]
+pub struct CodeHistogram {
+    bits: u8,
+    counts: Vec<u64>,
+    samples: u64,
+}
+
+/// DNL and INL per code, and what they add up to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Linearity {
+    pub samples: u64,
+    pub bits: u8,
+    /// The codes analysed: those between the clipped end codes.
+    pub first_code: u32,
+    pub last_code: u32,
+    /// Per code from `first_code`, LSB.
+    pub dnl: Arc<[f32]>,
+    pub inl: Arc<[f32]>,
+    pub dnl_min: f64,
+    pub dnl_max: f64,
+    pub inl_min: f64,
+    pub inl_max: f64,
+    pub missing_codes: Vec<u32>,
+    /// How far along the test is toward ±0.1 LSB (1.0 and more: there).
+    pub progress: f64,
+}
+
+impl Linearity {
+    /// Enough samples for ±0.1 LSB (the figures before it are shown as progress only).
+    pub fn is_ready(&self) -> bool {
+        self.progress >= 1.0
+    }
+}
+
+impl CodeHistogram {
+    pub fn new(bits: u8) -> Self {
+        let bits = bits.clamp(1, MAX_BITS);
+        Self {
+            bits,
+            counts: vec![0; 1 << bits],
+            samples: 0,
+        }
+    }
+
+    pub fn bits(&self) -> u8 {
+        self.bits
+    }
+
+    pub fn samples(&self) -> u64 {
+        self.samples
+    }
+
+    /// Counts `channel` of interleaved `values` (full-scale units, each a code of a
+    /// `bits`-bit converter). Another resolution starts the count over.
+    pub fn add(&mut self, values: &[f32], channels: usize, channel: usize, bits: u8) {
+        if bits != self.bits {
+            *self = Self::new(bits);
+        }
+        let half = (1u64 << (self.bits - 1)) as f32;
+        let top = self.counts.len() - 1;
+        let mut added = 0;
+        for &v in values.iter().skip(channel).step_by(channels.max(1)) {
+            // A code's value is (code − half) / half exactly: no rounding can move it.
+            let code = (v * half + half + 0.5) as usize;
+            self.counts[code.min(top)] += 1;
+            added += 1;
+        }
+        self.samples += added;
+    }
+
+    /// The figures from the counts so far; `None` before two interior codes hold counts.
+    pub fn analyse(&self) -> Option<Linearity> {
+        let occupied: Vec<usize> = self
+            .counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(k, _)| k)
+            .collect();
+        let (low, high) = (*occupied.first()?, *occupied.last()?);
+        // The clipped end codes are left out: the codes analysed lie strictly between them.
+        let (first, last) = (low + 1, high.checked_sub(1)?);
+        if last < first + 1 {
+            return None;
+        }
+        let total = self.samples as f64;
+        // Transition k (between codes k−1 and k) where a sine's distribution puts it, on a
+        // scale of its own (the sine's offset and amplitude cancel in the widths' ratios).
+        let mut below = self.counts[..first].iter().sum::<u64>();
+        let mut transitions = Vec::with_capacity(last - first + 2);
+        for k in first..=last + 1 {
+            transitions.push(-(std::f64::consts::PI * below as f64 / total).cos());
+            below += self.counts[k];
+        }
+        let codes = last - first + 1;
+        let lsb = (transitions[codes] - transitions[0]) / codes as f64;
+        if lsb <= 0.0 {
+            return None;
+        }
+        let dnl: Vec<f32> = transitions
+            .windows(2)
+            .map(|t| ((t[1] - t[0]) / lsb - 1.0) as f32)
+            .collect();
+        let inl: Vec<f32> = transitions[..codes]
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| ((t - transitions[0]) / lsb - i as f64) as f32)
+            .collect();
+        let extreme = |values: &[f32]| {
+            values.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &v| {
+                (lo.min(f64::from(v)), hi.max(f64::from(v)))
+            })
+        };
+        let (dnl_min, dnl_max) = extreme(&dnl);
+        let (inl_min, inl_max) = extreme(&inl);
+        let missing_codes = (first..=last)
+            .filter(|&k| self.counts[k] == 0)
+            .map(|k| k as u32)
+            .collect();
+        // The sparsest code is the middle one: a sine of amplitude A codes spends 1/(πA) of
+        // its time in each code there.
+        let amplitude = (high - low) as f64 / 2.0;
+        let needed = SAMPLES_IN_SPARSEST_CODE * std::f64::consts::PI * amplitude;
+        Some(Linearity {
+            samples: self.samples,
+            bits: self.bits,
+            first_code: first as u32,
+            last_code: last as u32,
+            dnl: dnl.into(),
+            inl: inl.into(),
+            dnl_min,
+            dnl_max,
+            inl_min,
+            inl_max,
+            missing_codes,
+            progress: total / needed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
