@@ -5,7 +5,7 @@
 //! noise and the tones' skirts, relative to the tones' mean power.
 
 use super::super::peak::strongest_bin;
-use super::lobes::{Bins, DETECTED_OVER_NOISE, Span, Spectrum, db, fold};
+use super::lobes::{Bins, DETECTED_OVER_NOISE, Noise, Span, Spectrum, db, fold};
 
 /// Two tones are two when within this power ratio of each other (10 dB)…
 const TONES_WITHIN: f64 = 10.0;
@@ -124,15 +124,7 @@ pub fn measure(s: &Spectrum, bins: &Bins, floor: f64, forced: bool) -> Option<Im
                 .iter()
                 .any(|(_, _, l)| l.is_some_and(|l| l.contains(k)))
     };
-    let (sum, count) = (band.lo..=band.hi)
-        .filter(|&k| !excluded(k))
-        .fold((0.0, 0usize), |(sum, count), k| {
-            (sum + f64::from(power[k]), count + 1)
-        });
-    if count == 0 {
-        return None;
-    }
-    let noise_mean = sum / count as f64;
+    let noise_mean = Noise::measure(s, band, excluded)?.floor;
     let products = lobes
         .into_iter()
         .map(|(order, bin, lobe)| {

@@ -176,6 +176,55 @@ impl Spectrum<'_> {
     }
 }
 
+/// A bin this many times over the noise's mean stands out of it: a spur, not noise (an
+/// averaged noise bin reaches 10 dB over its mean about once in 20 000 bins, unaveraged).
+const STANDS_OUT: f64 = 10.0;
+
+/// The noise of a band's bins outside `excluded`: the power they hold (spurs included: they
+/// count in the noise, as SPEC §7 has it) and their count, and the floor's mean without the
+/// lobes of the components that stand out of it. The excluded bins count at that floor: a
+/// spur's power once, where a mean with the spur in it would count it again in every bin
+/// excluded.
+pub struct Noise {
+    pub sum: f64,
+    pub count: usize,
+    pub floor: f64,
+}
+
+impl Noise {
+    pub fn measure(s: &Spectrum, band: Span, excluded: impl Fn(usize) -> bool) -> Option<Self> {
+        let (sum, count) = (band.lo..=band.hi)
+            .filter(|&k| !excluded(k))
+            .fold((0.0, 0usize), |(sum, count), k| {
+                (sum + f64::from(s.power[k]), count + 1)
+            });
+        if count == 0 || sum <= 0.0 {
+            return None;
+        }
+        let mean = sum / count as f64;
+        let standing_out: Vec<Span> = (band.lo..=band.hi)
+            .filter(|&k| !excluded(k) && f64::from(s.power[k]) > STANDS_OUT * mean)
+            .map(|k| s.lobe(k))
+            .collect();
+        let (clean_sum, clean_count) = (band.lo..=band.hi)
+            .filter(|&k| !excluded(k) && !standing_out.iter().any(|lobe| lobe.contains(k)))
+            .fold((0.0, 0usize), |(sum, count), k| {
+                (sum + f64::from(s.power[k]), count + 1)
+            });
+        let floor = if clean_count * 2 >= count && clean_sum > 0.0 {
+            clean_sum / clean_count as f64
+        } else {
+            mean
+        };
+        Some(Self { sum, count, floor })
+    }
+
+    /// The band's whole noise power, as its bins hold it (divide by the window's ENBW).
+    pub fn total(&self, band: Span) -> f64 {
+        self.sum + (band.len() - self.count) as f64 * self.floor
+    }
+}
+
 /// `n` × `bin`, folded into 0…N/2 as an ADC aliases it.
 pub fn fold(bin: f64, n: usize) -> f64 {
     let period = n as f64;

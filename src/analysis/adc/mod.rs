@@ -24,7 +24,7 @@ mod spurs;
 use super::WindowKind;
 use super::peak::strongest_bin;
 pub use imd::{ImdFigures, ImdProduct};
-use lobes::{Bins, Span, Spectrum, db, enob, fold};
+use lobes::{Bins, Noise, Span, Spectrum, db, enob, fold};
 pub use spurs::Spur;
 
 /// Harmonics counted by default: the 2nd to the 6th (`--harmonics 5`).
@@ -245,20 +245,16 @@ fn single_tone(s: &Spectrum, bins: &Bins, floor: f64, harmonics: usize) -> Optio
             || bins.notched(k)
     };
     let band = bins.band;
-    let (sum, count) = (band.lo..=band.hi)
-        .filter(|&k| !excluded(k))
-        .fold((0.0, 0usize), |(sum, count), k| {
-            (sum + f64::from(power[k]), count + 1)
-        });
-    if count < band.len() / 4 || sum <= 0.0 {
+    let measured = Noise::measure(s, band, excluded)?;
+    if measured.count < band.len() / 4 {
         return None;
     }
-    let noise_mean = sum / count as f64;
+    let noise_mean = measured.floor;
     if f64::from(power[k0]) < MIN_TONE_OVER_NOISE * noise_mean {
         return None;
     }
     let enbw = s.window.enbw();
-    let noise = noise_mean * band.len() as f64 / enbw;
+    let noise = measured.total(band) / enbw;
 
     // A harmonic's lobe holds noise, and where it falls in a skirt, the skirt: what is
     // left above both is the harmonic.
