@@ -8,6 +8,11 @@
 
 use std::sync::Arc;
 
+use super::sinefit::SineFit;
+pub use phases::PhaseCoverage;
+
+mod phases;
+
 /// Resolutions counted: up to 20 bits (a million codes, 8 MB of counts).
 pub const MAX_BITS: u8 = 20;
 /// The width of a code whose expected count is n is known to 1/√n (Poisson): ±0.1 LSB with
@@ -39,12 +44,142 @@ pub struct Linearity {
     pub missing_codes: Vec<u32>,
     /// How far along the test is toward ±0.1 LSB (1.0 and more: there).
     pub progress: f64,
+    /// The fraction of the tone's phases the samples visited (1.0 when not followed).
+    pub phase_coverage: f64,
+    /// Why the figures are not the converter's, when they are not.
+    pub withheld: Option<Withheld>,
+}
+
+/// What a code-density test needs and did not get: its figures would describe the test,
+/// not the converter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Withheld {
+    /// The sine must overdrive both ends (the end codes gather the clipped samples, and the
+    /// codes between are all reached); these were the lowest and the highest reached.
+    NotOverdriven { low: u32, high: u32, top: u32 },
+    /// The input is not a single sine: a fit of one leaves this much beside it (SINAD, dB).
+    NotASine { fit_sinad_db: f64 },
+    /// The tone's frequency is not known yet, so its phases are not followed.
+    NoTone,
+    /// The tone's phases are being visited: this fraction so far.
+    Following { coverage: f64 },
+    /// The samples visited only this fraction of the sine's phases: the tone is (nearly)
+    /// coherent with the sampling, so its histogram is not the arcsine's.
+    PhasesRepeat { coverage: f64 },
+}
+
+impl std::fmt::Display for Withheld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotOverdriven { low, high, top } => write!(
+                f,
+                "the sine must overdrive both ends: codes {low} to {high} of 0 to {top} reached"
+            ),
+            Self::NotASine { fit_sinad_db } => write!(
+                f,
+                "the input is not a single sine (a sine fit leaves {fit_sinad_db:.0} dB)"
+            ),
+            Self::NoTone => write!(f, "waiting for the tone's frequency"),
+            Self::Following { coverage } => write!(
+                f,
+                "following the sine's phases: {:.0} % visited",
+                coverage * 100.0
+            ),
+            Self::PhasesRepeat { coverage } => write!(
+                f,
+                "the samples fall on {:.1} % of the sine's phases: the tone is coherent with \
+                 the sampling; detune it",
+                coverage * 100.0
+            ),
+        }
+    }
 }
 
 impl Linearity {
-    /// Enough samples for ±0.1 LSB (the figures before it are shown as progress only).
+    /// Enough samples for ±0.1 LSB, the test's premises met (before, the figures are shown
+    /// as progress only).
     pub fn is_ready(&self) -> bool {
-        self.progress >= 1.0
+        self.progress >= 1.0 && self.withheld.is_none()
+    }
+}
+
+/// A fit of one sine must leave at least this much (dB) for the input to count as a sine: a
+/// slight overdrive's clipping leaves more than 40.
+const SINE_FIT_SINAD_DB: f64 = 30.0;
+
+/// The code-density test as a run makes it: the codes counted, the tone's phases followed,
+/// and the test's premises checked before its figures are given.
+#[derive(Clone, Debug)]
+pub struct LinearityTest {
+    codes: CodeHistogram,
+    phases: PhaseCoverage,
+    /// Frames counted before the tone's frequency was known.
+    untuned_frames: u32,
+}
+
+/// Frames the pipeline measures the tone itself for, before leaving it to the snapshots.
+const EARLY_TONE_FRAMES: u32 = 8;
+
+impl LinearityTest {
+    pub fn new(bits: u8) -> Self {
+        Self {
+            codes: CodeHistogram::new(bits),
+            phases: PhaseCoverage::new(bits),
+            untuned_frames: 0,
+        }
+    }
+
+    /// Counts `channel` of interleaved `values` (codes of a `bits`-bit converter, in
+    /// full-scale units); another resolution starts the test over.
+    pub fn add(&mut self, values: &[f32], channels: usize, channel: usize, bits: u8) {
+        if bits != self.codes.bits() {
+            *self = Self::new(bits);
+        }
+        self.codes.add(values, channels, channel, bits);
+        if self.phases.is_tuned() {
+            self.phases.add(values, channels, channel);
+        } else {
+            self.untuned_frames = self.untuned_frames.saturating_add(1);
+        }
+    }
+
+    /// Whether the tone's frequency is still unknown this early in the test: worth
+    /// measuring with every frame (later, with every snapshot).
+    pub fn wants_early_tone(&self) -> bool {
+        !self.phases.is_tuned() && self.untuned_frames < EARLY_TONE_FRAMES
+    }
+
+    /// The tone's frequency as measured, cycles a sample.
+    pub fn tune(&mut self, cycles_per_sample: f64) {
+        self.phases.tune(cycles_per_sample);
+    }
+
+    /// The figures so far, with what withholds them; `fit` is the latest sine fit of the
+    /// same channel.
+    pub fn analyse(&self, fit: Option<&SineFit>) -> Option<Linearity> {
+        let mut linearity = self.codes.analyse()?;
+        linearity.phase_coverage = self.phases.coverage();
+        let top = (1u32 << self.codes.bits()) - 1;
+        let (low, high) = (linearity.first_code - 1, linearity.last_code + 1);
+        linearity.withheld = if low > 0 || high < top {
+            Some(Withheld::NotOverdriven { low, high, top })
+        } else if let Some(fit) = fit.filter(|f| f.sinad_db() < SINE_FIT_SINAD_DB) {
+            Some(Withheld::NotASine {
+                fit_sinad_db: fit.sinad_db(),
+            })
+        } else if !self.phases.is_tuned() {
+            Some(Withheld::NoTone)
+        } else if !self.phases.is_covered() {
+            let coverage = self.phases.coverage();
+            Some(if self.phases.is_stuck() {
+                Withheld::PhasesRepeat { coverage }
+            } else {
+                Withheld::Following { coverage }
+            })
+        } else {
+            None
+        };
+        Some(linearity)
     }
 }
 
@@ -150,6 +285,8 @@ impl CodeHistogram {
             inl_max,
             missing_codes,
             progress: total / needed,
+            phase_coverage: 1.0,
+            withheld: None,
         })
     }
 }
