@@ -3,8 +3,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::analysis::adc::AdcFigures;
+use crate::analysis::adc::{AdcFigures, ImdFigures};
+use crate::analysis::linearity::Linearity;
 use crate::analysis::reference::ReferenceDelta;
+use crate::analysis::sinefit::SineFit;
 use crate::analysis::waterfall::WaterfallLine;
 use crate::analysis::{AnalyzerSettings, Origin, Peak, WindowKind};
 use crate::link::{ClockSync, LinkState};
@@ -73,6 +75,15 @@ pub struct Snapshot {
     pub peak: Option<Peak>,
     /// The ADC figures of the averaged spectrum (SPEC §7); `None` by its rule.
     pub adc: Option<AdcFigures>,
+    /// Two tones' intermodulation (SPEC §15; `adc` is then `None`).
+    pub imd: Option<ImdFigures>,
+    /// The code-density test so far (`--linearity`), its figures with how far along it is.
+    pub linearity: Option<Linearity>,
+    /// Why the samples cannot be counted for it (`--linearity` on spectra, or on samples
+    /// without a known resolution).
+    pub linearity_unavailable: Option<String>,
+    /// The four-parameter sine fit of the latest block (a single tone's).
+    pub sinefit: Option<SineFit>,
     /// The reference on the same bins as `spectrum` (linear power; NaN where it does not
     /// reach), and how far the live spectrum stands from it.
     pub reference: Option<Arc<[f32]>>,

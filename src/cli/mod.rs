@@ -138,6 +138,18 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = crate::analysis::adc::DEFAULT_HARMONICS, value_name = "N",
           help_heading = ANALYSIS, value_parser = clap::value_parser!(u8).range(1..=50).map(usize::from))]
     pub harmonics: usize,
+    /// Read the noise and the spurs in this band only, Hz (e.g. 20:20000)
+    #[arg(long, global = true, value_name = "LO:HI", help_heading = ANALYSIS, value_parser = band)]
+    pub band: Option<(f64, f64)>,
+    /// Set a known interferer aside: its frequency and width, Hz (default: a lobe); repeatable
+    #[arg(long = "notch", global = true, value_name = "HZ[:WIDTH]", help_heading = ANALYSIS, value_parser = notch)]
+    pub notches: Vec<(f64, Option<f64>)>,
+    /// Measure two tones' intermodulation, whatever the spectrum holds (default: when it holds two)
+    #[arg(long, global = true, help_heading = ANALYSIS)]
+    pub two_tone: bool,
+    /// Count every sample's code for the code-density test: DNL, INL, missing codes
+    #[arg(long, global = true, help_heading = ANALYSIS)]
+    pub linearity: bool,
     /// Spectra a waterfall line holds (1 to 1024; `[` and `]` halve and double it)
     #[arg(long, global = true, default_value_t = crate::analysis::waterfall::DEFAULT_SPECTRA_PER_LINE, value_name = "N",
           help_heading = ANALYSIS, value_parser = clap::value_parser!(u16).range(1..=1024).map(usize::from))]
@@ -242,6 +254,38 @@ fn fft_size(text: &str) -> Result<usize, String> {
         Ok(n) if is_valid_fft_size(n) => Ok(n),
         _ => Err(format!(
             "must be a power of two from {MIN_FFT} to {MAX_FFT}"
+        )),
+    }
+}
+
+/// `LO:HI` in Hz, LO below HI.
+fn band(text: &str) -> Result<(f64, f64), String> {
+    let hz = |t: &str| {
+        t.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+    };
+    match text.split_once(':').map(|(lo, hi)| (hz(lo), hz(hi))) {
+        Some((Some(lo), Some(hi))) if lo < hi => Ok((lo, hi)),
+        _ => Err("must be LO:HI in Hz, LO below HI".into()),
+    }
+}
+
+/// `HZ` or `HZ:WIDTH`, Hz.
+fn notch(text: &str) -> Result<(f64, Option<f64>), String> {
+    let hz = |t: &str| {
+        t.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+    };
+    let wrong = || "must be HZ or HZ:WIDTH in Hz".to_owned();
+    match text.split_once(':') {
+        None => Ok((hz(text).ok_or_else(wrong)?, None)),
+        Some((at, width)) => Ok((
+            hz(at).ok_or_else(wrong)?,
+            Some(hz(width).filter(|w| *w > 0.0).ok_or_else(wrong)?),
         )),
     }
 }

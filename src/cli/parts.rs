@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use super::{Cli, Command, SourceChoice};
+use crate::analysis::adc::TwoTone;
 use crate::analysis::reference::Reference;
 use crate::analysis::{AnalyzerSettings, FreqAxis};
 use crate::frame::Levels;
@@ -95,6 +96,14 @@ impl Cli {
             frame_limit: self.frames,
             historic_timestamps: matches!(choice, SourceChoice::Replay(_)),
             harmonics: self.harmonics,
+            band: self.band,
+            notches: self.notches.clone(),
+            two_tone: if self.two_tone {
+                TwoTone::Forced
+            } else {
+                TwoTone::Auto
+            },
+            linearity: self.linearity,
             spectra_per_line: self.spectra_per_line,
             publish_every: if headless {
                 HEADLESS_PUBLISH

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::analysis::AnalyzerSettings;
-use crate::analysis::adc::DEFAULT_HARMONICS;
+use crate::analysis::adc::{DEFAULT_HARMONICS, TwoTone};
 use crate::analysis::reference::Reference;
 use crate::analysis::waterfall::DEFAULT_SPECTRA_PER_LINE;
 use crate::vocabulary::MeasureWindow;
@@ -20,6 +20,14 @@ pub struct PipelineConfig {
     pub historic_timestamps: bool,
     /// Harmonics the ADC figures count (`--harmonics`).
     pub harmonics: usize,
+    /// Noise and spurs are read in this band, Hz (`--band`).
+    pub band: Option<(f64, f64)>,
+    /// Interferers set aside (`--notch`): centre and width, Hz (none: a lobe's width).
+    pub notches: Vec<(f64, Option<f64>)>,
+    /// How two tones are told from one (`--two-tone`).
+    pub two_tone: TwoTone,
+    /// Count codes for the code-density test (`--linearity`).
+    pub linearity: bool,
     /// Spectra a waterfall line holds at start (`--spectra-per-line`).
     pub spectra_per_line: usize,
     /// Snapshots are published at most this often while data comes (the engine's pace).
@@ -44,6 +52,10 @@ impl Default for PipelineConfig {
             frame_limit: None,
             historic_timestamps: false,
             harmonics: DEFAULT_HARMONICS,
+            band: None,
+            notches: Vec::new(),
+            two_tone: TwoTone::Auto,
+            linearity: false,
             spectra_per_line: DEFAULT_SPECTRA_PER_LINE,
             publish_every: Duration::from_millis(50),
             rate_window: RATE_WINDOW,

@@ -9,8 +9,10 @@ mod config;
 pub mod measurement;
 mod shared;
 
-use crate::analysis::adc::{AdcFigures, AdcMeter};
+use crate::analysis::adc::{AdcFigures, AdcMeter, MeasureOptions, Measured};
+use crate::analysis::linearity::{LinearityTest, MAX_BITS};
 use crate::analysis::reference::{self, Reference};
+use crate::analysis::sinefit::{self, SineFit};
 use crate::analysis::trace::Trace;
 use crate::analysis::waterfall::WaterfallLine;
 use crate::analysis::{Analyzer, AnalyzerSettings, MAX_FFT, MIN_FFT};
@@ -54,6 +56,12 @@ pub struct Pipeline {
     reference_on_bins: Shared<(usize, u64, usize), [f32]>,
     /// Why the reference is not compared with the live spectrum, when it is not.
     reference_refused: Option<String>,
+    /// The code-density test of the analysed channel so far (`--linearity`).
+    linearity: Option<LinearityTest>,
+    /// Why the latest frame could not be counted, when it could not.
+    linearity_unavailable: Option<String>,
+    /// The latest frame's samples (interleaved) and its channels: the sine fit's block.
+    last_samples: Option<(Vec<f32>, usize)>,
     link: LinkState,
     was_disconnected: bool,
     sample_rate: Option<f64>,
@@ -92,6 +100,9 @@ impl Pipeline {
             reference: config.reference.clone().map(Arc::new),
             reference_on_bins: Shared::default(),
             reference_refused: None,
+            linearity: None,
+            linearity_unavailable: None,
+            last_samples: None,
             link: LinkState::Connecting,
             was_disconnected: false,
             sample_rate: config.rate,
@@ -228,6 +239,15 @@ impl Pipeline {
         if self.overview_wanted > 0 {
             self.analyse_every_channel(&frame, sample_rate, span);
         }
+        let resolution = frame.resolution;
+        self.last_samples = match frame.payload {
+            // Kept, not copied: the frame is done with.
+            Payload::Samples(values) => Some((values, frame.channels)),
+            Payload::Spectrum { .. } => None,
+        };
+        if self.config.linearity {
+            self.count_codes(resolution, channel);
+        }
         if starts_measuring {
             // The measured interval's spectrum is the mean of its own spectra, from the next.
             self.analyzer.average_from_now();
@@ -235,6 +255,52 @@ impl Pipeline {
                 .iter_mut()
                 .for_each(Analyzer::average_from_now);
         }
+    }
+
+    /// The latest frame's codes into the code-density test, or why they cannot be. Until
+    /// the test knows the tone's frequency it is measured here, from the frame just taken,
+    /// for its first few frames (a fast replay may end before the first snapshot would;
+    /// after them, the snapshots' measurements tune it, at their pace).
+    fn count_codes(&mut self, resolution: Option<u8>, channel: usize) {
+        if self.last_samples.is_none() {
+            self.linearity_unavailable =
+                Some("the code-density test needs samples, not spectra".into());
+            return;
+        }
+        let bits = match resolution {
+            Some(bits) if bits <= MAX_BITS => bits,
+            Some(bits) => {
+                self.linearity_unavailable = Some(format!(
+                    "the code-density test counts at most {MAX_BITS}-bit codes, not {bits}"
+                ));
+                return;
+            }
+            None => {
+                self.linearity_unavailable = Some(
+                    "the code-density test needs integer codes of known resolution (binary frames)"
+                        .into(),
+                );
+                return;
+            }
+        };
+        self.linearity_unavailable = None;
+        let tone = match &self.linearity {
+            Some(test) if !test.wants_early_tone() => None,
+            _ => {
+                let adc = self.measure().adc;
+                self.sine_fit(adc.as_ref())
+                    .zip(self.sample_rate)
+                    .map(|(fit, fs)| fit.freq_hz / fs)
+            }
+        };
+        let test = self
+            .linearity
+            .get_or_insert_with(|| LinearityTest::new(bits));
+        if let Some(cycles_per_sample) = tone {
+            test.tune(cycles_per_sample);
+        }
+        let (values, channels) = self.last_samples.as_ref().expect("checked above");
+        test.add(values, *channels, channel, bits);
     }
 
     /// The all-channels view: one analyser per channel, with the main one's settings.
@@ -317,6 +383,8 @@ impl Pipeline {
                 self.analyzer
                     .set_channel((settings.channel + 1) % self.channels.max(1));
                 self.trace.clear();
+                // Another channel is another converter's test.
+                self.linearity = None;
             }
             Control::ToggleAveraging => self.analyzer.set_averaging(!settings.averaging),
             Control::TogglePeakHold => self.analyzer.set_peak_hold(!settings.peak_hold),
@@ -329,6 +397,7 @@ impl Pipeline {
                 }
                 self.analyzer.clear_spectrum();
                 self.overview.iter_mut().for_each(Analyzer::clear_spectrum);
+                self.linearity = None;
                 self.last_error = None;
             }
             Control::FewerSpectraPerLine | Control::MoreSpectraPerLine => {
@@ -373,11 +442,50 @@ impl Pipeline {
     }
 
     /// The ADC figures of the averaged spectrum (per snapshot, never per frame), through
-    /// the window it was made with: ours, or the one the board said.
-    fn measure(&mut self) -> Option<AdcFigures> {
-        let window = self.analyzer.spectrum_window()?;
+    /// the window it was made with: ours, or the one the board said. The band and the
+    /// notches are in Hz: without a sample rate they cannot be placed, and are not.
+    fn measure(&mut self) -> Measured {
+        let Some(window) = self.analyzer.spectrum_window() else {
+            return Measured::default();
+        };
+        let bin_hz = self.analyzer.bin_hz();
+        let to_bins = |hz: f64| bin_hz.map(|b| hz / b);
+        let lobe = window.main_lobe_half_width() as f64;
+        let options = MeasureOptions {
+            harmonics: self.config.harmonics,
+            band: self
+                .config
+                .band
+                .and_then(|(lo, hi)| Some((to_bins(lo)?, to_bins(hi)?))),
+            notches: self
+                .config
+                .notches
+                .iter()
+                .filter_map(|&(hz, width)| {
+                    let half = width.and_then(|w| to_bins(w / 2.0)).unwrap_or(lobe);
+                    Some((to_bins(hz)?, half.max(lobe)))
+                })
+                .collect(),
+            two_tone: self.config.two_tone,
+        };
         self.adc
-            .measure(self.analyzer.spectrum(), window, self.config.harmonics)
+            .measure_all(self.analyzer.spectrum(), window, &options)
+    }
+
+    /// The four-parameter sine fit of the latest block of the analysed channel, started at
+    /// the fundamental the spectrum found (a single tone's).
+    fn sine_fit(&self, adc: Option<&AdcFigures>) -> Option<SineFit> {
+        let (values, channels) = self.last_samples.as_ref()?;
+        let channel = self.analyzer.settings().channel;
+        let fs = self.sample_rate?;
+        let near = adc?.fundamental_bin * self.analyzer.bin_hz()?;
+        let samples: Vec<f32> = values
+            .iter()
+            .skip(channel)
+            .step_by((*channels).max(1))
+            .copied()
+            .collect();
+        sinefit::fit(&samples, fs, near)
     }
 
     /// The latency percentiles, the recent latencies, the ADC figures and the distance from
@@ -385,18 +493,32 @@ impl Pipeline {
     fn figures(&mut self, now: Instant, reference: Option<&[f32]>) -> Figures {
         let frames = self.stats.frames();
         let mut cache = std::mem::take(&mut self.figures);
-        let figures = cache.get(now, frames, || Figures {
-            latency: self.stats.latency(self.clock.mono_us(now)),
-            latency_recent: self.stats.latency_window().recent_ms().collect(),
-            adc: self.measure(),
-            reference_delta: reference.and_then(|reference| {
-                let from = self
-                    .analyzer
-                    .spectrum_window()
-                    .map_or(1, |w| w.main_lobe_half_width() + 1);
-                let bin_hz = self.analyzer.bin_hz();
-                reference::delta(self.analyzer.spectrum(), reference, from, bin_hz)
-            }),
+        let figures = cache.get(now, frames, || {
+            let Measured { adc, imd } = self.measure();
+            let sinefit = self.sine_fit(adc.as_ref());
+            // The code-density test follows the tone the fit found.
+            let linearity = self.linearity.as_mut().and_then(|test| {
+                if let (Some(fit), Some(fs)) = (&sinefit, self.sample_rate) {
+                    test.tune(fit.freq_hz / fs);
+                }
+                test.analyse(sinefit.as_ref())
+            });
+            Figures {
+                latency: self.stats.latency(self.clock.mono_us(now)),
+                latency_recent: self.stats.latency_window().recent_ms().collect(),
+                sinefit,
+                linearity,
+                adc,
+                imd,
+                reference_delta: reference.and_then(|reference| {
+                    let from = self
+                        .analyzer
+                        .spectrum_window()
+                        .map_or(1, |w| w.main_lobe_half_width() + 1);
+                    let bin_hz = self.analyzer.bin_hz();
+                    reference::delta(self.analyzer.spectrum(), reference, from, bin_hz)
+                }),
+            }
         });
         self.figures = cache;
         figures
@@ -445,6 +567,9 @@ impl Pipeline {
             latency,
             latency_recent,
             adc,
+            imd,
+            linearity,
+            sinefit,
             reference_delta,
         } = self.figures(now, reference.as_deref());
         // The scope's samples, shared anew only when new ones came; the waterfall's lines,
@@ -485,6 +610,10 @@ impl Pipeline {
             bin_hz: self.analyzer.bin_hz(),
             peak: self.analyzer.peak(),
             adc,
+            imd,
+            linearity,
+            linearity_unavailable: self.linearity_unavailable.clone(),
+            sinefit,
             reference,
             reference_delta,
             reference_refused: self.reference_refused.clone(),

@@ -5,8 +5,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::analysis::adc::AdcFigures;
+use crate::analysis::adc::{AdcFigures, ImdFigures};
+use crate::analysis::linearity::Linearity;
 use crate::analysis::reference::ReferenceDelta;
+use crate::analysis::sinefit::SineFit;
 use crate::stats::latency::LatencySummary;
 
 /// The costly figures are made anew at most this often: a screen's panel shows them twice a
@@ -49,6 +51,9 @@ pub struct Figures {
     pub latency: Option<LatencySummary>,
     pub latency_recent: Arc<[f32]>,
     pub adc: Option<AdcFigures>,
+    pub imd: Option<ImdFigures>,
+    pub linearity: Option<Linearity>,
+    pub sinefit: Option<SineFit>,
     pub reference_delta: Option<ReferenceDelta>,
 }
 
@@ -113,6 +118,9 @@ mod tests {
                     latency: None,
                     latency_recent: Arc::new([]),
                     adc: None,
+                    imd: None,
+                    linearity: None,
+                    sinefit: None,
                     reference_delta: None,
                 }
             });

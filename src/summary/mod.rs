@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::analysis::adc::AdcFigures;
+use crate::analysis::adc::{AdcFigures, ImdFigures, Spur};
+use crate::analysis::linearity::Linearity;
+use crate::analysis::sinefit::SineFit;
 use crate::link::{ClockSync, LinkState};
 use crate::snapshot::Snapshot;
 use crate::stats::Rates;
@@ -58,6 +60,17 @@ pub fn object(kind: &str, snapshot: &Snapshot, t: f64, rates: Rates, now: Instan
         "restarts": counters.restarts,
         "last_frame_age_s": snapshot.frame_age(now).map(|a| round(a, 3)),
         "adc": snapshot.adc.as_ref().map(|adc| adc_object(adc, snapshot.bin_hz)),
+        "imd": snapshot.imd.as_ref().map(|imd| imd_object(imd, snapshot.bin_hz)),
+        "linearity": snapshot
+            .linearity
+            .as_ref()
+            .filter(|l| l.is_ready())
+            .map(linearity_object),
+        "linearity_progress": snapshot.linearity.as_ref().map(|l| round(l.progress.min(1.0), 3)),
+        "linearity_withheld": snapshot.linearity_unavailable.clone().or_else(|| {
+            snapshot.linearity.as_ref().and_then(|l| l.withheld).map(|w| w.to_string())
+        }),
+        "sinefit": snapshot.sinefit.as_ref().map(sinefit_object),
         "reference_max_delta_db": snapshot.reference_delta.map(|d| round(d.max_delta_db, 2)),
         "reference_worst_hz": snapshot.reference_delta.and_then(|d| d.worst_hz).map(|hz| round(hz, 2)),
     });
@@ -101,6 +114,28 @@ fn adc_object(adc: &AdcFigures, bin_hz: Option<f64>) -> Value {
         .iter()
         .map(|h| json!({ "n": h.n, "hz": hz(h.bin), "dbc": figure(h.dbc, 2) }))
         .collect();
+    let dbfs = |power: f64| round(10.0 * power.log10(), 2);
+    let dbc = |power: f64| round(10.0 * power.log10() - adc.fundamental_dbfs, 2);
+    let spur = |s: &Spur| {
+        json!({
+            "hz": hz(s.bin), "bin": round(s.bin, 3), "dbfs": dbfs(s.power), "dbc": dbc(s.power),
+            "kind": if s.harmonic.is_some() { "harmonic" } else { "spur" },
+            "n": s.harmonic,
+        })
+    };
+    let worst_other = adc
+        .spurs
+        .iter()
+        .find(|s| !matches!(s.harmonic, Some(2) | Some(3)))
+        .map(|s| json!({ "hz": hz(s.bin), "dbfs": dbfs(s.power), "dbc": dbc(s.power) }));
+    // The noise's density: its whole power over the band's width in Hz.
+    let nsd = match (adc.noise_power, bin_hz) {
+        (Some(noise), Some(b)) if noise > 0.0 && adc.noise_bins > 0 => Some(round(
+            10.0 * noise.log10() - 10.0 * (adc.noise_bins as f64 * b).log10(),
+            2,
+        )),
+        _ => None,
+    };
     let mut object = json!({
         "fundamental_hz": hz(adc.fundamental_bin),
         "fundamental_bin": round(adc.fundamental_bin, 3),
@@ -112,6 +147,11 @@ fn adc_object(adc: &AdcFigures, bin_hz: Option<f64>) -> Value {
         "enob_fs_bits": figure(adc.enob_fs_bits, 3),
         "sfdr_dbc": figure(adc.sfdr_dbc, 2),
         "noise_floor_dbfs": figure(adc.noise_floor_dbfs, 2),
+        "nsd_dbfs_hz": nsd,
+        "sfdr_dbfs": adc.spurs.first().map(|s| -dbfs(s.power)),
+        "worst_spur": adc.spurs.first().map(spur),
+        "worst_other_spur": worst_other,
+        "spurs": adc.spurs.iter().map(spur).collect::<Vec<_>>(),
         "harmonics": harmonics,
     });
     if adc.leakage_limited {
@@ -120,13 +160,75 @@ fn adc_object(adc: &AdcFigures, bin_hz: Option<f64>) -> Value {
     object
 }
 
+/// SPEC §15's `imd`: the tones, IMD2 and IMD3 (the worse product of each order), and every
+/// product where it folds.
+fn imd_object(imd: &ImdFigures, bin_hz: Option<f64>) -> Value {
+    let round = |x: f64, digits: i32| {
+        let scale = 10f64.powi(digits);
+        (x * scale).round() / scale
+    };
+    let hz = |bin: f64| bin_hz.map(|b| round(bin * b, 2));
+    let dbfs = |power: f64| round(10.0 * power.log10(), 2);
+    let products: Vec<Value> = imd
+        .products
+        .iter()
+        .map(|p| {
+            json!({
+                "order": p.order, "hz": hz(p.bin), "bin": round(p.bin, 3),
+                "dbfs": p.power.map(dbfs), "dbc": imd.dbc(p).map(|d| round(d, 2)),
+            })
+        })
+        .collect();
+    json!({
+        "f1_hz": hz(imd.f1_bin),
+        "f2_hz": hz(imd.f2_bin),
+        "f1_dbfs": dbfs(imd.f1_power),
+        "f2_dbfs": dbfs(imd.f2_power),
+        "imd2_dbc": imd.worst_dbc(2).map(|d| round(d, 2)),
+        "imd3_dbc": imd.worst_dbc(3).map(|d| round(d, 2)),
+        "products": products,
+    })
+}
+
+/// SPEC §15's `linearity`, in LSB.
+fn linearity_object(l: &Linearity) -> Value {
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    json!({
+        "samples": l.samples,
+        "bits": l.bits,
+        "first_code": l.first_code,
+        "last_code": l.last_code,
+        "dnl_min": round(l.dnl_min),
+        "dnl_max": round(l.dnl_max),
+        "inl_min": round(l.inl_min),
+        "inl_max": round(l.inl_max),
+        "missing_codes": l.missing_codes,
+    })
+}
+
+/// SPEC §15's `sinefit`.
+fn sinefit_object(fit: &SineFit) -> Value {
+    let round = |x: f64, digits: i32| {
+        let scale = 10f64.powi(digits);
+        (x * scale).round() / scale
+    };
+    json!({
+        "freq_hz": round(fit.freq_hz, 4),
+        "amplitude_fs": round(fit.amplitude, 6),
+        "offset_fs": round(fit.offset, 6),
+        "sinad_db": round(fit.sinad_db(), 2),
+        "enob_bits": round(fit.enob_bits(), 3),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::analysis::adc::Harmonic;
-    use crate::snapshot::sample::sample_snapshot;
+    use crate::snapshot::sample::{
+        sample_adc, sample_imd, sample_linearity, sample_sinefit, sample_snapshot,
+    };
 
     /// Every numeric leaf of `value`, as a path with `[]` for list items.
     fn numbers(value: &Value, at: String, out: &mut BTreeSet<String>) {
@@ -159,39 +261,30 @@ mod tests {
     fn the_paths_a_limit_may_name_are_the_numbers_the_summary_holds() {
         let t0 = std::time::Instant::now();
         let mut full = sample_snapshot(t0);
-        full.adc = Some(AdcFigures {
-            fundamental_bin: 21.3,
-            fundamental_dbfs: -6.0,
-            snr_db: Some(60.0),
-            thd_db: Some(-70.0),
-            sinad_db: Some(59.0),
-            enob_bits: Some(9.5),
-            enob_fs_bits: Some(10.5),
-            sfdr_dbc: Some(70.0),
-            noise_floor_dbfs: Some(-90.0),
-            harmonics: vec![Harmonic {
-                n: 2,
-                bin: 42.6,
-                dbc: Some(-70.0),
-            }],
-            spur_bin: Some(42.6),
-            spurs: Vec::new(),
-            noise_power: Some(1e-9),
-            noise_bins: 512,
-            leakage_limited: false,
-        });
+        full.adc = Some(sample_adc());
+        full.linearity = Some(sample_linearity());
+        full.sinefit = Some(sample_sinefit());
         full.reference_delta = Some(crate::analysis::reference::ReferenceDelta {
             max_delta_db: 1.5,
             worst_bin: 21,
             worst_hz: Some(984.4),
         });
+        // A harmonic sets SFDR: the worst spur has an order.
+        let mut harmonic_first = full.clone();
+        if let Some(adc) = harmonic_first.adc.as_mut() {
+            adc.spurs.remove(0);
+        }
+        // Two tones: the single-tone figures give way to the intermodulation's.
+        let mut two_tones = full.clone();
+        two_tones.adc = None;
+        two_tones.imd = Some(sample_imd());
         let mut disconnected = full.clone();
         disconnected.link = LinkState::Disconnected {
             reason: "unplugged".into(),
             retry_at: Some(t0 + std::time::Duration::from_secs(1)),
         };
         let mut found = BTreeSet::new();
-        for snapshot in [&full, &disconnected] {
+        for snapshot in [&full, &harmonic_first, &two_tones, &disconnected] {
             let object = object("summary", snapshot, 1.0, Rates::default(), t0);
             numbers(&object, String::new(), &mut found);
         }
