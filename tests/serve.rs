@@ -311,8 +311,8 @@ fn a_stalled_watcher_does_not_slow_a_fast_one_and_never_skips_silently() {
         }
         previous = Some(id);
     }
-    // By now 11 MB went out, twice what the stalled watcher's socket buffers and its queue
-    // hold: it lagged.
+    // By now 22 MB went out (four channels a frame), four times what the stalled watcher's
+    // socket buffers and its queue hold: it lagged.
     // Read at last, it never skips silently: where its ids jump, a `lagged` event says so.
     let mut previous: Option<u32> = None;
     let (mut told, mut lags) = (false, 0);

@@ -20,6 +20,10 @@ pub struct Signal {
     /// Noise RMS in full-scale units.
     pub noise_rms: f64,
     pub seed: u64,
+    /// The converter's bow and S before quantising: y = x + c₂x² + c₃x³.
+    pub nonlinearity: [f64; 2],
+    /// A code the converter never gives: what would be it is the next one up (2 LSB wide).
+    pub missing_code: Option<u16>,
 }
 
 /// One code step in full-scale units (a 12-bit converter spans ±1 in 4096 codes).
@@ -47,7 +51,14 @@ impl Signal {
                     .map(|&(f, a)| a * (TAU * f * t).sin())
                     .sum::<f64>()
                     + self.noise_rms * rng.next();
-                (2048.0 + x * 2048.0).round().clamp(0.0, 4095.0) as u16
+                let [c2, c3] = self.nonlinearity;
+                let y = x + c2 * x * x + c3 * x * x * x;
+                let code = (2048.0 + y * 2048.0).round().clamp(0.0, 4095.0) as u16;
+                if Some(code) == self.missing_code {
+                    code + 1
+                } else {
+                    code
+                }
             })
             .collect()
     }
@@ -68,6 +79,12 @@ impl Signal {
         let mut out = cobs(&frame);
         out.push(0);
         out
+    }
+
+    /// `frames` frames from 0 on, as a recording `--replay` plays.
+    pub fn record(&self, path: &Path, frames: u32) {
+        let bytes: Vec<u8> = (0..frames).flat_map(|seq| self.frame_bytes(seq)).collect();
+        std::fs::write(path, bytes).unwrap();
     }
 
     /// Seconds a frame stands for.
@@ -160,6 +177,8 @@ pub fn tone() -> Signal {
         tones: vec![(1000.0, 0.5)],
         noise_rms: 1e-3,
         seed: 7,
+        nonlinearity: [0.0, 0.0],
+        missing_code: None,
     }
 }
 
