@@ -80,14 +80,17 @@ pub enum ViewKind {
     Scope,
     /// Every channel's spectrum at once.
     Channels,
+    /// The code-density test (--linearity): DNL and INL against code.
+    Linearity,
 }
 
 impl ViewKind {
-    pub const ALL: [ViewKind; 4] = [
+    pub const ALL: [ViewKind; 5] = [
         ViewKind::Spectrum,
         ViewKind::Waterfall,
         ViewKind::Scope,
         ViewKind::Channels,
+        ViewKind::Linearity,
     ];
 
     pub fn name(self) -> &'static str {
@@ -96,6 +99,7 @@ impl ViewKind {
             ViewKind::Waterfall => "waterfall",
             ViewKind::Scope => "scope",
             ViewKind::Channels => "channels",
+            ViewKind::Linearity => "linearity",
         }
     }
 

@@ -128,14 +128,6 @@ fn adc_object(adc: &AdcFigures, bin_hz: Option<f64>) -> Value {
         .iter()
         .find(|s| !matches!(s.harmonic, Some(2) | Some(3)))
         .map(|s| json!({ "hz": hz(s.bin), "dbfs": dbfs(s.power), "dbc": dbc(s.power) }));
-    // The noise's density: its whole power over the band's width in Hz.
-    let nsd = match (adc.noise_power, bin_hz) {
-        (Some(noise), Some(b)) if noise > 0.0 && adc.noise_bins > 0 => Some(round(
-            10.0 * noise.log10() - 10.0 * (adc.noise_bins as f64 * b).log10(),
-            2,
-        )),
-        _ => None,
-    };
     let mut object = json!({
         "fundamental_hz": hz(adc.fundamental_bin),
         "fundamental_bin": round(adc.fundamental_bin, 3),
@@ -147,7 +139,7 @@ fn adc_object(adc: &AdcFigures, bin_hz: Option<f64>) -> Value {
         "enob_fs_bits": figure(adc.enob_fs_bits, 3),
         "sfdr_dbc": figure(adc.sfdr_dbc, 2),
         "noise_floor_dbfs": figure(adc.noise_floor_dbfs, 2),
-        "nsd_dbfs_hz": nsd,
+        "nsd_dbfs_hz": adc.nsd_dbfs_hz(bin_hz).map(|nsd| round(nsd, 2)),
         "sfdr_dbfs": adc.spurs.first().map(|s| -dbfs(s.power)),
         "worst_spur": adc.spurs.first().map(spur),
         "worst_other_spur": worst_other,

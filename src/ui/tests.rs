@@ -239,30 +239,12 @@ fn a_board_spectrum_looks_like_a_computed_one() {
     assert!(received.contains("board spectrum, 512 bins"));
 }
 
+/// The sample's single-tone figures, its sine fit and a finished code-density test.
 fn with_adc(mut snapshot: Snapshot) -> Snapshot {
-    use crate::analysis::adc::{AdcFigures, Harmonic};
-    let harmonic = |n: usize, bin: f64, dbc: Option<f64>| Harmonic { n, bin, dbc };
-    snapshot.adc = Some(AdcFigures {
-        fundamental_bin: 21.33,
-        fundamental_dbfs: -6.02,
-        snr_db: Some(67.6),
-        thd_db: Some(-70.1),
-        sinad_db: Some(65.6),
-        enob_bits: Some(10.61),
-        enob_fs_bits: Some(11.61),
-        sfdr_dbc: Some(14.0),
-        noise_floor_dbfs: Some(-95.7),
-        harmonics: vec![
-            harmonic(2, 42.66, Some(-73.0)),
-            harmonic(3, 63.99, Some(-73.4)),
-            harmonic(4, 85.32, None),
-        ],
-        spur_bin: Some(157.0),
-        spurs: Vec::new(),
-        noise_power: Some(1e-9),
-        noise_bins: 512,
-        leakage_limited: false,
-    });
+    use crate::snapshot::sample::{sample_adc, sample_linearity, sample_sinefit};
+    snapshot.adc = Some(sample_adc());
+    snapshot.sinefit = Some(sample_sinefit());
+    snapshot.linearity = Some(sample_linearity());
     snapshot
 }
 
@@ -293,8 +275,68 @@ fn adc_figures_harmonic_marks_and_markers() {
             screen.contains("M 7.359 kHz") && screen.contains("Δ +6.364 kHz"),
             "{screen}"
         );
+        // The datasheet's further rows only where the screen is tall enough for them.
+        let datasheet = [
+            "NSD -117.3 dBFS/Hz  SFDR 20.0 dBFS  spurs S 7.359 kHz -14.0  H2 2.000 kHz -73.0",
+            "sine fit 1000.0 Hz  0.50 FS  SINAD 65.5 dB  ENOB 10.59 b",
+            "DNL -1.00…+0.50  INL -1.00…+0.00 LSB  missing 2049",
+        ];
+        for row in datasheet {
+            assert_eq!(screen.contains(row), height >= 30, "{row}: {screen}");
+        }
         insta::assert_snapshot!(format!("adc_and_markers_{width}x{height}"), screen);
     }
+}
+
+/// Two tones: the intermodulation in the strip, each product marked by its order over its
+/// bar, one under the noise said so.
+#[test]
+fn two_tones_show_their_intermodulation() {
+    let t0 = Instant::now();
+    let mut snapshot = sample_snapshot(t0);
+    snapshot.imd = Some(crate::snapshot::sample::sample_imd());
+    let mut app = App::new(Arc::new(snapshot), ViewOptions::default());
+    app.update(
+        Message::Resize {
+            width: 160,
+            height: 40,
+        },
+        t0,
+    );
+    app.update(key(KeyCode::Char('t')), t0);
+    let screen = render(&app, 160, 40);
+    for row in [
+        "IMD2 -71.0 dBc",
+        "IMD3 -62.5 dBc",
+        "IM2 562.5 Hz -71.0",
+        "IM2 20.344 kHz under the noise",
+        "IM3 9.328 kHz -62.5",
+    ] {
+        assert!(screen.contains(row), "{row}: {screen}");
+    }
+    insta::assert_snapshot!("two_tones_160x40", screen);
+}
+
+/// The linearity view: DNL over INL when the test is done; the reason, and no curves, when
+/// the test cannot be the converter's.
+#[test]
+fn the_linearity_view_draws_dnl_and_inl_or_says_why_not() {
+    use crate::analysis::linearity::Withheld;
+    let t0 = Instant::now();
+    let done = with_adc(sample_snapshot(t0));
+    let mut coherent = done.clone();
+    if let Some(l) = &mut coherent.linearity {
+        l.withheld = Some(Withheld::PhasesRepeat { coverage: 0.03 });
+    }
+    let app = app_in(ViewKind::Linearity, done, 100, 30);
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("12-bit, 2000000 samples"), "{screen}");
+    assert!(screen.contains("DNL") && screen.contains("INL") && screen.contains("4055 code"));
+    insta::assert_snapshot!("linearity_100x30", screen);
+    let app = app_in(ViewKind::Linearity, coherent, 100, 30);
+    let screen = render(&app, 100, 30);
+    assert!(screen.contains("coherent with the sampling"), "{screen}");
+    assert!(!screen.contains("4055 code"), "no curves: {screen}");
 }
 
 #[test]
@@ -483,7 +525,8 @@ fn the_view_key_cycles_the_views_and_tells_the_pipeline_which_is_shown() {
     assert_eq!(app.view_kind(), Waterfall);
     assert_eq!(app.update(v.clone(), t0), views(Waterfall, Scope));
     assert_eq!(app.update(v.clone(), t0), views(Scope, Channels));
-    assert_eq!(app.update(v.clone(), t0), views(Channels, Spectrum));
+    assert_eq!(app.update(v.clone(), t0), views(Channels, Linearity));
+    assert_eq!(app.update(v.clone(), t0), views(Linearity, Spectrum));
     assert_eq!(app.view_kind(), Spectrum);
     assert_eq!(
         app.update(key(KeyCode::Char(']')), t0),

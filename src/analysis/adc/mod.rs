@@ -74,6 +74,16 @@ pub struct AdcFigures {
     pub leakage_limited: bool,
 }
 
+impl AdcFigures {
+    /// The noise spectral density (SPEC §15): the noise's whole power over the band's width
+    /// in Hz, in dBFS/Hz; `None` without the noise figures or the bin width.
+    pub fn nsd_dbfs_hz(&self, bin_hz: Option<f64>) -> Option<f64> {
+        let (noise, bin_hz) = (self.noise_power?, bin_hz?);
+        (noise > 0.0 && self.noise_bins > 0)
+            .then(|| db(noise) - db(self.noise_bins as f64 * bin_hz))
+    }
+}
+
 /// How two tones are told from one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TwoTone {

@@ -3,6 +3,7 @@
 
 mod channels;
 mod check;
+mod linearity;
 mod measure;
 mod panel;
 mod scope;
@@ -42,15 +43,21 @@ pub struct Strips {
     pub check: bool,
 }
 
-/// Rows the strips take: the ADC figures two on a wide screen, three where their line wraps;
+/// Rows the strips take: the ADC figures two on a wide screen, three where their line wraps,
+/// and on a screen tall enough two more (the spur table, the sine fit and the linearity);
 /// a check's line one.
-fn measure_height(width: u16, strips: Strips) -> u16 {
+fn measure_height(width: u16, height: u16, strips: Strips) -> u16 {
     let adc = match (strips.adc, width) {
         (false, _) => 0,
         (true, w) if w >= 140 => 2,
         (true, _) => 3,
     };
-    adc + u16::from(strips.check)
+    let datasheet = if strips.adc && height >= measure::DATASHEET_HEIGHT {
+        2
+    } else {
+        0
+    };
+    adc + datasheet + u16::from(strips.check)
 }
 
 fn panel_width(width: u16) -> u16 {
@@ -68,7 +75,7 @@ fn areas(area: Rect, strips: Strips) -> Option<Areas> {
     let [header, body, measure, hint] = area.layout(&Layout::vertical([
         Constraint::Length(2),
         Constraint::Fill(1),
-        Constraint::Length(measure_height(area.width, strips)),
+        Constraint::Length(measure_height(area.width, area.height, strips)),
         Constraint::Length(1),
     ]));
     let [view, panel] = body.layout(&Layout::horizontal([
@@ -156,6 +163,7 @@ impl Widget for &App {
             }
             ViewKind::Scope => scope::render(self, theme, a.view, buf),
             ViewKind::Channels => channels::render(self, theme, a.view, buf),
+            ViewKind::Linearity => linearity::render(self, theme, a.view, buf),
         }
         let mut strips = a.measure;
         if self.check().is_some() && strips.height > 0 {

@@ -1,5 +1,6 @@
 //! The spectrum: bars with eighth-cell tops, peak-hold caps, the marks over them (peak,
-//! markers, harmonics, the worst spur), the dB and frequency axes, and the readouts above.
+//! markers, harmonics, spurs, two tones' products), the dB and frequency axes, and the
+//! readouts above.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -254,6 +255,10 @@ fn marks(app: &App, theme: Theme, width: u16) -> Vec<Mark> {
     if app.is_measuring()
         && let Some(adc) = &s.adc
     {
+        // The spur table's other components, the worst in full colour.
+        for spur in adc.spurs.iter().filter(|s| s.harmonic.is_none()).rev() {
+            mark(Some(spur.bin), "s", theme.dim());
+        }
         mark(adc.spur_bin, "s", theme.fg(Color::Yellow));
         for h in &adc.harmonics {
             let symbol = DIGITS.get(h.n).copied().unwrap_or("+");
@@ -262,6 +267,18 @@ fn marks(app: &App, theme: Theme, width: u16) -> Vec<Mark> {
                 None => theme.dim(),
             };
             mark(Some(h.bin), symbol, style);
+        }
+    }
+    // Two tones' intermodulation products, by their order.
+    if app.is_measuring()
+        && let Some(imd) = &s.imd
+    {
+        for p in &imd.products {
+            let style = match p.power {
+                Some(_) => theme.fg(Color::Yellow).add_modifier(Modifier::BOLD),
+                None => theme.dim(),
+            };
+            mark(Some(p.bin), DIGITS[usize::from(p.order)], style);
         }
     }
     mark(
