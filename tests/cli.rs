@@ -176,6 +176,10 @@ fn a_wrong_command_line_is_one_sentence_and_status_2() {
         &["--rate", "1e-300"],
         &["serve", "--max-clients", "0"],
         &["--last-event-id", "a\nb"],
+        &["coherent", "--near", "1000"],
+        &["coherent", "--fs", "48000", "--near", "x"],
+        &["--band", "5000:100"],
+        &["--notch", "50:0"],
     ] {
         let out = run(args, LIMIT);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -183,6 +187,39 @@ fn a_wrong_command_line_is_one_sentence_and_status_2() {
         assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
         assert!(stderr.starts_with("sse-tui: "), "{stderr}");
         assert!(out.stdout.is_empty());
+    }
+}
+
+/// `coherent` for a script: the JSON of SPEC §15, checked against cases worked by hand.
+#[test]
+fn coherent_prints_the_nearest_coherent_frequency_as_json() {
+    for (args, hz, m, n) in [
+        // 21.33 cycles: 21 is odd, prime to 1024, and nearest.
+        (
+            ["--fs", "48000", "--fft", "1024", "--near", "1000"],
+            984.375,
+            21,
+            1024,
+        ),
+        // 341.33 cycles: 341 = 11·31 is odd and prime to 4096.
+        (
+            ["--fs", "48000", "--fft", "4096", "--near", "4000"],
+            3996.09375,
+            341,
+            4096,
+        ),
+        // Past Nyquist: the highest M under N/2.
+        (
+            ["--fs", "1000", "--fft", "64", "--near", "900"],
+            484.375,
+            31,
+            64,
+        ),
+    ] {
+        let out = run(&[&["coherent"][..], &args].concat(), LIMIT);
+        assert!(out.status.success(), "{args:?}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v, serde_json::json!({"hz": hz, "m": m, "n": n}), "{args:?}");
     }
 }
 

@@ -305,3 +305,27 @@ fn the_demo_reads_like_a_datasheet() {
         "{l:#}"
     );
 }
+
+/// `coherent` on a terminal says it in a sentence: the frequency, M and N.
+#[test]
+fn coherent_on_a_terminal_is_a_sentence() {
+    use common::pty::PtyChild;
+    let args = [
+        "coherent", "--fs", "48000", "--fft", "1024", "--near", "1000",
+    ];
+    let mut terminal = PtyChild::spawn(BIN, &args, 24, 120, &[]);
+    let said = terminal.wait_for(std::time::Duration::from_secs(20), |screen| {
+        screen.contents().contains("prime to 1024")
+    });
+    let text = terminal.screen_text();
+    assert!(said, "{text}");
+    assert!(
+        text.contains("984.375 Hz: 21 cycles in 1024 samples"),
+        "{text}"
+    );
+    assert!(
+        terminal
+            .wait_exit(std::time::Duration::from_secs(20))
+            .is_some_and(|s| s.success())
+    );
+}

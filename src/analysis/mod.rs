@@ -3,6 +3,7 @@
 
 pub mod adc;
 pub mod bands;
+pub mod coherent;
 pub mod linearity;
 pub mod peak;
 pub mod reference;

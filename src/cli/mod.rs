@@ -37,7 +37,8 @@ Examples:
   sse-tui --replay capture.bin --speed 0 --headless
   sse-tui --headless --duration 10 > report.jsonl
   sse-tui serve --serial auto --listen 0.0.0.0:8080 --token-file ~/.sse-token
-  sse-tui check limits.toml --serial auto --junit out.xml --report out.html";
+  sse-tui check limits.toml --serial auto --junit out.xml --report out.html
+  sse-tui coherent --fs 48000 --fft 4096 --near 1000   a fair test frequency";
 
 /// Ranges of the numeric options (inclusive).
 pub mod limits {
@@ -309,6 +310,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Measure the board against a limits file and say whether it passes (exit 0 pass, 1 fail, 3 no verdict)
     Check(check::CheckArgs),
+    /// Print the coherent test frequency nearest a frequency: M cycles in the FFT, M odd and prime to it
+    Coherent(CoherentArgs),
     /// Print a shell completion script: bash, zsh or fish (elvish and powershell too)
     Completions {
         #[arg(value_enum)]
@@ -317,6 +320,17 @@ pub enum Command {
     /// Print the manual page (roff), as docs/sse-tui.1 holds it
     #[command(hide = true)]
     Manpage,
+}
+
+/// `coherent`'s options (SPEC §15); the record's length is the global `--fft`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct CoherentArgs {
+    /// The sample rate, Hz
+    #[arg(long, value_name = "HZ", value_parser = number_in(limits::RATE_HZ, "Hz"))]
+    pub fs: f64,
+    /// The frequency wanted, Hz (the nearest coherent one is printed)
+    #[arg(long, value_name = "HZ", value_parser = number_in(0.0..=f64::MAX, "Hz"))]
+    pub near: f64,
 }
 
 /// The manual page, made from the same definitions as `--help`.
@@ -416,9 +430,24 @@ impl Cli {
 /// A clap error as one plain sentence (clap's own is several lines with hints).
 pub fn usage_sentence(error: &clap::Error) -> String {
     let rendered = error.to_string();
-    let first = rendered.lines().next().unwrap_or("invalid command line");
+    let mut lines = rendered.lines();
+    let first = lines.next().unwrap_or("invalid command line");
     let first = first.strip_prefix("error: ").unwrap_or(first);
-    format!("sse-tui: {first} (see sse-tui --help)")
+    // A sentence that ends in a colon goes on in the indented lines under it (the missing
+    // arguments): they belong to it.
+    let list: Vec<&str> = if first.ends_with(':') {
+        lines
+            .take_while(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if list.is_empty() {
+        format!("sse-tui: {first} (see sse-tui --help)")
+    } else {
+        format!("sse-tui: {first} {} (see sse-tui --help)", list.join(", "))
+    }
 }
 
 #[cfg(test)]

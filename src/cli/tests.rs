@@ -134,8 +134,8 @@ fn help_is_grouped_and_ends_with_examples() {
             .lines()
             .last()
             .unwrap()
-            .contains("sse-tui check"),
+            .contains("sse-tui coherent"),
         "{help}"
     );
-    assert!(help.contains("Examples:"));
+    assert!(help.contains("Examples:") && help.contains("sse-tui check limits.toml"));
 }

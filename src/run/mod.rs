@@ -74,6 +74,10 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<u8, RunError> {
             write_out(&crate::cli::manual_page());
             return Ok(0);
         }
+        Some(Command::Coherent(args)) => {
+            write_out(coherent(args, cli.fft).as_bytes());
+            return Ok(0);
+        }
         _ => {}
     }
     let choice = cli.source();
@@ -86,6 +90,29 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<u8, RunError> {
     match &cli.command {
         Some(Command::Check(args)) => check::run(&cli, args, &choice, settings).await,
         _ => monitor::run(&cli, &choice, settings).await.map(|()| 0),
+    }
+}
+
+/// `sse-tui coherent`: the sentence on a terminal, the JSON of SPEC §15 for a script.
+fn coherent(args: &crate::cli::CoherentArgs, fft: usize) -> String {
+    use std::io::IsTerminal;
+    let found = crate::analysis::coherent::nearest(args.fs, fft as u64, args.near)
+        .expect("an FFT of 64 points or more has an odd M prime to it");
+    if std::io::stdout().is_terminal() {
+        format!(
+            // Every digit: a signal generator is set to it.
+            "{} Hz: {} cycles in {} samples at {} (odd and prime to {}: every sample on a phase of its own)\n",
+            found.hz,
+            found.m,
+            found.n,
+            crate::format::rate(args.fs),
+            found.n
+        )
+    } else {
+        format!(
+            "{}\n",
+            serde_json::to_string(&found).expect("plain numbers")
+        )
     }
 }
 
