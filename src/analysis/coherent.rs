@@ -58,7 +58,7 @@ mod tests {
         let at = |fs, n, near| nearest(fs, n, near).map(|c| (c.m, c.hz));
         assert_eq!(at(48_000.0, 1024, 1_000.0), Some((21, 984.375)));
         // 22.5 cycles: 23 is half a cycle away, 21 one and a half.
-        assert_eq!(at(48_000.0, 1024, 1_054.6875), Some((23, 1_078.125)));
+        assert_eq!(at(48_000.0, 1024, 1_054.687_5), Some((23, 1_078.125)));
         // 22 cycles exactly: even, so 21 and 23 tie one away; the lower wins.
         assert_eq!(at(48_000.0, 1024, 1_031.25), Some((21, 984.375)));
         // 10 MHz at 100 MS/s over 65536: 6553.6 cycles; 6553 is odd (2^16 has no odd

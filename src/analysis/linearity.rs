@@ -13,18 +13,29 @@ pub use phases::PhaseCoverage;
 
 mod phases;
 
-/// Resolutions counted: up to 20 bits (a million codes, 8 MB of counts).
+/// Resolutions counted: up to 20 bits (a million codes, 12 MB of counts).
 pub const MAX_BITS: u8 = 20;
 /// The width of a code whose expected count is n is known to 1/√n (Poisson): ±0.1 LSB with
 /// 95 % confidence wants (1.96 / 0.1)² samples in the sparsest code.
 const SAMPLES_IN_SPARSEST_CODE: f64 = (1.96 / 0.1) * (1.96 / 0.1);
 
+/// The codes counted: in u32 counters (half the cache of u64, and a third faster to
+/// increment), moved into u64 totals before any could overflow.
 #[derive(Clone, Debug)]
 pub struct CodeHistogram {
     bits: u8,
-    counts: Vec<u64>,
+    recent: Vec<u32>,
+    totals: Vec<u64>,
+    /// Samples counted in `recent` since it was last moved into `totals`.
+    in_recent: u64,
     samples: u64,
+    /// A frame's codes, between its two passes (kept: no allocation a frame).
+    codes: Vec<u32>,
 }
+
+/// 1.5 × 2²³: a float in 0…2²² added to it has the integer nearest in its low mantissa bits
+/// (a rounding the compiler vectorises, where a saturating `as` conversion is not).
+const ROUNDER: f32 = 12_582_912.0;
 
 /// DNL and INL per code, and what they add up to.
 #[derive(Clone, Debug, PartialEq)]
@@ -117,6 +128,10 @@ pub struct LinearityTest {
     untuned_frames: u32,
 }
 
+/// A tone this much (relative) away from the one followed is another tone: a sine fit of
+/// a block measures the frequency to a few parts in 10⁷.
+const RETUNED: f64 = 1e-5;
+
 /// Frames the pipeline measures the tone itself for, before leaving it to the snapshots.
 const EARLY_TONE_FRAMES: u32 = 8;
 
@@ -149,8 +164,15 @@ impl LinearityTest {
         !self.phases.is_tuned() && self.untuned_frames < EARLY_TONE_FRAMES
     }
 
-    /// The tone's frequency as measured, cycles a sample.
+    /// The tone's frequency as measured, cycles a sample. A tone that moved (by more than
+    /// a measurement's noise: the generator was retuned, as a coherent tone is told to be)
+    /// starts the test over: a histogram of two tests is neither's.
     pub fn tune(&mut self, cycles_per_sample: f64) {
+        if let Some(was) = self.phases.cycles_per_sample()
+            && (cycles_per_sample - was).abs() > RETUNED * was
+        {
+            *self = Self::new(self.codes.bits());
+        }
         self.phases.tune(cycles_per_sample);
     }
 
@@ -188,8 +210,11 @@ impl CodeHistogram {
         let bits = bits.clamp(1, MAX_BITS);
         Self {
             bits,
-            counts: vec![0; 1 << bits],
+            recent: vec![0; 1 << bits],
+            totals: vec![0; 1 << bits],
+            in_recent: 0,
             samples: 0,
+            codes: Vec::new(),
         }
     }
 
@@ -207,22 +232,62 @@ impl CodeHistogram {
         if bits != self.bits {
             *self = Self::new(bits);
         }
-        let half = (1u64 << (self.bits - 1)) as f32;
-        let top = self.counts.len() - 1;
-        let mut added = 0;
-        for &v in values.iter().skip(channel).step_by(channels.max(1)) {
-            // A code's value is (code − half) / half exactly: no rounding can move it.
-            let code = (v * half + half + 0.5) as usize;
-            self.counts[code.min(top)] += 1;
-            added += 1;
+        // A counter gains at most every sample: move them out before one could overflow.
+        if self.in_recent + values.len() as u64 > u64::from(u32::MAX) {
+            self.settle();
         }
-        self.samples += added;
+        let half = (1u64 << (self.bits - 1)) as f32;
+        let top = (self.recent.len() - 1) as f32;
+        // The codes first, in a pass of vector instructions (a code's value is
+        // (code − half) / half exactly: no rounding can move it); then the counts.
+        let code = |v: f32| {
+            ((v * half + half).clamp(0.0, top) + ROUNDER)
+                .to_bits()
+                .wrapping_sub(ROUNDER.to_bits())
+        };
+        let stride = channels.max(1);
+        self.codes.resize(values.len() / stride, 0);
+        if stride == 1 {
+            // Element for element over two slices: the form that vectorises.
+            for (c, &v) in self.codes.iter_mut().zip(values) {
+                *c = code(v);
+            }
+        } else {
+            let at = channel.min(stride - 1);
+            for (c, instant) in self.codes.iter_mut().zip(values.chunks_exact(stride)) {
+                *c = code(instant[at]);
+            }
+        }
+        // Codes come from integer samples, never NaN; were one, it lands on the top code.
+        let last = self.recent.len() - 1;
+        for &code in &self.codes {
+            self.recent[(code as usize).min(last)] += 1;
+        }
+        self.samples += self.codes.len() as u64;
+        self.in_recent += self.codes.len() as u64;
+    }
+
+    /// The recent counts moved into the totals.
+    fn settle(&mut self) {
+        for (total, recent) in self.totals.iter_mut().zip(&mut self.recent) {
+            *total += u64::from(std::mem::take(recent));
+        }
+        self.in_recent = 0;
+    }
+
+    /// Every code's count so far.
+    fn counts(&self) -> Vec<u64> {
+        self.totals
+            .iter()
+            .zip(&self.recent)
+            .map(|(total, &recent)| total + u64::from(recent))
+            .collect()
     }
 
     /// The figures from the counts so far; `None` before two interior codes hold counts.
     pub fn analyse(&self) -> Option<Linearity> {
-        let occupied: Vec<usize> = self
-            .counts
+        let counts = self.counts();
+        let occupied: Vec<usize> = counts
             .iter()
             .enumerate()
             .filter(|(_, c)| **c > 0)
@@ -237,11 +302,11 @@ impl CodeHistogram {
         let total = self.samples as f64;
         // Transition k (between codes k−1 and k) where a sine's distribution puts it, on a
         // scale of its own (the sine's offset and amplitude cancel in the widths' ratios).
-        let mut below = self.counts[..first].iter().sum::<u64>();
+        let mut below = counts[..first].iter().sum::<u64>();
         let mut transitions = Vec::with_capacity(last - first + 2);
-        for k in first..=last + 1 {
+        for &count in &counts[first..=last + 1] {
             transitions.push(-(std::f64::consts::PI * below as f64 / total).cos());
-            below += self.counts[k];
+            below += count;
         }
         let codes = last - first + 1;
         let lsb = (transitions[codes] - transitions[0]) / codes as f64;
@@ -265,7 +330,7 @@ impl CodeHistogram {
         let (dnl_min, dnl_max) = extreme(&dnl);
         let (inl_min, inl_max) = extreme(&inl);
         let missing_codes = (first..=last)
-            .filter(|&k| self.counts[k] == 0)
+            .filter(|&k| counts[k] == 0)
             .map(|k| k as u32)
             .collect();
         // The sparsest code is the middle one: a sine of amplitude A codes spends 1/(πA) of

@@ -68,8 +68,17 @@ impl Waterfall {
         if self.sum.len() != width {
             self.sum = vec![0.0; width];
         }
-        for (sum, chunk) in self.sum.iter_mut().zip(spectrum.chunks(group)) {
-            *sum += chunk.iter().fold(0f32, |m, &p| m.max(p));
+        if group == 1 {
+            // Bin for bin: a plain sum, in vector instructions.
+            for (sum, &p) in self.sum.iter_mut().zip(spectrum) {
+                *sum += p;
+            }
+        } else {
+            for (sum, chunk) in self.sum.iter_mut().zip(spectrum.chunks(group)) {
+                // A comparison, not `f32::max` (whose NaN rule keeps it from vectorising):
+                // powers are never NaN.
+                *sum += chunk.iter().fold(0f32, |m, &p| if p > m { p } else { m });
+            }
         }
         self.gathered += 1;
         self.seconds += seconds;

@@ -28,6 +28,19 @@ impl Span {
     }
 }
 
+/// A mask of `bins` bins, set over `spans`: a bin's question answered by an index, where a
+/// closure walking every span for every bin costs as much as the measurement itself.
+pub fn mask(bins: usize, spans: impl IntoIterator<Item = Span>) -> Vec<bool> {
+    let mut set = vec![false; bins];
+    for span in spans {
+        let hi = span.hi.min(bins.saturating_sub(1));
+        if span.lo <= hi {
+            set[span.lo..=hi].fill(true);
+        }
+    }
+    set
+}
+
 /// Which bins a measurement reads: the band, less the notches.
 pub struct Bins {
     pub band: Span,
@@ -130,7 +143,8 @@ impl Spectrum<'_> {
         if ratio <= model(lo) {
             return Some(k as f64);
         }
-        for _ in 0..40 {
+        // 24 halvings: within 3e-8 of a bin, finer than any harmonic's place needs.
+        for _ in 0..24 {
             let mid = 0.5 * (lo + hi);
             if model(mid) < ratio {
                 lo = mid;
@@ -178,7 +192,7 @@ impl Spectrum<'_> {
 
 /// A bin this many times over the noise's mean stands out of it: a spur, not noise (an
 /// averaged noise bin reaches 10 dB over its mean about once in 20 000 bins, unaveraged).
-const STANDS_OUT: f64 = 10.0;
+pub const STANDS_OUT: f64 = 10.0;
 
 /// The noise of a band's bins outside `excluded`: the power they hold (spurs included: they
 /// count in the noise, as SPEC §7 has it) and their count, and the floor's mean without the
@@ -193,8 +207,11 @@ pub struct Noise {
 
 impl Noise {
     pub fn measure(s: &Spectrum, band: Span, excluded: impl Fn(usize) -> bool) -> Option<Self> {
+        // Which bins of the band count, asked once a bin (the question walks every zone).
+        let counted: Vec<bool> = (band.lo..=band.hi).map(|k| !excluded(k)).collect();
+        let counts = |k: usize| k >= band.lo && k <= band.hi && counted[k - band.lo];
         let (sum, count) = (band.lo..=band.hi)
-            .filter(|&k| !excluded(k))
+            .filter(|&k| counts(k))
             .fold((0.0, 0usize), |(sum, count), k| {
                 (sum + f64::from(s.power[k]), count + 1)
             });
@@ -202,15 +219,29 @@ impl Noise {
             return None;
         }
         let mean = sum / count as f64;
-        let standing_out: Vec<Span> = (band.lo..=band.hi)
-            .filter(|&k| !excluded(k) && f64::from(s.power[k]) > STANDS_OUT * mean)
-            .map(|k| s.lobe(k))
-            .collect();
-        let (clean_sum, clean_count) = (band.lo..=band.hi)
-            .filter(|&k| !excluded(k) && !standing_out.iter().any(|lobe| lobe.contains(k)))
-            .fold((0.0, 0usize), |(sum, count), k| {
-                (sum + f64::from(s.power[k]), count + 1)
-            });
+        // The bins within a lobe of one that stands out: a bin does when any bin within a
+        // half-width of it does (one pass, however many stand out).
+        let threshold = (STANDS_OUT * mean) as f32;
+        let h = s.half_width;
+        let (mut clean_sum, mut clean_count) = (0.0, 0usize);
+        let mut last_out: Option<usize> = None;
+        // Past the band's end by a half-width, so its last bins are decided too (`counts`
+        // is false out there: nothing past the spectrum is read).
+        for k in band.lo..=band.hi + h {
+            if counts(k) && s.power[k] > threshold {
+                last_out = Some(k);
+            }
+            // Bin j = k − h is decided once bins up to j + h are seen.
+            let Some(j) = k.checked_sub(h).filter(|&j| j >= band.lo) else {
+                continue;
+            };
+            // The latest bin out (at most j + h) is within a lobe of j when it is not below j − h.
+            let near_out = last_out.is_some_and(|o| o + h >= j);
+            if counts(j) && !near_out {
+                clean_sum += f64::from(s.power[j]);
+                clean_count += 1;
+            }
+        }
         let floor = if clean_count * 2 >= count && clean_sum > 0.0 {
             clean_sum / clean_count as f64
         } else {

@@ -24,7 +24,7 @@ mod spurs;
 use super::WindowKind;
 use super::peak::strongest_bin;
 pub use imd::{ImdFigures, ImdProduct};
-use lobes::{Bins, Noise, Span, Spectrum, db, enob, fold};
+use lobes::{Bins, Noise, Span, Spectrum, db, enob, fold, mask};
 pub use spurs::Spur;
 
 /// Harmonics counted by default: the 2nd to the 6th (`--harmonics 5`).
@@ -81,6 +81,19 @@ impl AdcFigures {
         let (noise, bin_hz) = (self.noise_power?, bin_hz?);
         (noise > 0.0 && self.noise_bins > 0)
             .then(|| db(noise) - db(self.noise_bins as f64 * bin_hz))
+    }
+
+    /// Full scale over the strongest spur, dB (SPEC §15's `sfdr_dbfs`).
+    pub fn sfdr_dbfs(&self) -> Option<f64> {
+        self.spurs.first().map(|worst| -db(worst.power))
+    }
+
+    /// The strongest component that is not the fundamental, HD2 or HD3 (those a datasheet
+    /// gives rows of their own).
+    pub fn worst_other_spur(&self) -> Option<&Spur> {
+        self.spurs
+            .iter()
+            .find(|spur| !matches!(spur.harmonic, Some(2) | Some(3)))
     }
 }
 
@@ -248,12 +261,14 @@ fn single_tone(s: &Spectrum, bins: &Bins, floor: f64, harmonics: usize) -> Optio
 
     // Noise: every bin of the band outside the excluded zones (DC, the fundamental, the
     // harmonics, the notches); those inside count at its mean.
-    let excluded = |k: usize| {
-        dc_zone.contains(k)
-            || fund_zone.contains(k)
-            || placed.iter().any(|p| p.lobe.contains(k))
-            || bins.notched(k)
-    };
+    let set_aside = [dc_zone, fund_zone]
+        .into_iter()
+        .chain(bins.notches.iter().copied());
+    let excluded_bins = mask(
+        s.bins(),
+        set_aside.clone().chain(placed.iter().map(|p| p.lobe)),
+    );
+    let excluded = |k: usize| excluded_bins[k];
     let band = bins.band;
     let measured = Noise::measure(s, band, excluded)?;
     if measured.count < band.len() / 4 {
@@ -291,9 +306,8 @@ fn single_tone(s: &Spectrum, bins: &Bins, floor: f64, harmonics: usize) -> Optio
     }
 
     // The components besides the fundamental, strongest first: its first sets SFDR.
-    let allowed = |k: usize| {
-        !dc_zone.contains(k) && !fund_zone.contains(k) && bins.in_band(k) && !bins.notched(k)
-    };
+    let not_allowed = mask(s.bins(), set_aside);
+    let allowed = |k: usize| bins.in_band(k) && !not_allowed[k];
     let known: Vec<spurs::Known> = placed
         .iter()
         .map(|p| spurs::Known {
@@ -303,7 +317,7 @@ fn single_tone(s: &Spectrum, bins: &Bins, floor: f64, harmonics: usize) -> Optio
             power: p.power,
         })
         .collect();
-    let spurs = spurs::find(s, &known, allowed);
+    let spurs = spurs::find(s, &known, noise_mean, allowed);
 
     let fundamental_dbfs = db(a2);
     let noise_bins = band.len();

@@ -2,7 +2,7 @@
 //! its own level (its strongest bin over the window's transform where it lies, or, for a
 //! harmonic measured as such, the power THD counts), a harmonic named by its order.
 
-use super::lobes::{Span, Spectrum};
+use super::lobes::{STANDS_OUT, Span, Spectrum};
 
 /// The table holds at most this many.
 pub const MAX_SPURS: usize = 10;
@@ -28,8 +28,16 @@ pub struct Known {
 }
 
 /// The strongest components among the bins `allowed` (and the harmonics measured, even in a
-/// skirt), strongest first, no two on one lobe.
-pub fn find(s: &Spectrum, harmonics: &[Known], allowed: impl Fn(usize) -> bool) -> Vec<Spur> {
+/// skirt), strongest first, no two on one lobe. A top that stands out of the noise (`floor`
+/// is its mean bin) is read where it lies between bins; one that does not is the noise's,
+/// which has no place between bins to find: it is read as its bin holds it (locating costs
+/// dozens of evaluations of the window's transform, and the noise has most of the tops).
+pub fn find(
+    s: &Spectrum,
+    harmonics: &[Known],
+    floor: f64,
+    allowed: impl Fn(usize) -> bool,
+) -> Vec<Spur> {
     let power = s.power;
     let higher_than =
         |k: usize, j: Option<usize>| j.is_none_or(|j| !allowed(j) || power[k] >= power[j]);
@@ -51,7 +59,11 @@ pub fn find(s: &Spectrum, harmonics: &[Known], allowed: impl Fn(usize) -> bool) 
     let mut found: Vec<Spur> = tops
         .into_iter()
         .filter_map(|k| {
-            let harmonic = harmonics.iter().find(|h| h.lobe.contains(k));
+            // A harmonic's top is on its own bin, give or take one: another component in
+            // its lobe's reach (a sweep passing by) is not it.
+            let harmonic = harmonics
+                .iter()
+                .find(|h| h.lobe.contains(k) && (k as f64 - h.bin).abs() <= 1.0);
             if let Some(Known {
                 n,
                 bin,
@@ -63,6 +75,13 @@ pub fn find(s: &Spectrum, harmonics: &[Known], allowed: impl Fn(usize) -> bool) 
                     bin: *bin,
                     power: *p,
                     harmonic: Some(*n),
+                });
+            }
+            if f64::from(power[k]) < STANDS_OUT * floor {
+                return Some(Spur {
+                    bin: k as f64,
+                    power: f64::from(power[k]),
+                    harmonic: harmonic.map(|h| h.n),
                 });
             }
             // Corrected for where in the bin it lies (its lobe may reach a neighbour's).

@@ -7,14 +7,17 @@
 //!
 //! The phase of each frame's first sample is measured (one dot product with the tone's
 //! cosine and sine: two multiply-adds a sample), each sample's phase follows from the
-//! frequency, and its cell is marked in a bitset; once every cell has been visited the
-//! counting stops, so a test that passes costs nothing more.
+//! frequency, and its cell is marked in a bitset; once every cell has been visited (or the
+//! phases had samples enough and did not cover: the tone repeats) the following stops, so a
+//! test costs it for seconds, not for its whole run.
 
 /// The phase resolution is this many cells per code of a full-scale sine (2^bits codes over
 /// its peak-to-peak): at the steepest point a cell spans 2π/2^CELLS_PER_CODE_LOG2 ≈ 0.4 LSB.
 const CELLS_PER_CODE_LOG2: u32 = 4;
 /// At most 2^24 cells (a 2 MB bitset): finer than any 20-bit test needs at 0.4 LSB.
 const MAX_CELLS_LOG2: u32 = 24;
+/// The cells visited are counted every this many frames (a popcount of the bitset).
+const RECOUNT_EVERY: u32 = 16;
 /// Visited by this fraction of the cells, the phases count as even.
 pub const COVERED: f64 = 0.999;
 
@@ -25,6 +28,8 @@ pub struct PhaseCoverage {
     visited_count: usize,
     /// Samples whose phases were followed.
     followed: u64,
+    /// Frames marked since the cells were last counted.
+    frames_since_count: u32,
     tone: Option<Tone>,
 }
 
@@ -77,13 +82,15 @@ impl PhaseCoverage {
             visited: vec![0; (1usize << cells_log2).div_ceil(64)],
             visited_count: 0,
             followed: 0,
+            frames_since_count: 0,
             tone: None,
         }
     }
 
-    /// The fraction of the tone's phases the samples have visited.
+    /// The fraction of the tone's phases the samples have visited (counted now).
     pub fn coverage(&self) -> f64 {
-        self.visited_count as f64 / (1u64 << self.cells_log2) as f64
+        let visited: u64 = self.visited.iter().map(|w| u64::from(w.count_ones())).sum();
+        visited as f64 / self.cells() as f64
     }
 
     pub fn is_covered(&self) -> bool {
@@ -94,7 +101,17 @@ impl PhaseCoverage {
     /// did not: the tone keeps to a few of them (evenly spread phases cover the cells after
     /// about as many samples as there are cells).
     pub fn is_stuck(&self) -> bool {
-        !self.is_covered() && self.followed >= 8 << self.cells_log2
+        self.followed >= 8 * self.cells() && !self.is_covered()
+    }
+
+    fn cells(&self) -> u64 {
+        1 << self.cells_log2
+    }
+
+    /// Whether following is over, by the count made every few frames.
+    fn is_done(&self) -> bool {
+        let covered = self.visited_count as f64 >= COVERED * self.cells() as f64;
+        covered || (self.followed >= 8 * self.cells() && self.frames_since_count == 0)
     }
 
     /// Whether the tone's frequency is known (phases are counted only then).
@@ -117,10 +134,15 @@ impl PhaseCoverage {
         }
     }
 
+    /// The tone's frequency as followed, cycles a sample.
+    pub fn cycles_per_sample(&self) -> Option<f64> {
+        self.tone.as_ref().map(|t| t.cycles_per_sample)
+    }
+
     /// Marks the phases of `channel`'s samples in interleaved `values`, once the tone is
-    /// known and until the phases are covered.
+    /// known and until the phases are covered or stuck.
     pub fn add(&mut self, values: &[f32], channels: usize, channel: usize) {
-        if self.is_covered() {
+        if self.is_done() {
             return;
         }
         let Some(tone) = self.tone.as_mut() else {
@@ -141,14 +163,21 @@ impl PhaseCoverage {
         let step = (tone.cycles_per_sample * 2f64.powi(64)) as u64;
         let mut phase = (start * 2f64.powi(64)) as u64;
         let shift = 64 - self.cells_log2;
+        // Marked without a test (a branch on every sample mispredicts), counted after.
         for _ in 0..len {
             let cell = (phase >> shift) as usize;
-            let (word, bit) = (cell / 64, 1u64 << (cell % 64));
-            if self.visited[word] & bit == 0 {
-                self.visited[word] |= bit;
-                self.visited_count += 1;
-            }
+            self.visited[cell / 64] |= 1u64 << (cell % 64);
             phase = phase.wrapping_add(step);
         }
+        self.frames_since_count += 1;
+        if self.frames_since_count >= RECOUNT_EVERY {
+            self.recount();
+        }
+    }
+
+    /// The cells visited, counted anew (a popcount a word).
+    fn recount(&mut self) {
+        self.visited_count = self.visited.iter().map(|w| w.count_ones() as usize).sum();
+        self.frames_since_count = 0;
     }
 }

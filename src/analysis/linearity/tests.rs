@@ -204,3 +204,48 @@ fn a_sine_inside_full_scale_or_not_a_sine_or_no_frequency_is_no_test() {
         Some(Withheld::NoTone)
     );
 }
+
+/// Told the tone is coherent, the engineer detunes it: the test starts over on the new tone
+/// (the old histogram is another test's) and gives the converter's figures.
+#[test]
+fn a_retuned_tone_starts_the_test_over() {
+    let t = transitions();
+    let coherent = 23.0 / 1024.0;
+    let mut test = run(coherent, 1.02, 400);
+    let before = test.codes.samples();
+    test.tune(EVEN);
+    assert_eq!(
+        test.codes.samples(),
+        0,
+        "{before} samples of the old tone dropped"
+    );
+    for frame in 0..4000 {
+        test.add(
+            &quantised_tone(frame * 1024, 1024, &t, EVEN, 1.02),
+            1,
+            0,
+            BITS,
+        );
+    }
+    let l = test.analyse(Some(&fit_of(EVEN, 1.02))).unwrap();
+    assert!(l.is_ready(), "{:?}", l.withheld);
+    // A fit's noise is not a new tone.
+    test.tune(EVEN * (1.0 + 1e-7));
+    assert!(test.codes.samples() > 0);
+}
+
+/// The counts moved out of the u32 counters (as before one could overflow) are the same.
+#[test]
+fn settled_counts_are_the_same_counts() {
+    let t = transitions();
+    let mut settled = CodeHistogram::new(BITS);
+    let mut kept = CodeHistogram::new(BITS);
+    for block in 0..4 {
+        let samples = quantised(block * 10_000, 10_000, &t);
+        settled.add(&samples, 1, 0, BITS);
+        settled.settle();
+        kept.add(&samples, 1, 0, BITS);
+    }
+    assert_eq!(settled.counts(), kept.counts());
+    assert_eq!(settled.counts().iter().sum::<u64>(), 40_000);
+}
