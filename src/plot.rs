@@ -1,16 +1,20 @@
 //! The spectrum as an SVG plot: Hz (or bin) and dBFS axes, the trace, its marks (the peak,
-//! the harmonics, the worst spur), and a check's mask and a reference beside it. What a
-//! report embeds and what the screen's export key writes: one drawing, from the snapshot.
+//! the harmonics, the spurs, two tones' intermodulation products), and a check's mask and a
+//! reference beside it. What a report embeds and what the screen's export key writes: one
+//! drawing, from the snapshot.
 
 use std::fmt::Write as _;
 
+use serde_json::Value;
 use svg::Document;
 use svg::node::element::{Group, Line, Polyline, Rectangle, Text};
 
+use crate::analysis::adc::{AdcFigures, ImdFigures};
 use crate::analysis::power_to_db;
 use crate::check::limits::Mask;
 use crate::format;
 use crate::snapshot::Snapshot;
+use crate::summary::path::SummaryPath;
 
 /// A trace has at most this many points: more bins are merged, keeping the strongest, so no
 /// peak is lost.
@@ -22,6 +26,8 @@ pub enum MarkKind {
     Peak,
     Harmonic,
     Spur,
+    /// A product of two tones' intermodulation.
+    Intermodulation,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +36,8 @@ pub struct Mark {
     pub bin: f64,
     pub label: String,
     pub kind: MarkKind,
+    /// The summary's path to the frequency of what is marked (`adc.spurs[2].hz`).
+    pub key: String,
 }
 
 /// A spectrum to draw, and how.
@@ -44,35 +52,28 @@ pub struct Plot<'a> {
     pub mask: Option<&'a Mask>,
     /// A reference spectrum on the same bins (linear power).
     pub reference: Option<&'a [f32]>,
+    /// The summary of the same snapshot: with one, each mark carries `data-key` (its path)
+    /// and `data-value` (the summary's number there), as a report's figures do.
+    pub summary: Option<&'a Value>,
 }
 
 impl<'a> Plot<'a> {
-    /// The snapshot's averaged spectrum with its peak, harmonics and worst spur marked.
+    /// The snapshot's averaged spectrum with its peak, harmonics, spurs and intermodulation
+    /// products marked.
     pub fn of(snapshot: &'a Snapshot, db_floor: f64, db_ceiling: f64, log_axis: bool) -> Self {
         let mut marks = Vec::new();
         if let Some(adc) = &snapshot.adc {
-            for h in adc.harmonics.iter().filter(|h| h.dbc.is_some()) {
-                marks.push(Mark {
-                    bin: h.bin,
-                    label: format!("H{}", h.n),
-                    kind: MarkKind::Harmonic,
-                });
-            }
-            // The worst spur is marked as such unless it is a harmonic marked already.
-            let on_a_harmonic = |bin: f64| marks.iter().any(|m: &Mark| (m.bin - bin).abs() <= 1.0);
-            if let Some(bin) = adc.spur_bin.filter(|&b| !on_a_harmonic(b)) {
-                marks.push(Mark {
-                    bin,
-                    label: "worst spur".into(),
-                    kind: MarkKind::Spur,
-                });
-            }
+            mark_harmonics_and_spurs(adc, &mut marks);
+        }
+        if let Some(imd) = &snapshot.imd {
+            mark_products(imd, &mut marks);
         }
         if let Some(peak) = snapshot.peak {
             marks.push(Mark {
                 bin: peak.bin,
                 label: "peak".into(),
                 kind: MarkKind::Peak,
+                key: "peak_hz".into(),
             });
         }
         Self {
@@ -84,6 +85,7 @@ impl<'a> Plot<'a> {
             marks,
             mask: None,
             reference: snapshot.reference.as_deref(),
+            summary: None,
         }
     }
 
@@ -200,6 +202,16 @@ impl<'a> Plot<'a> {
         )
     }
 
+    /// The mark's figure as the summary has it, when the plot has a summary.
+    fn figure(&self, mark: &Mark) -> Option<(String, String)> {
+        let summary = self.summary?;
+        let value = SummaryPath::parse(&mark.key)
+            .ok()
+            .and_then(|path| path.read(summary));
+        let value = value.map_or(String::new(), |v| Value::from(v).to_string());
+        Some((mark.key.clone(), value))
+    }
+
     fn marks(&self, frame: &Frame) -> Group {
         let mut group = Group::new().set("class", "marks");
         for mark in &self.marks {
@@ -216,17 +228,67 @@ impl<'a> Plot<'a> {
                 MarkKind::Peak => "#1565c0",
                 MarkKind::Harmonic => "#b7791f",
                 MarkKind::Spur => "#c0392b",
+                MarkKind::Intermodulation => "#8e44ad",
             };
-            group = group.add(
-                Text::new(mark.label.clone())
-                    .set("class", format!("mark {:?}", mark.kind).to_lowercase())
-                    .set("x", r(x))
-                    .set("y", r((y - 6.0).max(frame.top + 10.0)))
-                    .set("text-anchor", "middle")
-                    .set("fill", colour),
-            );
+            let mut text = Text::new(mark.label.clone())
+                .set("class", format!("mark {:?}", mark.kind).to_lowercase())
+                .set("x", r(x))
+                .set("y", r((y - 6.0).max(frame.top + 10.0)))
+                .set("text-anchor", "middle")
+                .set("fill", colour);
+            if let Some((key, value)) = self.figure(mark) {
+                text = text.set("data-key", key).set("data-value", value);
+            }
+            group = group.add(text);
         }
         group
+    }
+}
+
+/// The harmonics measured as such, then the spur table's components: a harmonic by its
+/// order, the worst spur as such, any other spur as "S". One mark a lobe: a spur that is a
+/// harmonic marked already is not marked again.
+fn mark_harmonics_and_spurs(adc: &AdcFigures, marks: &mut Vec<Mark>) {
+    for (i, h) in adc.harmonics.iter().enumerate() {
+        if h.dbc.is_some() {
+            marks.push(Mark {
+                bin: h.bin,
+                label: format!("H{}", h.n),
+                kind: MarkKind::Harmonic,
+                key: format!("adc.harmonics[{i}].hz"),
+            });
+        }
+    }
+    for (i, spur) in adc.spurs.iter().enumerate() {
+        if marks.iter().any(|m| (m.bin - spur.bin).abs() <= 1.0) {
+            continue;
+        }
+        let (label, kind) = match spur.harmonic {
+            Some(n) => (format!("H{n}"), MarkKind::Harmonic),
+            None if i == 0 => ("worst spur".to_owned(), MarkKind::Spur),
+            None => ("S".to_owned(), MarkKind::Spur),
+        };
+        marks.push(Mark {
+            bin: spur.bin,
+            label,
+            kind,
+            key: format!("adc.spurs[{i}].hz"),
+        });
+    }
+}
+
+/// Each intermodulation product read above the noise, by its order ("IM3"); one under the
+/// noise has no level to be marked at.
+fn mark_products(imd: &ImdFigures, marks: &mut Vec<Mark>) {
+    for (i, product) in imd.products.iter().enumerate() {
+        if product.power.is_some() {
+            marks.push(Mark {
+                bin: product.bin,
+                label: format!("IM{}", product.order),
+                kind: MarkKind::Intermodulation,
+                key: format!("imd.products[{i}].hz"),
+            });
+        }
     }
 }
 
@@ -305,7 +367,7 @@ fn trace(power: &[f32], frame: &Frame) -> Polyline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::sample::sample_snapshot;
+    use crate::snapshot::sample::{sample_adc, sample_imd, sample_snapshot};
 
     /// The sample's tone at bin 21.3 peaks where the plot says, and the marks and the mask
     /// are where their frequencies are.
@@ -336,5 +398,102 @@ mod tests {
         let y = 266.0 - 70.0 / 120.0 * 256.0;
         assert!(svg.contains(&format!("52.0,{y:.1}")), "{svg}");
         assert!(svg.contains(">10k</text>"));
+    }
+
+    /// Each spur of the table is marked once, by its harmonic's order or as a spur, and two
+    /// tones' products by their order; a product under the noise has no level to mark.
+    #[test]
+    fn spurs_and_intermodulation_products_are_marked_once() {
+        let mut snapshot = sample_snapshot(std::time::Instant::now());
+        let mut adc = sample_adc();
+        // A spur besides the worst, and the 4th harmonic among the spurs (not measured as a
+        // harmonic: under the noise in its lobe, so not marked as one yet).
+        adc.spurs.push(crate::analysis::adc::Spur {
+            bin: 300.0,
+            power: 1e-9,
+            harmonic: None,
+        });
+        adc.spurs.push(crate::analysis::adc::Spur {
+            bin: 85.32,
+            power: 1e-9,
+            harmonic: Some(4),
+        });
+        snapshot.adc = Some(adc);
+        let labels = |plot: &Plot| -> Vec<(String, String)> {
+            plot.marks
+                .iter()
+                .map(|m| (m.label.clone(), m.key.clone()))
+                .collect()
+        };
+        let plot = Plot::of(&snapshot, -120.0, 0.0, false);
+        let want = [
+            ("H2", "adc.harmonics[0].hz"),
+            ("H3", "adc.harmonics[1].hz"),
+            ("worst spur", "adc.spurs[0].hz"),
+            ("S", "adc.spurs[3].hz"),
+            ("H4", "adc.spurs[4].hz"),
+            ("peak", "peak_hz"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(l, k)| (l.to_string(), k.to_string()))
+            .collect();
+        assert_eq!(labels(&plot), want);
+
+        snapshot.adc = None;
+        snapshot.imd = Some(sample_imd());
+        let plot = Plot::of(&snapshot, -120.0, 0.0, false);
+        let kinds: Vec<(String, MarkKind)> = plot
+            .marks
+            .iter()
+            .map(|m| (m.label.clone(), m.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("IM2".to_owned(), MarkKind::Intermodulation),
+                ("IM3".to_owned(), MarkKind::Intermodulation),
+                ("IM3".to_owned(), MarkKind::Intermodulation),
+                ("peak".to_owned(), MarkKind::Peak),
+            ]
+        );
+        // Drawn: the class says what a mark is.
+        let svg = plot.svg(800.0, 300.0);
+        assert_eq!(
+            svg.matches("class=\"mark intermodulation\"").count(),
+            3,
+            "{svg}"
+        );
+    }
+
+    /// With the summary of the same snapshot, a mark carries the summary's path and number
+    /// for what it marks (as a report's figures do); without one (the screen's export), none.
+    #[test]
+    fn a_mark_carries_the_summarys_figure_when_there_is_a_summary() {
+        let mut snapshot = sample_snapshot(std::time::Instant::now());
+        snapshot.adc = Some(sample_adc());
+        let plain = Plot::of(&snapshot, -120.0, 0.0, false).svg(800.0, 300.0);
+        assert!(!plain.contains("data-key"), "{plain}");
+        let summary = crate::summary::object(
+            "summary",
+            &snapshot,
+            1.0,
+            Default::default(),
+            std::time::Instant::now(),
+        );
+        let plot = Plot {
+            summary: Some(&summary),
+            ..Plot::of(&snapshot, -120.0, 0.0, false)
+        };
+        let svg = plot.svg(800.0, 300.0);
+        // The worst spur at bin 157 of 46.875 Hz.
+        assert!(
+            svg.contains("data-key=\"adc.spurs[0].hz\" data-value=\"7359.38\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("data-key=\"peak_hz\" data-value=\"999.84\""),
+            "{svg}"
+        );
     }
 }

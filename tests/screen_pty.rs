@@ -185,7 +185,17 @@ fn the_views_by_option_and_by_key() {
             text.contains(" channels ")
                 && text.contains("ch 0  peak 1.0")
                 && text.contains("ch 1  peak 1.078 kHz")
+                && text.contains("ch 3  peak 1.002 kHz")
         }),
+        "{}",
+        tui.screen_text()
+    );
+    // The code-density view, which says how to start the test it draws.
+    tui.send(b"v");
+    assert!(
+        tui.wait_for(LIMIT, |s| s
+            .contents()
+            .contains("the code-density test counts codes with --linearity")),
         "{}",
         tui.screen_text()
     );
@@ -218,7 +228,7 @@ fn a_recording_in_the_scope_and_the_waterfall() {
         "{}",
         tui.screen_text()
     );
-    tui.send(b"vvv");
+    tui.send(b"vvvv");
     assert!(
         tui.wait_for(LIMIT, |s| s.contents().contains(" waterfall ")
             && s.contents().contains("spectra/line")),

@@ -15,6 +15,8 @@ use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 
 use super::publish::Publishers;
+use crate::analysis::adc::AdcFigures;
+use crate::analysis::sinefit::SineFit;
 use crate::link::LinkState;
 use crate::snapshot::Snapshot;
 use crate::stats::latency::HISTOGRAM_BOUNDS_S;
@@ -266,6 +268,11 @@ impl Collector for SnapshotCollector {
                 }
             }
         }
+        for (name, help, value) in datasheet_figures(&s) {
+            if let Some(value) = value {
+                gauge(e, name, help, value)?;
+            }
+        }
         if let Some(publishers) = &self.publishers {
             let mut family = encoder.encode_descriptor(
                 "sse_tui_published_events",
@@ -287,11 +294,232 @@ impl Collector for SnapshotCollector {
     }
 }
 
+/// A gauge's name, its help, and its value when there is one.
+type Figure = (&'static str, &'static str, Option<f64>);
+
+/// SPEC §15's figures where the snapshot has them: the single tone's noise density and
+/// spurs, two tones' intermodulation, the sine fit, and the code-density test (its figures
+/// only once ready: before, they describe too few samples or a test whose premises fail).
+fn datasheet_figures(s: &Snapshot) -> Vec<Figure> {
+    let adc = s.adc.as_ref();
+    let imd = s.imd.as_ref();
+    let fit = s.sinefit.as_ref();
+    let linearity = s.linearity.as_ref();
+    let ready = linearity.filter(|l| l.is_ready());
+    vec![
+        (
+            "sse_tui_adc_nsd_dbfs_hz",
+            "Noise spectral density, dBFS/Hz",
+            adc.and_then(|adc| adc.nsd_dbfs_hz(s.bin_hz)),
+        ),
+        (
+            "sse_tui_adc_sfdr_dbfs",
+            "Spurious-free dynamic range to full scale, dBFS",
+            adc.and_then(AdcFigures::sfdr_dbfs),
+        ),
+        (
+            "sse_tui_adc_worst_other_spur_dbc",
+            "The strongest spur besides the 2nd and 3rd harmonics, dBc",
+            adc.and_then(|adc| Some(dbfs(adc.worst_other_spur()?.power) - adc.fundamental_dbfs)),
+        ),
+        (
+            "sse_tui_imd2_dbc",
+            "Two tones' worse second-order intermodulation product, dBc",
+            imd.and_then(|imd| imd.worst_dbc(2)),
+        ),
+        (
+            "sse_tui_imd3_dbc",
+            "Two tones' worse third-order intermodulation product, dBc",
+            imd.and_then(|imd| imd.worst_dbc(3)),
+        ),
+        (
+            "sse_tui_sinefit_sinad_db",
+            "SINAD of the four-parameter sine fit of the latest block",
+            fit.map(SineFit::sinad_db),
+        ),
+        (
+            "sse_tui_sinefit_enob_bits",
+            "ENOB of the four-parameter sine fit of the latest block",
+            fit.map(SineFit::enob_bits),
+        ),
+        (
+            "sse_tui_linearity_progress",
+            "How far the code-density test is toward +-0.1 LSB (1: there)",
+            linearity.map(|l| l.progress.min(1.0)),
+        ),
+        (
+            "sse_tui_linearity_dnl_min_lsb",
+            "Code-density test: the smallest DNL, LSB",
+            ready.map(|l| l.dnl_min),
+        ),
+        (
+            "sse_tui_linearity_dnl_max_lsb",
+            "Code-density test: the largest DNL, LSB",
+            ready.map(|l| l.dnl_max),
+        ),
+        (
+            "sse_tui_linearity_inl_min_lsb",
+            "Code-density test: the smallest INL, LSB",
+            ready.map(|l| l.inl_min),
+        ),
+        (
+            "sse_tui_linearity_inl_max_lsb",
+            "Code-density test: the largest INL, LSB",
+            ready.map(|l| l.inl_max),
+        ),
+        (
+            "sse_tui_linearity_missing_codes",
+            "Code-density test: codes never seen",
+            ready.map(|l| l.missing_codes.len() as f64),
+        ),
+    ]
+}
+
+/// A power relative to a full-scale sine's, in dBFS.
+fn dbfs(power: f64) -> f64 {
+    10.0 * power.log10()
+}
+
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
     use super::*;
+    use crate::analysis::linearity::Withheld;
+    use crate::snapshot::sample::{
+        sample_adc, sample_imd, sample_linearity, sample_sinefit, sample_snapshot,
+    };
+    use crate::summary::path::SummaryPath;
+
+    /// The samples of a scrape of `snapshot`: name (with labels) and value.
+    fn scrape(snapshot: Snapshot) -> std::collections::BTreeMap<String, f64> {
+        let (_keep, snapshots) = watch::channel(Arc::new(snapshot));
+        let text = Metrics::new(snapshots, Arc::default(), None).render();
+        text.lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| {
+                let (name, value) = line.rsplit_once(' ')?;
+                Some((name.to_owned(), value.parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// The summary's number at `path` for `snapshot`.
+    fn summary_number(snapshot: &Snapshot, path: &str) -> f64 {
+        let object =
+            crate::summary::object("summary", snapshot, 1.0, Default::default(), Instant::now());
+        SummaryPath::parse(path)
+            .unwrap()
+            .read(&object)
+            .unwrap_or_else(|| panic!("{path} in {object}"))
+    }
+
+    /// Each gauge against the summary's number for it (which rounds to 0.01 or 0.001).
+    fn assert_gauges_read_the_summary(snapshot: &Snapshot, pairs: &[(&str, &str)]) {
+        let metrics = scrape(snapshot.clone());
+        for &(gauge, path) in pairs {
+            let scraped = *metrics
+                .get(gauge)
+                .unwrap_or_else(|| panic!("no {gauge} in {metrics:?}"));
+            let summary = summary_number(snapshot, path);
+            assert!(
+                (scraped - summary).abs() <= 0.0051,
+                "{gauge} {scraped}, the summary's {path} {summary}"
+            );
+        }
+    }
+
+    /// A single tone with a finished code-density test: every §15 gauge is the summary's
+    /// number, and the two tones' are absent.
+    #[test]
+    fn the_datasheet_gauges_are_the_summarys_numbers() {
+        let mut snapshot = sample_snapshot(Instant::now());
+        snapshot.adc = Some(sample_adc());
+        snapshot.sinefit = Some(sample_sinefit());
+        snapshot.linearity = Some(sample_linearity());
+        assert_gauges_read_the_summary(
+            &snapshot,
+            &[
+                ("sse_tui_adc_nsd_dbfs_hz", "adc.nsd_dbfs_hz"),
+                ("sse_tui_adc_sfdr_dbfs", "adc.sfdr_dbfs"),
+                (
+                    "sse_tui_adc_worst_other_spur_dbc",
+                    "adc.worst_other_spur.dbc",
+                ),
+                ("sse_tui_sinefit_sinad_db", "sinefit.sinad_db"),
+                ("sse_tui_sinefit_enob_bits", "sinefit.enob_bits"),
+                ("sse_tui_linearity_progress", "linearity_progress"),
+                ("sse_tui_linearity_dnl_min_lsb", "linearity.dnl_min"),
+                ("sse_tui_linearity_dnl_max_lsb", "linearity.dnl_max"),
+                ("sse_tui_linearity_inl_min_lsb", "linearity.inl_min"),
+                ("sse_tui_linearity_inl_max_lsb", "linearity.inl_max"),
+            ],
+        );
+        let metrics = scrape(snapshot.clone());
+        // The sample's worst spur is the -20 dBFS tone: 20 dB under full scale.
+        assert_eq!(metrics["sse_tui_adc_sfdr_dbfs"], 20.0);
+        assert_eq!(metrics["sse_tui_linearity_missing_codes"], 1.0);
+        assert_eq!(metrics["sse_tui_linearity_progress"], 1.0);
+        assert!(!metrics.contains_key("sse_tui_imd3_dbc"), "{metrics:?}");
+    }
+
+    /// Two tones: IMD2 and IMD3 are the summary's, and the single tone's gauges are absent.
+    #[test]
+    fn two_tones_give_the_intermodulation_gauges() {
+        let mut snapshot = sample_snapshot(Instant::now());
+        snapshot.imd = Some(sample_imd());
+        assert_gauges_read_the_summary(
+            &snapshot,
+            &[
+                ("sse_tui_imd2_dbc", "imd.imd2_dbc"),
+                ("sse_tui_imd3_dbc", "imd.imd3_dbc"),
+            ],
+        );
+        let metrics = scrape(snapshot);
+        // The sample's products: -78 and -69.5 dBFS against tones at -7 dBFS.
+        assert!(
+            (metrics["sse_tui_imd2_dbc"] + 71.0).abs() < 1e-9,
+            "{metrics:?}"
+        );
+        assert!(
+            (metrics["sse_tui_imd3_dbc"] + 62.5).abs() < 1e-9,
+            "{metrics:?}"
+        );
+        for absent in ["sse_tui_adc_nsd_dbfs_hz", "sse_tui_adc_sfdr_dbfs"] {
+            assert!(!metrics.contains_key(absent), "{absent}: {metrics:?}");
+        }
+    }
+
+    /// Until the code-density test is ready (too few samples, or its premises not met) only
+    /// its progress is a gauge: DNL and INL of too few samples would page someone wrongly.
+    #[test]
+    fn linearity_figures_wait_until_the_test_is_ready() {
+        let mut early = sample_linearity();
+        early.progress = 0.25;
+        let mut withheld = sample_linearity();
+        withheld.withheld = Some(Withheld::PhasesRepeat { coverage: 0.1 });
+        for (linearity, progress) in [(early, 0.25), (withheld, 1.0)] {
+            let mut snapshot = sample_snapshot(Instant::now());
+            snapshot.linearity = Some(linearity);
+            let metrics = scrape(snapshot);
+            assert_eq!(metrics["sse_tui_linearity_progress"], progress);
+            let figures: Vec<&String> = metrics
+                .keys()
+                .filter(|name| {
+                    name.starts_with("sse_tui_linearity_") && !name.ends_with("progress")
+                })
+                .collect();
+            assert!(figures.is_empty(), "{figures:?}");
+        }
+        let metrics = scrape(sample_snapshot(Instant::now()));
+        assert!(
+            !metrics
+                .keys()
+                .any(|name| name.starts_with("sse_tui_linearity")
+                    || name.starts_with("sse_tui_sinefit")),
+            "{metrics:?}"
+        );
+    }
 
     /// A bucket holds the delays up to and including its bound, as Prometheus's `le` says.
     #[test]

@@ -124,9 +124,7 @@ fn adc_object(adc: &AdcFigures, bin_hz: Option<f64>) -> Value {
         })
     };
     let worst_other = adc
-        .spurs
-        .iter()
-        .find(|s| !matches!(s.harmonic, Some(2) | Some(3)))
+        .worst_other_spur()
         .map(|s| json!({ "hz": hz(s.bin), "dbfs": dbfs(s.power), "dbc": dbc(s.power) }));
     let mut object = json!({
         "fundamental_hz": hz(adc.fundamental_bin),
@@ -140,7 +138,7 @@ fn adc_object(adc: &AdcFigures, bin_hz: Option<f64>) -> Value {
         "sfdr_dbc": figure(adc.sfdr_dbc, 2),
         "noise_floor_dbfs": figure(adc.noise_floor_dbfs, 2),
         "nsd_dbfs_hz": adc.nsd_dbfs_hz(bin_hz).map(|nsd| round(nsd, 2)),
-        "sfdr_dbfs": adc.spurs.first().map(|s| -dbfs(s.power)),
+        "sfdr_dbfs": adc.sfdr_dbfs().map(|d| round(d, 2)),
         "worst_spur": adc.spurs.first().map(spur),
         "worst_other_spur": worst_other,
         "spurs": adc.spurs.iter().map(spur).collect::<Vec<_>>(),

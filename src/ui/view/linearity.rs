@@ -23,7 +23,9 @@ pub(super) fn render(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         Constraint::Length(1),
     ]));
     let say = |text: String, buf: &mut Buffer| {
-        Paragraph::new(Line::styled(text, theme.dim())).render(title, buf);
+        Paragraph::new(Line::styled(text, theme.dim()))
+            .wrap(Wrap { trim: false })
+            .render(area, buf);
     };
     if let Some(why) = &s.linearity_unavailable {
         return say(format!(" {why}"), buf);

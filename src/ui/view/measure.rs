@@ -144,7 +144,7 @@ fn spurs_and_noise<'a>(
             format!("{name} {v:.1}{unit}  ")
         })
     };
-    let sfdr_dbfs = adc.spurs.first().map(|w| -10.0 * w.power.log10());
+    let sfdr_dbfs = adc.sfdr_dbfs();
     let mut spans = vec![
         Span::raw("     "),
         Span::raw(figure("NSD", adc.nsd_dbfs_hz(s.bin_hz), " dBFS/Hz")),
