@@ -258,10 +258,12 @@ impl CodeHistogram {
                 *c = code(instant[at]);
             }
         }
-        // Codes come from integer samples, never NaN; were one, it lands on the top code.
-        let last = self.recent.len() - 1;
+        // Codes come from integer samples, never NaN; were one, it is not counted (one test
+        // a sample: the index's own).
         for &code in &self.codes {
-            self.recent[(code as usize).min(last)] += 1;
+            if let Some(count) = self.recent.get_mut(code as usize) {
+                *count += 1;
+            }
         }
         self.samples += self.codes.len() as u64;
         self.in_recent += self.codes.len() as u64;
