@@ -381,3 +381,59 @@ fn a_client_without_a_terminal_is_drawn_at_80x24_and_its_eof_is_no_goodbye() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// OpenSSH's `LoginGraceTime` and `MaxStartups`: connections that sent only a banner, or
+/// nothing, are closed once the grace is over, and those beyond the number that may wait
+/// are closed at once; a watcher who authenticated keeps its screen past the grace. (Before,
+/// 200 banner-only connections were all open 150 s later.)
+#[test]
+#[ignore = "needs ssh and ssh-keygen (Debian openssh-client)"]
+fn strangers_who_do_not_authenticate_are_let_go_and_a_watcher_is_not() {
+    use std::io::{Read, Write};
+    let bench = Bench::start_in(
+        tempfile::tempdir().unwrap(),
+        &["--ssh-login-grace", "5", "--ssh-max-startups", "4"],
+    );
+    let mut watcher = bench.session(24, 80);
+    assert!(
+        watcher.wait_for(LIMIT, |s| s.contents().contains("frames")),
+        "{}",
+        watcher.screen_text()
+    );
+    let address = format!("127.0.0.1:{}", bench.port);
+    let connect = |banner: bool| {
+        let mut socket = std::net::TcpStream::connect(&address).unwrap();
+        if banner {
+            socket.write_all(b"SSH-2.0-stranger\r\n").unwrap();
+        }
+        socket
+    };
+    let mut waiting: Vec<_> = (0..4).map(|i| connect(i % 2 == 0)).collect();
+    // A fifth is more than may wait: closed unread.
+    let mut fifth = connect(true);
+    let closed = |socket: &mut std::net::TcpStream| {
+        socket.set_read_timeout(Some(LIMIT)).unwrap();
+        let mut buffer = [0u8; 4096];
+        loop {
+            match socket.read(&mut buffer) {
+                Ok(0) => return true,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+                Err(_) => return false,
+            }
+        }
+    };
+    assert!(closed(&mut fifth), "the fifth is still open");
+    for (i, socket) in waiting.iter_mut().enumerate() {
+        assert!(closed(socket), "stranger {i} is still open past the grace");
+    }
+    // The grace is over for everyone: the watcher's screen still answers its keys.
+    watcher.send(b"t");
+    assert!(
+        watcher.wait_for(LIMIT, |s| s.contents().contains("SNR")),
+        "{}",
+        watcher.screen_text()
+    );
+    watcher.send(b"q");
+    assert!(watcher.wait_exit(LIMIT).is_some());
+}

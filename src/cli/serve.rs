@@ -40,6 +40,10 @@ pub struct ServeArgs {
     /// How far one watcher may fall behind before it is told it lagged (1 to 1048576)
     #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_BUFFERED))]
     pub queue: u64,
+    /// Close a connection whose request headers have not arrived within this many seconds (0.1 to 3600)
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS",
+          value_parser = number_in(0.1..=3600.0, "seconds"))]
+    pub header_timeout: f64,
     /// Seconds between heartbeat comments (0.01 to 15)
     #[arg(long, default_value_t = 15.0, value_name = "SECONDS",
           value_parser = number_in(0.01..=15.0, "seconds"))]
@@ -77,6 +81,14 @@ pub struct SshArgs {
     #[arg(long, default_value_t = 3600.0, value_name = "SECONDS",
           value_parser = number_in(0.0..=604_800.0, "seconds"))]
     pub ssh_idle_timeout: f64,
+    /// Close an SSH connection that has not authenticated within this many seconds (0.1 to 3600)
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS",
+          value_parser = number_in(0.1..=3600.0, "seconds"))]
+    pub ssh_login_grace: f64,
+    /// At most this many SSH connections waiting to authenticate; more are closed at once (1 to 4096)
+    #[arg(long, default_value_t = 10, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub ssh_max_startups: u32,
 }
 
 /// An http or https URL, or a sentence saying why not.
@@ -120,6 +132,7 @@ impl ServeArgs {
             max_clients: self.max_clients as usize,
             allow_origins: self.allow_origin.clone(),
             heartbeat: Duration::from_secs_f64(self.heartbeat),
+            header_timeout: Duration::from_secs_f64(self.header_timeout),
         }
     }
 }
@@ -134,6 +147,8 @@ impl SshArgs {
             max_sessions: self.ssh_max_sessions as usize,
             idle_timeout: (self.ssh_idle_timeout > 0.0)
                 .then(|| Duration::from_secs_f64(self.ssh_idle_timeout)),
+            login_grace: Duration::from_secs_f64(self.ssh_login_grace),
+            max_startups: self.ssh_max_startups as usize,
         })
     }
 }

@@ -82,21 +82,14 @@ pub async fn start(
         snapshots,
         watchers: watchers.clone(),
     };
+    let header_timeout = config.header_timeout;
     let router = http::router(hub, config, feeds, shutdown_rx.clone());
-    let mut stopping = shutdown_rx;
-    // Events are small next to the loopback MSS: without TCP_NODELAY, Nagle's algorithm and
-    // the watcher's delayed ACK hold many of them back ~40 ms.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let task = tokio::spawn(async move {
-        let serving = axum::serve(listener, router).with_graceful_shutdown(async move {
-            let _ = stopping.wait_for(|stop| *stop).await;
-        });
-        if let Err(e) = serving.await {
-            tracing::warn!(error = %e, "the server stopped");
-        }
-    });
+    let task = tokio::spawn(http::accept::serve(
+        listener,
+        router,
+        header_timeout,
+        shutdown_rx,
+    ));
     Ok(Server {
         addr,
         watchers,

@@ -26,6 +26,7 @@ use crate::clock::unix_now_us;
 use crate::snapshot::Snapshot;
 use streams::{AnalysisWatcher, ClientSlot, Watcher, event_stream};
 
+pub mod accept;
 mod streams;
 
 const PAGE: &str = include_str!("../../../assets/index.html");
@@ -35,6 +36,8 @@ pub struct HttpConfig {
     pub max_clients: usize,
     pub allow_origins: Vec<String>,
     pub heartbeat: Duration,
+    /// A request's headers must arrive within this (`--header-timeout`).
+    pub header_timeout: Duration,
 }
 
 struct Shared {

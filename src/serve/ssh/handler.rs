@@ -12,22 +12,41 @@ use russh::server::{
 use russh::{Channel, ChannelId};
 
 use super::screen::{Pty, UNKNOWN_SIZE, screen, screen_size};
-use super::shared::{Seat, Shared};
+use super::shared::{Seat, Shared, Startup};
 
 pub struct Connection {
     shared: Arc<Shared>,
     channel: Option<Channel<Msg>>,
     pty: Option<Pty>,
+    /// Its place among those waiting to authenticate, until it does.
+    startup: Option<Startup>,
+    /// Told when it authenticates (its grace no longer applies).
+    authenticated: tokio::sync::watch::Sender<bool>,
 }
 
 impl Connection {
-    pub fn new(shared: Arc<Shared>) -> Self {
+    pub fn new(
+        shared: Arc<Shared>,
+        startup: Startup,
+        authenticated: tokio::sync::watch::Sender<bool>,
+    ) -> Self {
         shared.connections.fetch_add(1, Ordering::AcqRel);
         Self {
             shared,
             channel: None,
             pty: None,
+            startup: Some(startup),
+            authenticated,
         }
+    }
+
+    /// The verdict on a key; an admitted one ends the wait to authenticate.
+    fn admit(&mut self, admitted: bool) -> Auth {
+        if admitted {
+            self.startup = None;
+            let _ = self.authenticated.send(true);
+        }
+        verdict(admitted)
     }
 }
 
@@ -56,7 +75,8 @@ impl Handler for Connection {
         _user: &str,
         key: VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
-        Ok(verdict(self.shared.allowed.admits(key.public_key)))
+        let admitted = self.shared.allowed.admits(key.public_key);
+        Ok(self.admit(admitted))
     }
 
     async fn channel_open_session(

@@ -2,6 +2,7 @@
 //! nothing installed on their side. One analysis, many screens: every session draws the
 //! server's snapshots with its own `App` (view, keys, markers, freeze, size).
 
+mod accept;
 mod handler;
 mod input;
 mod keys;
@@ -14,7 +15,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use russh::server::Server as _;
 use tokio::sync::watch;
 
 use crate::snapshot::Snapshot;
@@ -33,6 +33,10 @@ pub struct SshConfig {
     pub max_sessions: usize,
     /// A connection without a key from it for this long is closed.
     pub idle_timeout: Option<Duration>,
+    /// A connection that has not authenticated within this is closed.
+    pub login_grace: Duration,
+    /// At most this many connections may wait to authenticate at once.
+    pub max_startups: usize,
 }
 
 /// How long stopping waits for the sessions to give their terminals back.
@@ -53,6 +57,8 @@ pub struct SshServer {
     pub fingerprint: String,
     shared: Arc<shared::Shared>,
     shutdown: watch::Sender<bool>,
+    /// Turned true to disconnect every connection.
+    closing: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -61,11 +67,11 @@ impl SshServer {
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         // The screens say goodbye on their own tasks: give them a moment to get it out, and
-        // their watchers to close the connections. Only then the listener goes: russh
-        // disconnects every connection at once when it does.
+        // their watchers to close the connections. Only then is every connection left cut.
         let _ = tokio::time::timeout(SESSIONS_END, self.shared.all_closed()).await;
         self.task.abort();
         let _ = self.task.await;
+        let _ = self.closing.send(true);
     }
 }
 
@@ -113,6 +119,7 @@ pub async fn start(config: SshConfig, feed: Feed) -> Result<SshServer, SshError>
     })?;
     let idle = config.idle_timeout;
     let max_sessions = config.max_sessions;
+    let (login_grace, max_startups) = (config.login_grace, config.max_startups);
     let config = Arc::new(russh::server::Config {
         // Public keys only: nothing else is offered, so a password is never asked for.
         methods: russh::MethodSet::from(&[russh::MethodKind::PublicKey][..]),
@@ -137,32 +144,19 @@ pub async fn start(config: SshConfig, feed: Feed) -> Result<SshServer, SshError>
         address: format!("ssh -p {} HOST", addr.port()),
         connections: Default::default(),
         connection_closed: tokio::sync::Notify::new(),
+        login_grace,
+        max_startups,
+        waiting: Default::default(),
+        refused_startups: Default::default(),
     });
-    let mut server = Accepter {
-        shared: shared.clone(),
-    };
-    let task = tokio::spawn(async move {
-        if let Err(e) = server.run_on_socket(config, &listener).await {
-            tracing::warn!(error = %e, "the SSH server stopped");
-        }
-    });
+    let (closing, closing_rx) = watch::channel(false);
+    let task = tokio::spawn(accept::serve(listener, config, shared.clone(), closing_rx));
     Ok(SshServer {
         addr,
         fingerprint,
         shared,
         shutdown,
+        closing,
         task,
     })
-}
-
-struct Accepter {
-    shared: Arc<shared::Shared>,
-}
-
-impl russh::server::Server for Accepter {
-    type Handler = handler::Connection;
-
-    fn new_client(&mut self, _peer: Option<SocketAddr>) -> handler::Connection {
-        handler::Connection::new(self.shared.clone())
-    }
 }

@@ -29,6 +29,14 @@ pub struct Shared {
     pub connections: AtomicUsize,
     /// Told when a connection closes.
     pub connection_closed: Notify,
+    /// A connection must authenticate within this (`--ssh-login-grace`).
+    pub login_grace: std::time::Duration,
+    /// At most this many connections wait to authenticate at once (`--ssh-max-startups`).
+    pub max_startups: usize,
+    /// Connections waiting to authenticate now.
+    pub waiting: AtomicUsize,
+    /// Connections closed unread because too many were waiting.
+    pub refused_startups: AtomicUsize,
 }
 
 impl Shared {
@@ -63,5 +71,27 @@ impl Seat {
 impl Drop for Seat {
     fn drop(&mut self) {
         self.0.watchers.ssh.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A place among the connections waiting to authenticate (`--ssh-max-startups`), given
+/// back when the connection authenticates or closes.
+pub struct Startup(Arc<Shared>);
+
+impl Startup {
+    pub fn take(shared: &Arc<Shared>) -> Option<Self> {
+        shared
+            .waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+                (now < shared.max_startups).then_some(now + 1)
+            })
+            .ok()
+            .map(|_| Self(shared.clone()))
+    }
+}
+
+impl Drop for Startup {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::AcqRel);
     }
 }
