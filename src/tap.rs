@@ -11,12 +11,15 @@ use crate::frame::Decoded;
 use crate::record::{RecordError, Recorder};
 use crate::vocabulary::{CHANNEL_CAPACITY, SourceEvent};
 
-/// What is recorded reaches the disk at least this often: a crash loses no more.
-const RECORD_FLUSH: Duration = Duration::from_millis(100);
+/// What is recorded reaches the disk at least this often by default (`--record-flush`): a
+/// crash loses no more.
+pub const RECORD_FLUSH: Duration = Duration::from_millis(100);
 
 #[derive(Default)]
 pub struct Taps {
     pub recorder: Option<Recorder>,
+    /// How often the recording goes to disk (none: [`RECORD_FLUSH`]).
+    pub record_flush: Option<Duration>,
     /// With `--frames N` the recording holds the first N frames, as the run does.
     pub record_limit: Option<u64>,
     /// Sees every event as it passes (`serve` publishes the frames to its watchers).
@@ -51,7 +54,7 @@ async fn tee(
     to_pipeline: mpsc::Sender<SourceEvent>,
     mut taps: Taps,
 ) {
-    let mut flush = tokio::time::interval(RECORD_FLUSH);
+    let mut flush = tokio::time::interval(taps.record_flush.unwrap_or(RECORD_FLUSH));
     loop {
         let event = tokio::select! {
             event = from_source.recv() => match event {

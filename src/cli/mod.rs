@@ -206,6 +206,10 @@ pub struct Cli {
     /// Append every received frame to FILE as COBS-framed binary frames
     #[arg(long, global = true, value_name = "FILE", help_heading = HEADLESS)]
     pub record: Option<PathBuf>,
+    /// What is recorded reaches the disk at least this often, seconds: a crash loses no more (0.01 to 60)
+    #[arg(long, global = true, default_value_t = 0.1, value_name = "SECONDS", help_heading = HEADLESS,
+          value_parser = number_in(0.01..=60.0, "seconds"))]
+    pub record_flush: f64,
     /// At exit, write a self-contained HTML report (spectrum, figures, verdict, settings)
     #[arg(long, global = true, value_name = "FILE.html", help_heading = HEADLESS)]
     pub report: Option<PathBuf>,

@@ -160,6 +160,7 @@ impl Running {
         // The recorder and the hub see the source's events on their way to the pipeline.
         let taps = Taps {
             recorder,
+            record_flush: Some(Duration::from_secs_f64(cli.record_flush)),
             record_limit: cli.frames,
             watcher,
         };

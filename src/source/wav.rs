@@ -70,6 +70,29 @@ pub async fn run(options: ReplayOptions, tx: EventSender, clock: Clock) {
     let _ = tx.send(SourceEvent::Status(LinkState::Ended)).await;
 }
 
+/// Up to `wanted` samples; fewer where the file ends before its header says (a recording cut
+/// by a crash, or by a disk that filled): the samples there are played, and the file ends.
+fn up_to_a_cut(
+    samples: impl Iterator<Item = hound::Result<f32>>,
+    wanted: usize,
+) -> hound::Result<Vec<f32>> {
+    let mut values = Vec::with_capacity(wanted);
+    for sample in samples.take(wanted) {
+        match sample {
+            Ok(value) => values.push(value),
+            Err(hound::Error::IoError(e)) if is_cut(&e) => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(values)
+}
+
+/// Whether a read failed for the file's end: hound 3.5 says so with its own sentence (kind
+/// `Other`), std with `UnexpectedEof`.
+fn is_cut(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::UnexpectedEof || e.to_string() == "Failed to read enough bytes."
+}
+
 /// Up to `frames` frames from `seq` on; fewer at the end (a last frame may be short).
 fn read_frames(reader: &mut Reader, seq: u32, frames: usize) -> hound::Result<Vec<Frame>> {
     let spec = reader.spec();
@@ -77,17 +100,13 @@ fn read_frames(reader: &mut Reader, seq: u32, frames: usize) -> hound::Result<Ve
     let per_frame = FRAME_SAMPLES * channels;
     let wanted = frames * per_frame;
     let values: Vec<f32> = match spec.sample_format {
-        SampleFormat::Float => reader
-            .samples::<f32>()
-            .take(wanted)
-            .collect::<Result<_, _>>()?,
+        SampleFormat::Float => up_to_a_cut(reader.samples::<f32>(), wanted)?,
         SampleFormat::Int => {
             let full_scale = 2f32.powi(i32::from(spec.bits_per_sample) - 1);
-            reader
+            let samples = reader
                 .samples::<i32>()
-                .take(wanted)
-                .map(|s| s.map(|s| s as f32 / full_scale))
-                .collect::<Result<_, _>>()?
+                .map(|s| s.map(|s| s as f32 / full_scale));
+            up_to_a_cut(samples, wanted)?
         }
     };
     Ok(values
