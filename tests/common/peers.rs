@@ -14,6 +14,11 @@ pub fn ensure() -> PathBuf {
         include_str!("../../benches/peers/package.json"),
     ]
     .concat();
+    // Tests run in parallel: one installs while the others wait for it, never reading a
+    // node_modules half written (the lock is released when the file is dropped).
+    std::fs::create_dir_all(root.join("target")).unwrap();
+    let lock = std::fs::File::create(root.join("target/bench-peers.lock")).unwrap();
+    lock.lock().unwrap();
     let installed =
         std::fs::read_to_string(peers.join("installed.stamp")).is_ok_and(|stamp| stamp == wanted);
     if !installed {
@@ -27,6 +32,7 @@ pub fn ensure() -> PathBuf {
             "installing the peers from npm and PyPI (benches/peers/setup.sh) failed"
         );
     }
+    drop(lock);
     // The scripts beside node_modules (so their imports resolve), fresh on every use.
     for entry in std::fs::read_dir(root.join("benches/peers")).unwrap() {
         let path = entry.unwrap().path();
