@@ -154,3 +154,116 @@ fn a_wav_cut_anywhere_replays_every_whole_frame() {
         );
     }
 }
+
+/// The figures of a run through the fault proxy.
+#[derive(Debug)]
+struct Outcome {
+    /// The client's last summary.
+    summary: Value,
+    /// The client's recording replayed: what it took as new, each frame once.
+    recorded: Value,
+    cuts: u64,
+    connections: u64,
+    peak_rss_mb: f64,
+}
+
+/// `serve --demo` (live, with its replay ring) → the fault proxy → `sse-tui --url …
+/// --frames frames --record` headless: its last summary, its recording replayed, the proxy's
+/// cuts and the client's peak memory.
+fn through_the_proxy(frames: u32, faults: common::proxy::Faults) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = Command::new(BIN)
+        .args(["serve", "--no-config", "--listen", "127.0.0.1:0", "--demo"])
+        .args(["--report-every", "1000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = common::served_address(&mut BufReader::new(serve.stderr.take().unwrap()));
+    let _serve = ChildGuard(serve);
+    let proxy = common::proxy::FaultProxy::start(&addr, faults);
+    let recording = dir.path().join("taken.bin");
+    let client = Command::new(BIN)
+        .args(["--no-config", "--headless", "--report-every", "1"])
+        .arg("--url")
+        .arg(format!("http://{}/events", proxy.addr))
+        .args(["--frames", &frames.to_string(), "--record"])
+        .arg(&recording)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut client = ChildGuard(client);
+    let pid = client.0.id();
+    // Read as it comes: a summary a second would otherwise fill the pipe and stall it.
+    let stdout = client.0.stdout.take().unwrap();
+    let last_line = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .last()
+            .unwrap_or_default()
+    });
+    let mut peak_rss_mb = 0.0f64;
+    // A bound for a hang to fail rather than stall CI, not a timing assertion: the run
+    // takes frames at the demo's rate (about 46 a second) plus the outages.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    while client.0.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = client.0.kill();
+            let last = last_line.join().unwrap();
+            panic!("the client did not finish; its last summary: {last}");
+        }
+        if let Some(mb) = common::procfs::memory_mb(pid, "VmHWM") {
+            peak_rss_mb = peak_rss_mb.max(mb);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let last = last_line.join().unwrap();
+    let (status, recorded, stderr) = replay(&recording);
+    assert_eq!(status, Some(0), "{stderr}");
+    Outcome {
+        summary: serde_json::from_str(&last).expect("a summary"),
+        recorded,
+        cuts: proxy.cuts(),
+        connections: proxy.connections(),
+        peak_rss_mb,
+    }
+}
+
+/// The whole chain under a bad link: every connection trickled, delayed, stalled once and
+/// cut at a random offset (up to 12 cuts): the client resumes each time from the last event
+/// it had (Last-Event-ID), and the replay ring covers the outage, so not one frame is lost,
+/// none is counted twice, and every cut is one reconnect.
+#[test]
+fn random_cuts_between_serve_and_a_watcher_lose_nothing_and_count_nothing_twice() {
+    // FAULT_FRAMES and FAULT_CUTS make a longer run for BENCHMARKS.md.
+    let frames = std::env::var("FAULT_FRAMES").map_or(1000, |n| n.parse().unwrap());
+    let outcome = through_the_proxy(
+        frames,
+        common::proxy::Faults {
+            toward: common::proxy::Toward::Client,
+            cut_after: 20_000..600_000,
+            max_cuts: std::env::var("FAULT_CUTS").map_or(12, |n| n.parse().unwrap()),
+            trickle: 256,
+            stall: std::time::Duration::from_millis(300),
+            delay: std::time::Duration::from_millis(2),
+            seed: 23,
+        },
+    );
+    eprintln!(
+        "{} cuts, {} connections, {} MB peak; client {}; its recording {}",
+        outcome.cuts, outcome.connections, outcome.peak_rss_mb, outcome.summary, outcome.recorded
+    );
+    let s = &outcome.summary;
+    assert_eq!(s["frames"], frames, "{s}");
+    assert_eq!(s["dropped"], 0, "lost: {s}");
+    assert!(outcome.cuts >= 3, "only {} cuts", outcome.cuts);
+    assert_eq!(s["reconnects"], outcome.cuts, "{s}");
+    // What the client took as new, replayed: every frame once, none missing between.
+    let r = &outcome.recorded;
+    assert_eq!(r["frames"], frames, "{r}");
+    assert_eq!(r["dropped"], 0, "{r}");
+    assert_eq!(r["duplicates"], 0, "{r}");
+    assert!(outcome.peak_rss_mb < 200.0, "{} MB", outcome.peak_rss_mb);
+}

@@ -2,7 +2,8 @@
 //! libnginx-mod-nchan, two nodes sharing one redis-server, configured from
 //! assets/deploy/nchan-node.conf.template. `serve --publish` pushes to node A, `sse-tui --url`
 //! watches on node B; node A is stopped and started again mid-stream while `serve` and its
-//! own watchers carry on.
+//! own watchers carry on; and `serve --publish` pushes through a proxy that cuts its
+//! connections at random.
 //!
 //! Needs nginx, libnginx-mod-nchan and redis-server (Debian); `.ci/run` installs them.
 
@@ -22,6 +23,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
 /// `serve --demo --publish URL`, its report lines on a channel.
 struct Serve {
     _child: ChildGuard,
+    pid: u32,
     addr: String,
     reports: mpsc::Receiver<Value>,
 }
@@ -47,6 +49,7 @@ impl Serve {
             }
         });
         Self {
+            pid: child.id(),
             _child: ChildGuard(child),
             addr,
             reports,
@@ -136,4 +139,53 @@ fn a_feed_crosses_two_nchan_nodes_and_survives_a_node_restart() {
     let ok_then = during["publish"][0]["ok"].as_u64().unwrap();
     serve.report_where(|p| p["state"] == "up" && p["ok"].as_u64() > Some(ok_then));
     assert_whole(&watch(&on_b, 100), 100, "through the hub after the restart");
+}
+
+/// `serve --publish` → the fault proxy (cutting the requests at random offsets, trickling,
+/// stalling, delaying) → nchan → a watcher: each cut costs one event sent again, the watcher
+/// gets every frame, and a copy the hub had taken already is skipped by its `seq`, never
+/// counted as new.
+#[test]
+#[ignore = "needs nginx, libnginx-mod-nchan and redis-server"]
+fn random_cuts_between_serve_and_the_hub_lose_nothing() {
+    use common::proxy::{FaultProxy, Faults, Toward};
+    let dir = tempfile::tempdir().unwrap();
+    let (_redis, redis_port) = redis(dir.path());
+    let node = Node::configure(dir.path(), "a", redis_port);
+    let proxy = FaultProxy::start(
+        &format!("127.0.0.1:{}", node.port),
+        Faults {
+            toward: Toward::Upstream,
+            cut_after: 20_000..600_000,
+            max_cuts: std::env::var("FAULT_CUTS").map_or(12, |n| n.parse().unwrap()),
+            trickle: 256,
+            stall: std::time::Duration::from_millis(300),
+            delay: std::time::Duration::from_millis(2),
+            seed: 23,
+        },
+    );
+    let serve = Serve::start(&format!("http://{}/pub?id=cuts", proxy.addr));
+    let frames = std::env::var("FAULT_FRAMES").map_or(1000, |n| n.parse().unwrap());
+    let watched = watch(&node.url("/sub?id=cuts"), frames);
+    let report = serve.report_where(|p| p["ok"].as_u64() >= Some(frames.into()));
+    let publish = &report["publish"][0];
+    let rss_mb = common::procfs::memory_mb(serve.pid, "VmHWM").unwrap();
+    eprintln!(
+        "{} cuts, {} connections, serve peak {rss_mb:.1} MB; publish {publish}; watcher: \
+         frames {}, dropped {}, duplicates skipped {}",
+        proxy.cuts(),
+        proxy.connections(),
+        watched["frames"],
+        watched["dropped"],
+        watched["duplicates"]
+    );
+    assert_eq!(watched["frames"], frames, "{watched}");
+    assert_eq!(watched["dropped"], 0, "lost: {watched}");
+    assert_eq!(watched["bad_frames"], 0, "{watched}");
+    assert!(proxy.cuts() >= 3, "only {} cuts", proxy.cuts());
+    assert_eq!(publish["failed"], 0, "{publish}");
+    assert_eq!(publish["resent"], proxy.cuts(), "{publish}");
+    // A copy is skipped, never new: at most one per event sent again.
+    assert!(watched["duplicates"].as_u64() <= publish["resent"].as_u64());
+    assert!(rss_mb < 200.0, "serve: {rss_mb} MB");
 }

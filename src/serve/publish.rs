@@ -1,8 +1,10 @@
 //! `serve --publish URL` (SPEC §10): every event pushed to an existing SSE hub's publisher
 //! (nginx + nchan), in order, over kept-alive HTTP. The source and the local watchers never
 //! wait for a hub: events reach each hub through a bounded queue, and what does not fit, or
-//! fails, is counted and dropped. A failed publish is not repeated (no backlog of stale
-//! events): the hub is tried again, with the next event, after a backoff.
+//! fails, is counted and dropped. A publish whose connection was cut on the way (a restarted
+//! proxy, a dropped link) is sent once more at once on a new connection, so a cut loses
+//! nothing; one that fails otherwise, or again, is not repeated (no backlog of stale events):
+//! the hub is tried again, with the next event, after a backoff.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -33,6 +35,9 @@ pub struct TargetReport {
     pub url: String,
     pub ok: u64,
     pub failed: u64,
+    /// Events sent a second time because their connection was cut (each counts once in `ok`
+    /// or `failed`). The hub may have taken the first: a watcher skips the copy by its `seq`.
+    pub resent: u64,
     pub state: PublishState,
     pub last_error: Option<String>,
 }
@@ -134,7 +139,7 @@ impl Publishers {
             .into_iter()
             .map(|r| {
                 json!({
-                    "url": r.url, "ok": r.ok, "failed": r.failed,
+                    "url": r.url, "ok": r.ok, "failed": r.failed, "resent": r.resent,
                     "state": r.state.name(), "last_error": r.last_error,
                 })
             })
@@ -151,7 +156,12 @@ async fn publish(
 ) {
     let mut backoff = FIRST_BACKOFF;
     while let Some(outgoing) = rx.recv().await {
-        match post(&client, &url, &headers, outgoing).await {
+        let mut outcome = post(&client, &url, &headers, outgoing.clone()).await;
+        if let Err(Failure::Cut(_)) = outcome {
+            target.update(|r| r.resent += 1);
+            outcome = post(&client, &url, &headers, outgoing).await;
+        }
+        match outcome.map_err(Failure::into_sentence) {
             Ok(()) => {
                 backoff = FIRST_BACKOFF;
                 target.update(|r| {
@@ -178,12 +188,29 @@ async fn publish(
     }
 }
 
+/// Why a publish did not go through.
+enum Failure {
+    /// The connection broke after the request went out (the hub may or may not have it).
+    Cut(String),
+    /// No connection, no answer in time, or the hub said no: sending again at once would
+    /// only repeat it.
+    Other(String),
+}
+
+impl Failure {
+    fn into_sentence(self) -> String {
+        match self {
+            Failure::Cut(why) | Failure::Other(why) => why,
+        }
+    }
+}
+
 async fn post(
     client: &reqwest::Client,
     url: &str,
     headers: &[(String, String)],
     outgoing: Outgoing,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let mut request = client
         .post(url)
         .header("X-EventSource-Event", &*outgoing.event)
@@ -191,18 +218,24 @@ async fn post(
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    let response = request
-        .body(outgoing.data)
-        .send()
-        .await
-        .map_err(|e| crate::sse::client::plain_reqwest_error(&e))?;
+    let response = request.body(outgoing.data).send().await.map_err(|e| {
+        let why = crate::sse::client::plain_reqwest_error(&e);
+        if e.is_connect() || e.is_timeout() {
+            Failure::Other(why)
+        } else {
+            Failure::Cut(why)
+        }
+    })?;
     let status = response.status();
     // Read to the end, so the connection goes back to the pool for the next event.
     let _ = response.bytes().await;
     if status.is_success() {
         Ok(())
     } else {
-        Err(format!("the hub answered HTTP {}", status.as_u16()))
+        Err(Failure::Other(format!(
+            "the hub answered HTTP {}",
+            status.as_u16()
+        )))
     }
 }
 
@@ -356,6 +389,68 @@ mod tests {
         let report = publishers.reports().remove(0);
         assert_eq!(report.failed, 1000 - QUEUE as u64);
         assert_eq!(report.ok, 0);
+    }
+
+    /// A publisher endpoint whose first connection is cut once its request has arrived (the
+    /// hub may have taken it); later connections take every request and answer 201. The
+    /// bodies it read, from every connection, in order.
+    async fn hub_cutting_its_first_connection() -> (String, Arc<Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/pub", listener.local_addr().unwrap());
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let seen = bodies.clone();
+        tokio::spawn(async move {
+            for connection in 0.. {
+                let (socket, _) = listener.accept().await.unwrap();
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let mut socket = BufReader::new(socket);
+                    loop {
+                        let mut length = None;
+                        loop {
+                            let mut line = String::new();
+                            if socket.read_line(&mut line).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if line == "\r\n" {
+                                break;
+                            }
+                            if let Some((name, value)) = line.split_once(':')
+                                && name.eq_ignore_ascii_case("content-length")
+                            {
+                                length = value.trim().parse::<usize>().ok();
+                            }
+                        }
+                        let mut body = vec![0; length.expect("a content-length")];
+                        socket.read_exact(&mut body).await.unwrap();
+                        seen.lock().unwrap().push(String::from_utf8(body).unwrap());
+                        if connection == 0 {
+                            return; // dropped: the connection is cut with no answer
+                        }
+                        let answer = b"HTTP/1.1 201 Created\r\ncontent-length: 0\r\n\r\n";
+                        socket.get_mut().write_all(answer).await.unwrap();
+                    }
+                });
+            }
+        });
+        (url, bodies)
+    }
+
+    #[tokio::test]
+    async fn a_cut_connection_sends_its_event_again_and_loses_nothing() {
+        let (url, bodies) = hub_cutting_its_first_connection().await;
+        let publishers = Publishers::start(&[url], &[]);
+        for i in 0..5 {
+            publishers.offer("frame", &format!("event {i}"));
+        }
+        let report = until(&publishers, "ok == 5", |r| r.ok == 5).await;
+        assert_eq!((report.failed, report.resent), (0, 1), "{report:?}");
+        // The first event twice (the hub had it when the cut came), then the rest in order.
+        let want = [
+            "event 0", "event 0", "event 1", "event 2", "event 3", "event 4",
+        ];
+        assert_eq!(*bodies.lock().unwrap(), want);
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@ pub mod http;
 pub mod nchan;
 pub mod peers;
 pub mod procfs;
+pub mod proxy;
 pub mod pty;
 pub mod serial;
 pub mod tls;
