@@ -45,7 +45,7 @@ impl Allowed {
     }
 
     /// The keys of an `authorized_keys` text; `Err(None)` when it holds none.
-    fn parse(text: &str) -> Result<Self, Option<String>> {
+    pub fn parse(text: &str) -> Result<Self, Option<String>> {
         let mut keys = Vec::new();
         for (number, entry) in AuthorizedKeys::new(text).enumerate() {
             match entry {

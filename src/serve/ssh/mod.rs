@@ -5,7 +5,7 @@
 mod accept;
 mod handler;
 mod input;
-mod keys;
+pub mod keys;
 mod outbox;
 mod screen;
 mod shared;
