@@ -251,6 +251,33 @@ fn main() {
         ),
         ("scope", &["--view", "scope"], b""),
         ("channels", &["--view", "channels"], b""),
+        // What a terminal over SSH gets by default (`SSH_CONNECTION` set, or a `serve --ssh`
+        // session): the byte budget of 4096 bytes a second.
+        (
+            "over SSH: spectrum, defaults",
+            &["--byte-budget", "4096"],
+            b"",
+        ),
+        (
+            "over SSH: spectrum, averaging off (`a`)",
+            &["--byte-budget", "4096"],
+            b"a",
+        ),
+        (
+            "over SSH: waterfall (4 spectra/line)",
+            &["--view", "waterfall", "--byte-budget", "4096"],
+            b"",
+        ),
+        (
+            "over SSH: scope",
+            &["--view", "scope", "--byte-budget", "4096"],
+            b"",
+        ),
+        (
+            "over SSH: channels",
+            &["--view", "channels", "--byte-budget", "4096"],
+            b"",
+        ),
     ] {
         if !only.is_empty() && !only.iter().any(|word| label.contains(word.as_str())) {
             continue;

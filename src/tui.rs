@@ -16,6 +16,14 @@ use crate::snapshot::Snapshot;
 use crate::ui::event_loop::{Hooks, Pace, event_loop};
 use crate::ui::{App, Request};
 
+/// Whether this terminal is at the far end of an SSH link: OpenSSH's server sets these for
+/// the programs of a session (`ssh host sse-tui`).
+pub fn over_ssh() -> bool {
+    ["SSH_CONNECTION", "SSH_TTY"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+}
+
 /// Takes over the terminal, runs `app` until the user quits or `shutdown` completes (or,
 /// with `quit_when_done`, the pipeline is done), and gives the terminal back (ratatui's panic
 /// hook gives it back on a panic too). `ask` does what the screen asks to have done (save its

@@ -238,3 +238,36 @@ fn a_recording_in_the_scope_and_the_waterfall() {
     tui.send(b"q");
     assert!(tui.wait_exit(LIMIT).expect("exits").success());
 }
+
+/// A terminal at the far end of an SSH link (OpenSSH sets `SSH_CONNECTION` for its programs)
+/// gets a byte budget: the scope, which redraws its whole trace every picture, draws fewer
+/// pictures and the header says how many; `--byte-budget 0` lifts it.
+#[test]
+fn over_ssh_a_busy_view_draws_within_the_byte_budget_and_says_so() {
+    let ssh = [("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.1 22")];
+    let mut tui = PtyChild::spawn(BIN, &["--view", "scope"], 40, 120, &ssh);
+    assert!(
+        tui.wait_for(LIMIT, |s| s.contents().contains("fps: 4.1 kB/s budget")),
+        "{}",
+        tui.screen_text()
+    );
+    tui.send(b"q");
+    assert!(tui.wait_exit(LIMIT).expect("exits after q").success());
+
+    let lifted = ["--view", "scope", "--byte-budget", "0"];
+    let mut tui = PtyChild::spawn(BIN, &lifted, 40, 120, &ssh);
+    assert!(
+        tui.wait_for(LIMIT, |s| s.contents().contains("triggered")),
+        "{}",
+        tui.screen_text()
+    );
+    // Seconds of scope pictures, none of them held back.
+    tui.drain_for(Duration::from_secs(3));
+    assert!(
+        !tui.screen_text().contains("budget"),
+        "{}",
+        tui.screen_text()
+    );
+    tui.send(b"q");
+    assert!(tui.wait_exit(LIMIT).expect("exits after q").success());
+}

@@ -142,17 +142,28 @@ impl<W: Write> AnsiBackend<W> {
 /// a resize event, an SSH session's in a window change) and the tests'.
 pub trait Resizable: Backend {
     fn resized(&mut self, size: Size);
+
+    /// Bytes written to the terminal so far (for the byte budget; 0 where none are).
+    fn written(&self) -> u64;
 }
 
 impl<W: Write> Resizable for AnsiBackend<W> {
     fn resized(&mut self, size: Size) {
         self.set_size(size);
     }
+
+    fn written(&self) -> u64 {
+        self.written
+    }
 }
 
 impl Resizable for TestBackend {
     fn resized(&mut self, size: Size) {
         self.resize(size.width, size.height);
+    }
+
+    fn written(&self) -> u64 {
+        0
     }
 }
 

@@ -49,6 +49,7 @@ pub mod limits {
     pub const RATE_HZ: RangeInclusive<f64> = crate::frame::RATE_RANGE_HZ;
     pub const FULL_SCALE: RangeInclusive<f64> = crate::frame::FULL_SCALE_RANGE;
     pub const FPS: RangeInclusive<i64> = 1..=240;
+    pub const BYTE_BUDGET: RangeInclusive<i64> = 0..=1_000_000_000;
     pub const REPORT_EVERY_S: RangeInclusive<f64> = 0.01..=86_400.0;
     /// A year: any longer does not fit a timer.
     pub const DURATION_S: RangeInclusive<f64> = 0.01..=31_536_000.0;
@@ -164,6 +165,11 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = 30, value_name = "N", help_heading = SCREEN,
           value_parser = clap::value_parser!(u32).range(limits::FPS))]
     pub fps: u32,
+    /// Most bytes a second a screen writes; a busy view then draws fewer pictures, each of
+    /// the latest data, and the header says so (0: no limit; default 4096 over SSH, else 0)
+    #[arg(long, global = true, value_name = "BYTES", help_heading = SCREEN,
+          value_parser = clap::value_parser!(u32).range(limits::BYTE_BUDGET))]
+    pub byte_budget: Option<u32>,
     /// The view at start (the `v` key cycles them)
     #[arg(long, global = true, value_enum, default_value_t = crate::vocabulary::ViewKind::Spectrum, help_heading = SCREEN)]
     pub view: crate::vocabulary::ViewKind,

@@ -19,6 +19,10 @@ use crate::wire::lines::LineOptions;
 
 /// Snapshots for headless reports are taken this often (a screen takes `--fps`).
 const HEADLESS_PUBLISH: Duration = Duration::from_millis(50);
+/// A screen's bytes a second over SSH unless `--byte-budget` says: four times what cava
+/// writes at 120×40 and 30 fps (about 1.1 kB/s); the spectrum view at its defaults
+/// writes less and is never held back.
+pub const SSH_BYTE_BUDGET: u32 = 4096;
 
 impl Cli {
     /// No screen: JSON lines on stdout (`--headless`, or stdout is not a terminal; `serve`
@@ -117,6 +121,17 @@ impl Cli {
             },
             measurement,
             reference,
+        }
+    }
+
+    /// The screen's byte budget: `--byte-budget` (0 for none), else [`SSH_BYTE_BUDGET`] for a
+    /// screen whose terminal is at the far end of an SSH link (`ssh host sse-tui`, or a
+    /// session of `serve --ssh`), where a busy view would flood a slow link, else none.
+    pub fn byte_budget(&self, over_ssh: bool) -> Option<u32> {
+        match self.byte_budget {
+            Some(0) => None,
+            Some(bytes) => Some(bytes),
+            None => over_ssh.then_some(SSH_BYTE_BUDGET),
         }
     }
 

@@ -77,6 +77,7 @@ pub async fn run(
             .checking(limits.clone(), args.strict);
         let pace = Pace {
             fps: cli.fps,
+            byte_budget: cli.byte_budget(crate::tui::over_ssh()),
             quit_when_done: true,
         };
         tui::run(engine, app, pace, requests(settings), stop)

@@ -66,6 +66,7 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
         let app = App::new(engine.snapshots.borrow().clone(), cli.view_options());
         let pace = Pace {
             fps: cli.fps,
+            byte_budget: cli.byte_budget(crate::tui::over_ssh()),
             quit_when_done: cli.frames.is_some(),
         };
         tui::run(engine, app, pace, requests(settings), stop)
@@ -134,6 +135,7 @@ async fn start_servers(
         control: Box::new(engine.controller()),
         view: cli.view_options(),
         fps: cli.fps,
+        byte_budget: cli.byte_budget(true),
         watchers: server.watchers.clone(),
     };
     let ssh = serve::ssh::start(config, feed).await?;

@@ -13,6 +13,7 @@ use ratatui::layout::{Rect, Size};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::budget::Budget;
 use super::{App, Message, Request};
 use crate::ansi::Resizable;
 use crate::ansi::diff::Screen;
@@ -57,10 +58,13 @@ impl<L: Link + ?Sized> Link for &L {
     }
 }
 
-/// How often to draw, and whether the end of the pipeline ends the screen.
+/// How often to draw, within how many bytes a second, and whether the end of the pipeline
+/// ends the screen.
 #[derive(Clone, Copy, Debug)]
 pub struct Pace {
     pub fps: u32,
+    /// `--byte-budget`: a busy view draws fewer pictures rather than write more than this.
+    pub byte_budget: Option<u32>,
     pub quit_when_done: bool,
 }
 
@@ -106,19 +110,30 @@ where
     // one, so the pace stays under `--fps`, and a snapshot that comes a hair before its slot
     // does not cost a timer of its own (and the wake-up of the runtime that arming it takes).
     let slack = frame_interval / 8;
+    let mut budget = pace.byte_budget.map(|b| Budget::new(b, Instant::now()));
     while !app.should_quit() {
         let now = Instant::now();
         if dirty && now + slack >= next_draw {
-            if link.ready() {
-                link.drawing(app.snapshot().taken_at);
-                let scroll = app.take_scroll(screen.area());
-                screen
-                    .draw(backend, &*app, scroll)
-                    .map_err(io::Error::other)?;
-                dirty = false;
+            if let Some(until) = budget.as_mut().and_then(|b| b.held_until(now)) {
+                // Over the budget: the picture waits until it is paid for, and then shows
+                // the snapshot of that moment.
+                next_draw = until;
+            } else {
+                if link.ready() {
+                    link.drawing(app.snapshot().taken_at);
+                    let scroll = app.take_scroll(screen.area());
+                    let before = backend.written();
+                    screen
+                        .draw(backend, &*app, scroll)
+                        .map_err(io::Error::other)?;
+                    if let Some(budget) = &mut budget {
+                        budget.spent(backend.written() - before, now);
+                    }
+                    dirty = false;
+                }
+                // Drawn, or the link still carries the last picture: look again a frame later.
+                next_draw = next_draw.max(now) + frame_interval;
             }
-            // Drawn, or the link still carries the last picture: look again a frame later.
-            next_draw = next_draw.max(now) + frame_interval;
         }
         // Keys first: a flood of data must never make the screen deaf.
         tokio::select! {
@@ -161,6 +176,12 @@ where
             },
             _ = ticks.tick() => {
                 app.update(Message::Tick, Instant::now().into_std());
+                if let Some(budget) = &budget {
+                    let lowered = budget
+                        .lowered_fps(Instant::now())
+                        .map(|fps| (shown_fps(fps), budget.bytes_per_s()));
+                    dirty |= app.set_lowered(lowered);
+                }
                 // While snapshots come, their pictures keep the ages current: a tick's
                 // redraw would only cost a frame and push the next snapshot's picture back
                 // to the next frame slot.
@@ -173,6 +194,17 @@ where
         }
     }
     Ok(())
+}
+
+/// Pictures a second as the header shows them: to half a picture below ten (so that one and a
+/// half is not "2" and a half is not "0"), whole above; the header changes only when this does.
+fn shown_fps(fps: f64) -> f32 {
+    let shown = if fps < 10.0 {
+        (fps * 2.0).round() / 2.0
+    } else {
+        fps.round()
+    };
+    shown as f32
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! touches the terminal.
 
 pub mod bars;
+pub mod budget;
 pub mod event_loop;
 pub mod keys;
 pub mod markers;
@@ -123,6 +124,9 @@ pub struct App {
     quit: bool,
     now: Instant,
     check: Option<CheckOverlay>,
+    /// The byte budget is holding pictures back: (pictures a second drawn, the budget in
+    /// bytes a second), for the header.
+    lowered: Option<(f32, u32)>,
 }
 
 /// A check on screen: its limits and mask, and the verdict on what is measured so far.
@@ -161,6 +165,7 @@ impl App {
             quit: false,
             now,
             check: None,
+            lowered: None,
         }
     }
 
@@ -214,6 +219,18 @@ impl App {
 
     pub fn is_frozen(&self) -> bool {
         self.frozen
+    }
+
+    /// What the byte budget does to the pace: `Some((fps, bytes_per_s))` while it holds
+    /// pictures back. True when that changed what the header says.
+    pub fn set_lowered(&mut self, lowered: Option<(f32, u32)>) -> bool {
+        let changed = self.lowered != lowered;
+        self.lowered = lowered;
+        changed
+    }
+
+    pub fn lowered(&self) -> Option<(f32, u32)> {
+        self.lowered
     }
 
     pub fn is_measuring(&self) -> bool {

@@ -123,6 +123,18 @@ fn a_lost_link_shows_the_reason_and_the_next_attempt() {
 }
 
 #[test]
+fn a_pace_lowered_by_the_byte_budget_is_said_in_the_header() {
+    let (mut app, _) = app_at(100, 30);
+    assert!(!render(&app, 100, 30).contains("budget"));
+    assert!(app.set_lowered(Some((1.5, 4096))));
+    assert!(!app.set_lowered(Some((1.5, 4096))), "no change, no redraw");
+    let header = render(&app, 100, 30);
+    assert!(header.contains("1.5 fps: 4.1 kB/s budget"), "{header}");
+    assert!(app.set_lowered(None));
+    assert!(!render(&app, 100, 30).contains("budget"));
+}
+
+#[test]
 fn freeze_keeps_the_picture_while_data_flows() {
     let (mut app, t0) = app_at(80, 24);
     assert_eq!(app.update(key(KeyCode::Char(' ')), t0), None);

@@ -50,6 +50,10 @@ impl PtyChild {
             .args(args)
             .env("TERM", "xterm-256color")
             .env_remove("NO_COLOR")
+            // The same screen whether the tests run in an SSH session or not (over SSH a
+            // screen has a byte budget unless told).
+            .env_remove("SSH_CONNECTION")
+            .env_remove("SSH_TTY")
             .stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave.try_clone().unwrap()))
             .stderr(Stdio::from(slave));

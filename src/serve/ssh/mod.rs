@@ -48,6 +48,7 @@ pub struct Feed {
     pub control: Box<dyn Fn(Control) + Send + Sync>,
     pub view: ViewOptions,
     pub fps: u32,
+    pub byte_budget: Option<u32>,
     pub watchers: Arc<crate::serve::metrics::Watchers>,
 }
 
@@ -137,6 +138,7 @@ pub async fn start(config: SshConfig, feed: Feed) -> Result<SshServer, SshError>
         control: feed.control,
         view: feed.view,
         fps: feed.fps,
+        byte_budget: feed.byte_budget,
         max_sessions,
         watchers: feed.watchers,
         stopping,

@@ -114,6 +114,7 @@ pub async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat:
         &mut app,
         Pace {
             fps: shared.fps,
+            byte_budget: shared.byte_budget,
             quit_when_done: false,
         },
         async move {

@@ -18,6 +18,7 @@ pub struct Shared {
     pub control: Box<dyn Fn(Control) + Send + Sync>,
     pub view: ViewOptions,
     pub fps: u32,
+    pub byte_budget: Option<u32>,
     pub max_sessions: usize,
     /// Screens running now (the `ssh` watchers of /metrics).
     pub watchers: Arc<Watchers>,

@@ -66,6 +66,7 @@ async fn plain_loop(
     };
     let pace = Pace {
         fps: 30,
+        byte_budget: None,
         quit_when_done,
     };
     event_loop(
@@ -115,6 +116,7 @@ async fn scripted_keys_drive_the_loop() {
         &mut app,
         Pace {
             fps: 30,
+            byte_budget: None,
             quit_when_done: false,
         },
         std::future::pending(),

@@ -240,6 +240,13 @@ fn render_header(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         first.push(Span::raw("  "));
         first.push(Span::styled(" FROZEN ", theme.alert()));
     }
+    if let Some((fps, budget)) = app.lowered() {
+        // Fewer pictures, never older ones: each shows the latest snapshot.
+        first.push(Span::styled(
+            format!("  {fps} fps: {}B/s budget", format::si(f64::from(budget))),
+            theme.fg(Color::Yellow),
+        ));
+    }
     let settings = s.settings;
     let rate = s.sample_rate.map_or("rate unknown".into(), format::rate);
     let resolution = s
