@@ -254,7 +254,16 @@ fn path_section(effort: Effort) {
         "| FFT size | bare FFT (Msamples/s) | whole path (Msamples/s) | path / bare | path µs per frame |"
     );
     println!("|---:|---:|---:|---:|---:|");
-    for n in [256, 1024, 4096, 16384, 65536] {
+    // `n=1024` runs that size alone (for a profile).
+    let sizes: Vec<usize> = std::env::args()
+        .filter_map(|a| a.strip_prefix("n=")?.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![256, 1024, 4096, 16384, 65536]
+    } else {
+        sizes
+    };
+    for n in sizes {
         let frames = (samples_per_round / n).max(50);
         let (mut bare, mut path) = (f64::INFINITY, f64::INFINITY);
         for _ in 0..rounds {

@@ -184,13 +184,16 @@ impl Parser {
         };
         match name {
             b"data" => {
-                if self.data_overflow > 0
-                    || self.data.len() + value.len() + 1 > self.max_event_bytes
+                // The bound is on the event as it is kept: a byte that is not UTF-8 becomes
+                // U+FFFD, three bytes, so the text is measured after decoding (a line of
+                // 0xFF bytes within the bound on the wire would be three times it here).
+                let text = String::from_utf8_lossy(value);
+                if self.data_overflow > 0 || self.data.len() + text.len() + 1 > self.max_event_bytes
                 {
-                    self.data_overflow = self.data_overflow.max(self.data.len()) + value.len() + 1;
+                    self.data_overflow = self.data_overflow.max(self.data.len()) + text.len() + 1;
                     self.data = String::new();
                 } else {
-                    self.data.push_str(&String::from_utf8_lossy(value));
+                    self.data.push_str(&text);
                     self.data.push('\n');
                 }
             }

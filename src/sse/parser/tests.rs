@@ -263,3 +263,23 @@ fn a_large_event_is_delivered_and_a_monster_is_dropped_with_bounded_memory() {
         "{out:?}"
     );
 }
+
+/// Found by the fuzzing harness (tests/fixtures/fuzz/sse/found-8bd39b283b674c0d): bytes that
+/// are not UTF-8 each become U+FFFD, three bytes, so an event within the bound on the wire
+/// was kept at up to three times the bound. It is measured as it is kept now.
+#[test]
+fn bytes_that_are_not_utf8_count_as_the_text_they_become() {
+    let max = 4096;
+    let line = [b"data: ".as_slice(), &[0xff; 2000], b"\n\ndata: after\n\n"].concat();
+    let got = parse_in(&[&line], max);
+    assert!(
+        matches!(got[0], Parsed::TooLarge { bytes } if bytes > max),
+        "{:?}",
+        got[0]
+    );
+    assert!(matches!(&got[1], Parsed::Event(e) if e.data == "after"));
+    // Within the bound as text, it is delivered.
+    let line = [b"data: ".as_slice(), &[0xff; 1300], b"\n\n"].concat();
+    let got = parse_in(&[&line], max);
+    assert!(matches!(&got[0], Parsed::Event(e) if e.data.chars().count() == 1300));
+}
