@@ -237,13 +237,13 @@ fn through_the_proxy(frames: u32, faults: common::proxy::Faults) -> Outcome {
 /// none is counted twice, and every cut is one reconnect.
 #[test]
 fn random_cuts_between_serve_and_a_watcher_lose_nothing_and_count_nothing_twice() {
-    // FAULT_FRAMES and FAULT_CUTS make a longer run for BENCHMARKS.md.
+    // FAULT_FRAMES, FAULT_CUTS and FAULT_CUT_AFTER make a longer run for BENCHMARKS.md.
     let frames = std::env::var("FAULT_FRAMES").map_or(1000, |n| n.parse().unwrap());
     let outcome = through_the_proxy(
         frames,
         common::proxy::Faults {
             toward: common::proxy::Toward::Client,
-            cut_after: 20_000..600_000,
+            cut_after: common::proxy::cut_after_from_env(20_000..600_000),
             max_cuts: std::env::var("FAULT_CUTS").map_or(12, |n| n.parse().unwrap()),
             trickle: 256,
             stall: std::time::Duration::from_millis(300),

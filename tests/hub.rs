@@ -156,7 +156,7 @@ fn random_cuts_between_serve_and_the_hub_lose_nothing() {
         &format!("127.0.0.1:{}", node.port),
         Faults {
             toward: Toward::Upstream,
-            cut_after: 20_000..600_000,
+            cut_after: common::proxy::cut_after_from_env(20_000..600_000),
             max_cuts: std::env::var("FAULT_CUTS").map_or(12, |n| n.parse().unwrap()),
             trickle: 256,
             stall: std::time::Duration::from_millis(300),

@@ -36,6 +36,14 @@ pub struct Faults {
     pub seed: u64,
 }
 
+/// `FAULT_CUT_AFTER=LO:HI` (bytes), for a longer run with other spacing, else `default`.
+pub fn cut_after_from_env(default: Range<usize>) -> Range<usize> {
+    std::env::var("FAULT_CUT_AFTER").map_or(default, |range| {
+        let (lo, hi) = range.split_once(':').expect("FAULT_CUT_AFTER=LO:HI");
+        lo.parse().unwrap()..hi.parse().unwrap()
+    })
+}
+
 pub struct FaultProxy {
     pub addr: String,
     cuts: Arc<AtomicU64>,
