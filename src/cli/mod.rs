@@ -100,6 +100,9 @@ pub struct Cli {
     /// Accept any TLS certificate (only for testing; never the default)
     #[arg(long, global = true, help_heading = SSE)]
     pub insecure: bool,
+    /// Trust this certificate authority (PEM) too: a lab's own, instead of --insecure
+    #[arg(long, global = true, value_name = "FILE", help_heading = SSE)]
+    pub ca: Option<PathBuf>,
     /// The largest event accepted (1024 to 1 GiB); a larger one is dropped and counted as bad
     #[arg(long, global = true, default_value_t = 16 * 1024 * 1024, value_name = "BYTES", help_heading = SSE,
           value_parser = clap::value_parser!(u64).range(limits::MAX_EVENT_BYTES))]
@@ -392,6 +395,9 @@ pub enum UsageError {
     Reference(String),
     #[error("--record: {0}")]
     Record(String),
+    /// `--tls-cert`, `--tls-key`: the sentence names the file.
+    #[error("{0}")]
+    Tls(String),
 }
 
 impl Cli {

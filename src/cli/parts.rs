@@ -72,6 +72,7 @@ impl Cli {
                     max_event_bytes: usize::try_from(self.max_event_bytes).unwrap_or(usize::MAX),
                     read_timeout: Duration::from_secs_f64(self.read_timeout),
                     insecure: self.insecure,
+                    ca: self.ca.clone(),
                     ..SseConfig::new(url)
                 },
                 levels,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::{UsageError, header_pair, number_in};
 use crate::error::plain_io_error;
 use crate::serve::http::HttpConfig;
+use crate::serve::http::tls::{self, TlsAcceptor};
 use crate::serve::ssh::SshConfig;
 use crate::vocabulary::EventForm;
 
@@ -40,7 +41,7 @@ pub struct ServeArgs {
     /// How far one watcher may fall behind before it is told it lagged (1 to 1048576)
     #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_BUFFERED))]
     pub queue: u64,
-    /// Close a connection whose request headers have not arrived within this many seconds (0.1 to 3600)
+    /// Close a connection whose request headers (or TLS handshake) have not arrived within this many seconds (0.1 to 3600)
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS",
           value_parser = number_in(0.1..=3600.0, "seconds"))]
     pub header_timeout: f64,
@@ -54,6 +55,12 @@ pub struct ServeArgs {
     /// Extra request header for --publish, repeatable ('Name: value')
     #[arg(long, value_name = "'NAME: VALUE'", value_parser = header_pair)]
     pub publish_header: Vec<(String, String)>,
+    /// Serve HTTPS, with HTTP/2 for clients that offer it: the certificate chain (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Show the screen too (default: headless reports on stdout)
     #[arg(long)]
     pub tui: bool,
@@ -125,14 +132,23 @@ impl ServeArgs {
         Ok(token)
     }
 
-    /// What the HTTP side is asked to do, with the token `token()` read.
-    pub fn http_config(&self, token: Option<String>) -> HttpConfig {
+    /// HTTPS, when asked for: the certificate and key read, or a sentence naming the file.
+    pub fn tls(&self) -> Result<Option<TlsAcceptor>, UsageError> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => tls::acceptor(cert, key).map(Some).map_err(UsageError::Tls),
+            _ => Ok(None),
+        }
+    }
+
+    /// What the HTTP side is asked to do, with the token `token()` and the TLS `tls()` read.
+    pub fn http_config(&self, token: Option<String>, tls: Option<TlsAcceptor>) -> HttpConfig {
         HttpConfig {
             token,
             max_clients: self.max_clients as usize,
             allow_origins: self.allow_origin.clone(),
             heartbeat: Duration::from_secs_f64(self.heartbeat),
             header_timeout: Duration::from_secs_f64(self.header_timeout),
+            tls,
         }
     }
 }

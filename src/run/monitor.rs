@@ -24,7 +24,7 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
     // Signals are caught before anything starts (a server's address is a promise to answer).
     let stop = stop_asked(cli);
     let serving = match &cli.command {
-        Some(Command::Serve(args)) => Some((args, args.token()?)),
+        Some(Command::Serve(args)) => Some((args, (args.token()?, args.tls()?))),
         _ => None,
     };
     let started = (std::time::Instant::now(), chrono::Utc::now());
@@ -110,21 +110,26 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
 async fn start_servers(
     cli: &Cli,
     args: &ServeArgs,
-    token: Option<String>,
+    (token, tls): (Option<String>, Option<serve::http::tls::TlsAcceptor>),
     hub: Arc<Hub>,
     engine: &Engine,
     publishers: Option<Arc<Publishers>>,
 ) -> Result<(serve::Server, Option<serve::ssh::SshServer>), ServeError> {
     let server = serve::start(
         args.listen,
-        args.http_config(token),
+        args.http_config(token, tls),
         hub,
         engine.snapshots.clone(),
         publishers,
     )
     .await?;
+    let scheme = if args.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     eprintln!(
-        "sse-tui: serving http://{}/ (events at /events)",
+        "sse-tui: serving {scheme}://{}/ (events at /events)",
         server.addr
     );
     let Some(config) = args.ssh.config() else {

@@ -30,6 +30,9 @@ pub struct Watchers {
     pub sse: AtomicUsize,
     pub ssh: AtomicUsize,
     pub ssh_picture_delay: DelayHistogram,
+    /// HTTP connections accepted since the start, by the protocol they speak.
+    pub http1_connections: AtomicU64,
+    pub http2_connections: AtomicU64,
 }
 
 /// Upper bounds of the picture delay buckets, seconds: fine up to a little past a frame
@@ -183,6 +186,21 @@ impl Collector for SnapshotCollector {
             let labels = [("transport".to_owned(), transport.to_owned())];
             let value = ConstGauge::new(count.load(Ordering::Relaxed) as i64);
             value.encode(watchers.encode_family(&labels)?)?;
+        }
+
+        let mut connections = encoder.encode_descriptor(
+            "sse_tui_http_connections",
+            "HTTP connections accepted, by protocol (HTTP/2 only over TLS, by ALPN)",
+            None,
+            MetricType::Counter,
+        )?;
+        for (protocol, count) in [
+            ("http/1.1", &self.watchers.http1_connections),
+            ("h2", &self.watchers.http2_connections),
+        ] {
+            let labels = [("protocol".to_owned(), protocol.to_owned())];
+            ConstCounter::new(count.load(Ordering::Relaxed))
+                .encode(connections.encode_family(&labels)?)?;
         }
 
         let h = s.latency_histogram;

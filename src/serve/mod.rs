@@ -82,12 +82,14 @@ pub async fn start(
         snapshots,
         watchers: watchers.clone(),
     };
-    let header_timeout = config.header_timeout;
+    let (header_timeout, tls) = (config.header_timeout, config.tls.clone());
     let router = http::router(hub, config, feeds, shutdown_rx.clone());
     let task = tokio::spawn(http::accept::serve(
         listener,
         router,
         header_timeout,
+        tls,
+        watchers.clone(),
         shutdown_rx,
     ));
     Ok(Server {

@@ -31,6 +31,8 @@ pub struct SseConfig {
     /// Backoff never waits longer than this (unless the server's `retry` asks for more).
     pub max_backoff: Duration,
     pub insecure: bool,
+    /// `--ca`: a certificate authority (PEM) trusted besides the usual ones, for a lab's own.
+    pub ca: Option<std::path::PathBuf>,
 }
 
 impl SseConfig {
@@ -45,6 +47,7 @@ impl SseConfig {
             initial_retry: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
             insecure: false,
+            ca: None,
         }
     }
 }
@@ -106,6 +109,21 @@ pub enum SetupError {
     HeaderValue(String),
     #[error("cannot set up HTTP: {0}")]
     Http(String),
+    #[error("cannot use the certificate authority {path}: {why}")]
+    Ca { path: String, why: String },
+}
+
+/// The certificate authority in `path` (PEM), or why it cannot be used.
+fn certificate_authority(path: &std::path::Path) -> Result<reqwest::Certificate, SetupError> {
+    let failed = |why: String| SetupError::Ca {
+        path: path.display().to_string(),
+        why,
+    };
+    let pem = std::fs::read(path).map_err(|e| failed(crate::error::plain_io_error(&e)))?;
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(failed("it holds no PEM certificate".into()));
+    }
+    reqwest::Certificate::from_pem(&pem).map_err(|e| failed(e.to_string()))
 }
 
 /// Installs the TLS crypto provider once (rustls is built with ring only).
@@ -135,10 +153,16 @@ impl SseClient {
             headers.insert(name, value);
         }
         install_crypto_provider();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .redirect(redirect_policy())
-            .tls_danger_accept_invalid_certs(config.insecure)
+            .tls_danger_accept_invalid_certs(config.insecure);
+        if let Some(path) = &config.ca {
+            builder = builder.add_root_certificate(certificate_authority(path)?);
+        }
+        // HTTP/2 when the server offers it (ALPN): a feed shares one connection with the
+        // clock probe, and a hub's many streams share one.
+        let http = builder
             .build()
             .map_err(|e| SetupError::Http(e.to_string()))?;
         let mut parser = Parser::new(config.max_event_bytes);

@@ -12,11 +12,12 @@ pub mod pty;
 pub mod serial;
 pub mod tls;
 
-/// The address `serve` listens on, from its first line on stderr ("… serving http://ADDR/ …").
+/// The address `serve` listens on, from its first line on stderr ("… serving http://ADDR/ …",
+/// or https).
 pub fn served_address(stderr: &mut impl std::io::BufRead) -> String {
     let mut line = String::new();
     stderr.read_line(&mut line).unwrap();
-    line.split("http://")
+    line.split("://")
         .nth(1)
         .and_then(|rest| rest.split('/').next())
         .unwrap_or_else(|| panic!("no address in {line:?}"))

@@ -28,6 +28,7 @@ use streams::{AnalysisWatcher, ClientSlot, Watcher, event_stream};
 
 pub mod accept;
 mod streams;
+pub mod tls;
 
 const PAGE: &str = include_str!("../../../assets/index.html");
 
@@ -38,6 +39,8 @@ pub struct HttpConfig {
     pub heartbeat: Duration,
     /// A request's headers must arrive within this (`--header-timeout`).
     pub header_timeout: Duration,
+    /// HTTPS with HTTP/2 (`--tls-cert`, `--tls-key`).
+    pub tls: Option<tls::TlsAcceptor>,
 }
 
 struct Shared {
