@@ -187,3 +187,64 @@ fn the_dashboard_shows_the_servers_analysis_and_follows_the_source() {
     assert!(unexpected.is_empty(), "{errors}");
     browser.ask(json!({"cmd": "quit"}));
 }
+
+/// The page over HTTPS (`serve --tls-cert`, the test lab's certificate, which Chromium is told
+/// to accept by its public key's hash, `lab_server.spki`): it draws the demo's 1 kHz tone, and
+/// the browser's streams came over HTTP/2 (`/metrics` counts the connection by protocol).
+#[test]
+#[ignore = "needs chromium (Debian), and node with npm for puppeteer-core"]
+fn the_page_over_https_speaks_http2_and_draws_the_servers_analysis() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--no-config", "--demo"])
+        .arg("--tls-cert")
+        .arg(fixtures.join("lab_server.pem"))
+        .arg("--tls-key")
+        .arg(fixtures.join("lab_server.key"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = common::served_address(&mut BufReader::new(child.stderr.take().unwrap()));
+    let _serve = ChildGuard(child);
+    let spki = std::fs::read_to_string(fixtures.join("lab_server.spki")).unwrap();
+    let pin = format!("--ignore-certificate-errors-spki-list={}", spki.trim());
+    let mut browser = Browser::with_flags(&[&pin]);
+    let page = format!("https://{addr}/");
+    browser.ask(json!({"cmd": "open", "url": page, "width": 1280, "height": 800}));
+    let seen = browser.ask(json!({"cmd": "wait", "attr": "frames", "above": 5}))["dataset"].clone();
+    assert_eq!(seen["state"], "connected", "{seen}");
+    let peak: f64 = seen["peakHz"].as_str().unwrap().parse().unwrap();
+    assert!((peak - 1000.0).abs() <= 48_000.0 / 1024.0, "{seen}");
+    let errors = browser.ask(json!({"cmd": "errors"}))["errors"].clone();
+    assert_eq!(errors, json!([]), "{errors}");
+    browser.ask(json!({"cmd": "screenshot", "path": artifacts().join("dashboard-https.png")}));
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(fixtures.join("lab_ca.pem")).unwrap())
+        .unwrap();
+    let metrics = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = reqwest::Client::builder()
+            .add_root_certificate(ca)
+            .http1_only()
+            .build()
+            .unwrap();
+        let response = client
+            .get(format!("https://{addr}/metrics"))
+            .send()
+            .await
+            .unwrap();
+        response.text().await.unwrap()
+    });
+    let h2 = metrics
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("sse_tui_http_connections_total{protocol=\"h2\"} ")?
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no h2 count in {metrics}"));
+    assert!(h2 >= 1, "the browser did not speak HTTP/2: {metrics}");
+    browser.ask(json!({"cmd": "quit"}));
+}

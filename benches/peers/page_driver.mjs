@@ -9,10 +9,12 @@ import readline from "node:readline";
 import puppeteer from "puppeteer-core";
 
 const executablePath = process.argv[2] || "/usr/bin/chromium";
+// Further Chromium flags, one an argument (a test's pinned certificate, say).
+const extra = process.argv.slice(3);
 const browser = await puppeteer.launch({
   executablePath,
   headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", ...extra],
 });
 let page = null;
 const errors = [];

@@ -25,11 +25,17 @@ pub struct Browser {
 
 impl Browser {
     pub fn start() -> Self {
+        Self::with_flags(&[])
+    }
+
+    /// Chromium with further command-line flags.
+    pub fn with_flags(flags: &[&str]) -> Self {
         let peers = super::peers::ensure();
         // A process group of its own: Chromium, node's child, goes with it (see Drop).
         let mut child: Child = Command::new("node")
             .arg(peers.join("page_driver.mjs"))
             .arg("/usr/bin/chromium")
+            .args(flags)
             .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
