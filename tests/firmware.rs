@@ -42,9 +42,15 @@ fn run(command: &mut Command) {
 fn build_firmware(out: &Path) {
     let cmsis = root().join("target/cmsis-dsp");
     let firmware = root().join("assets/c/stm32f4");
+    // The tests run in parallel: one fetches while the others wait, never reading (or
+    // removing) a tree half unpacked. The lock goes with the file, at the end of the fetch.
+    std::fs::create_dir_all(root().join("target")).unwrap();
+    let lock = std::fs::File::create(root().join("target/cmsis-dsp.lock")).unwrap();
+    lock.lock().unwrap();
     run(Command::new("sh")
         .arg(firmware.join("fetch-cmsis-dsp.sh"))
         .arg(&cmsis));
+    drop(lock);
     run(Command::new("make")
         .arg("-s")
         .arg("-f")
