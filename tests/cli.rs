@@ -159,7 +159,15 @@ fn a_wrong_command_line_is_one_sentence_and_status_2() {
     for args in [
         &["--fft", "1000"][..],
         &["--bogus"],
-        &["--demo", "--replay", "x"],
+        &["--list-ports", "--demo"],
+        &[
+            "--url",
+            "http://a/events",
+            "--serial",
+            "/dev/null",
+            "--record",
+            "x.bin",
+        ],
         &["--window", "triangle"],
         &["--db-min", "0", "--db-max", "-10"],
         &["--speed", "-1"],

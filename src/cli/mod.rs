@@ -64,23 +64,25 @@ pub mod limits {
     version,
     about = "Live spectrum and latency monitor for ADC boards: serial, Server-Sent Events, or a built-in demo board",
     after_help = EXAMPLES,
-    group(ArgGroup::new("source").args(["demo", "url", "serial", "replay", "list_ports"]))
+    // Several sources are several boards (SPEC §16).
+    group(ArgGroup::new("source").args(["demo", "url", "serial", "replay", "list_ports"]).multiple(true))
 )]
 pub struct Cli {
     /// Built-in simulated STM32 board (the default when no source is given)
     #[arg(long, global = true, help_heading = SOURCE)]
     pub demo: bool,
-    /// Subscribe to a Server-Sent Events feed (http or https)
+    /// Subscribe to a Server-Sent Events feed (http or https); repeatable, `NAME=URL` names the board
     #[arg(long, global = true, value_name = "URL", help_heading = SOURCE)]
-    pub url: Option<String>,
-    /// Read a serial device; `auto` picks the first ST virtual COM port (USB VID 0483)
+    pub url: Vec<String>,
+    /// Read a serial device; `auto` picks the first ST virtual COM port (USB VID 0483); repeatable, `NAME=PATH`
     #[arg(long, global = true, value_name = "PATH", help_heading = SOURCE)]
-    pub serial: Option<String>,
-    /// Play a file written by --record
+    pub serial: Vec<String>,
+    /// Play a file written by --record; repeatable, `NAME=FILE`
     #[arg(long, global = true, value_name = "FILE", help_heading = SOURCE)]
-    pub replay: Option<PathBuf>,
+    pub replay: Vec<String>,
     /// Print serial ports with USB VID:PID, serial number and product, then exit
-    #[arg(long, global = true, help_heading = SOURCE)]
+    #[arg(long, global = true, help_heading = SOURCE,
+          conflicts_with_all = ["demo", "url", "serial", "replay"])]
     pub list_ports: bool,
 
     /// Wait for a device that is not there yet instead of failing
@@ -364,6 +366,56 @@ pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
     out
 }
 
+/// One board of a run: its name and its source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Board {
+    pub name: String,
+    pub choice: SourceChoice,
+}
+
+/// `NAME=VALUE` as (NAME, VALUE) when what is before the first `=` is a name (letters,
+/// digits, `-`, `_`): a URL's own `=` comes after a `:` or a `/`, so it is no name.
+fn named(value: &str) -> (Option<&str>, &str) {
+    match value.split_once('=') {
+        Some((name, rest))
+            if !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            (Some(name), rest)
+        }
+        _ => (None, value),
+    }
+}
+
+/// A board's name from its source: the port's file name, the feed's host and path, the
+/// recording's file stem, `demo`.
+fn board_name(choice: &SourceChoice) -> String {
+    match choice {
+        SourceChoice::Demo | SourceChoice::ListPorts => "demo".into(),
+        SourceChoice::Serial(path) => std::path::Path::new(path)
+            .file_name()
+            .map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned()),
+        SourceChoice::Replay(path) => path.file_stem().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        SourceChoice::Url(url) => reqwest::Url::parse(url).map_or_else(
+            |_| url.clone(),
+            |u| {
+                let host = u.host_str().unwrap_or("feed");
+                let path = u.path().trim_matches('/');
+                if path.is_empty() {
+                    host.to_owned()
+                } else {
+                    format!("{host}/{path}")
+                }
+            },
+        ),
+    }
+}
+
 /// The chosen source.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SourceChoice {
@@ -398,21 +450,60 @@ pub enum UsageError {
     /// `--tls-cert`, `--tls-key`: the sentence names the file.
     #[error("{0}")]
     Tls(String),
+    /// What several boards cannot do (yet).
+    #[error("with several boards, {0}")]
+    SeveralBoards(String),
 }
 
 impl Cli {
+    /// The source of a run of one board: the first named (SPEC §16 has several as boards).
     pub fn source(&self) -> SourceChoice {
-        if let Some(url) = &self.url {
-            SourceChoice::Url(url.clone())
-        } else if let Some(path) = &self.serial {
-            SourceChoice::Serial(path.clone())
-        } else if let Some(path) = &self.replay {
-            SourceChoice::Replay(path.clone())
-        } else if self.list_ports {
-            SourceChoice::ListPorts
-        } else {
-            SourceChoice::Demo
+        if self.list_ports {
+            return SourceChoice::ListPorts;
         }
+        self.boards()
+            .into_iter()
+            .next()
+            .map_or(SourceChoice::Demo, |b| b.choice)
+    }
+
+    /// Every board asked for (SPEC §16): the feeds, then the serial ports, then the
+    /// recordings, each as given, and the demo when `--demo` is given beside them (or
+    /// nothing else is). Each is named by `NAME=` before its value, else by its source; a
+    /// name given twice gets `-2`, `-3` after it.
+    pub fn boards(&self) -> Vec<Board> {
+        let mut boards: Vec<(Option<&str>, SourceChoice)> = Vec::new();
+        for value in &self.url {
+            let (name, url) = named(value);
+            boards.push((name, SourceChoice::Url(url.to_owned())));
+        }
+        for value in &self.serial {
+            let (name, path) = named(value);
+            boards.push((name, SourceChoice::Serial(path.to_owned())));
+        }
+        for value in &self.replay {
+            let (name, path) = named(value);
+            boards.push((name, SourceChoice::Replay(PathBuf::from(path))));
+        }
+        if self.demo || boards.is_empty() {
+            boards.push((None, SourceChoice::Demo));
+        }
+        let mut taken: Vec<String> = Vec::new();
+        boards
+            .into_iter()
+            .map(|(name, choice)| {
+                let base = name.map_or_else(|| board_name(&choice), str::to_owned);
+                let mut name = base.clone();
+                for n in 2.. {
+                    if !taken.contains(&name) {
+                        break;
+                    }
+                    name = format!("{base}-{n}");
+                }
+                taken.push(name.clone());
+                Board { name, choice }
+            })
+            .collect()
     }
 
     /// `--header` values as (name, value).

@@ -3,7 +3,7 @@
 
 use clap::Parser;
 
-use super::{Cli, UsageError};
+use super::{Cli, SourceChoice, UsageError};
 
 fn parses(args: &[&str]) -> bool {
     let mut argv = vec!["sse-tui"];
@@ -143,4 +143,58 @@ fn help_is_grouped_and_ends_with_examples() {
         "{help}"
     );
     assert!(help.contains("Examples:") && help.contains("sse-tui check limits.toml"));
+}
+
+#[test]
+fn several_sources_are_several_boards_each_with_a_name() {
+    let boards = |args: &[&str]| -> Vec<(String, SourceChoice)> {
+        let argv = std::iter::once("sse-tui").chain(args.iter().copied());
+        Cli::try_parse_from(argv)
+            .unwrap()
+            .boards()
+            .into_iter()
+            .map(|b| (b.name, b.choice))
+            .collect()
+    };
+    assert_eq!(boards(&[]), [("demo".into(), SourceChoice::Demo)]);
+    assert_eq!(
+        boards(&[
+            "--url",
+            "bench2=https://lab/events?token=a=b",
+            "--url",
+            "https://lab/other?x=1",
+            "--serial",
+            "/dev/ttyACM0",
+            "--serial",
+            "bench1=/dev/ttyACM0",
+            "--replay",
+            "runs/f4.bin",
+            "--demo",
+        ]),
+        [
+            (
+                "bench2".into(),
+                SourceChoice::Url("https://lab/events?token=a=b".into())
+            ),
+            // A URL's own `=` comes after a `:`: no name, the host and path name it.
+            (
+                "lab/other".into(),
+                SourceChoice::Url("https://lab/other?x=1".into())
+            ),
+            (
+                "ttyACM0".into(),
+                SourceChoice::Serial("/dev/ttyACM0".into())
+            ),
+            ("bench1".into(), SourceChoice::Serial("/dev/ttyACM0".into())),
+            ("f4".into(), SourceChoice::Replay("runs/f4.bin".into())),
+            ("demo".into(), SourceChoice::Demo),
+        ]
+    );
+    // A name twice is told apart; a run of one board picks it as before.
+    let twice = boards(&["--serial", "/dev/ttyACM0", "--serial", "/tmp/ttyACM0"]);
+    assert_eq!(twice[0].0, "ttyACM0");
+    assert_eq!(twice[1].0, "ttyACM0-2");
+    let one = Cli::try_parse_from(["sse-tui", "--url", "bench=http://a/e"]).unwrap();
+    assert_eq!(one.source(), SourceChoice::Url("http://a/e".into()));
+    assert!(!parses(&["--list-ports", "--demo"]));
 }

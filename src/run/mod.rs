@@ -1,6 +1,7 @@
 //! Wiring: chooses the parts the command line asks for and connects them: the source, the
 //! taps, the engine, the server, and the screen, the headless reports or a check.
 
+mod boards;
 mod check;
 mod monitor;
 
@@ -79,6 +80,10 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<u8, RunError> {
             return Ok(0);
         }
         _ => {}
+    }
+    let boards = cli.boards();
+    if boards.len() > 1 {
+        return boards::run(&cli, boards).await;
     }
     let choice = cli.source();
     if choice == SourceChoice::ListPorts {

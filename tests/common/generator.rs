@@ -65,6 +65,13 @@ impl Signal {
 
     /// Frame `seq` on the byte stream: the binary frame of SPEC §1, COBS-encoded, then 0x00.
     pub fn frame_bytes(&self, seq: u32) -> Vec<u8> {
+        let mut out = cobs(&self.frame(seq));
+        out.push(0);
+        out
+    }
+
+    /// Frame `seq` as the binary frame of SPEC §1 (what a `frame` event carries in base64).
+    pub fn frame(&self, seq: u32) -> Vec<u8> {
         let codes = self.codes(seq);
         let mut frame = vec![1u8, 0, 2, 1, 12, 0];
         frame.extend_from_slice(&(codes.len() as u16).to_le_bytes());
@@ -76,9 +83,7 @@ impl Signal {
         }
         let crc = crc32(&frame);
         frame.extend_from_slice(&crc.to_le_bytes());
-        let mut out = cobs(&frame);
-        out.push(0);
-        out
+        frame
     }
 
     /// `frames` frames from 0 on, as a recording `--replay` plays.
@@ -219,6 +224,14 @@ impl Playing {
 impl Drop for Playing {
     fn drop(&mut self) {
         self.running.store(false, Ordering::Relaxed);
+        // Once the program under test has gone, nobody reads the pty and the board's write
+        // blocks when its buffer is full: read it here until the board hangs up.
+        if let Ok(mut reader) = std::fs::File::open(&self.link) {
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 4096];
+                while matches!(std::io::Read::read(&mut reader, &mut buffer), Ok(n) if n > 0) {}
+            });
+        }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

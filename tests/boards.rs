@@ -1,0 +1,172 @@
+//! Several boards in one process (SPEC §16), headless: two SSE feeds from servers of their
+//! own in this test (each a tone of its own, encoded by the tests' generator), a board on a
+//! pseudo-terminal and the demo, each with its own analysis: every board's peak where its
+//! tone is, in lines that say which board; and a feed that dies harms none of the others.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use base64::Engine;
+use common::generator::{Playing, Signal, tone};
+use common::http::{Step, TestServer, stream_head};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
+
+fn signal(hz: f64, seed: u64) -> Signal {
+    Signal {
+        tones: vec![(hz, 0.5)],
+        seed,
+        ..tone()
+    }
+}
+
+/// `frames` `frame` events of `signal`, at the board's pace, then (when `then_hold`) an
+/// open stream with nothing more, else the end of the connection.
+fn feed(signal: &Signal, frames: u32, then_hold: bool) -> Vec<Step> {
+    let mut steps = vec![stream_head()];
+    for seq in 0..frames {
+        let data = base64::engine::general_purpose::STANDARD.encode(signal.frame(seq));
+        steps.push(Step::Send(
+            format!("id: {seq}\nevent: frame\ndata: {data}\n\n").into_bytes(),
+        ));
+        // The pace of a board, not a wait for anything.
+        steps.push(Step::Wait(Duration::from_secs_f64(signal.frame_seconds())));
+    }
+    if then_hold {
+        steps.push(Step::Hold);
+    }
+    steps
+}
+
+/// `/events` gets `steps`; anything else (the clock probe's `/time`) a 404.
+fn on_events(request: &common::http::Request, steps: impl FnOnce() -> Vec<Step>) -> Vec<Step> {
+    if request.path.starts_with("/events") {
+        steps()
+    } else {
+        vec![common::http::head("404 Not Found", &[])]
+    }
+}
+
+/// The real binary headless with `args`: each board's summary, by name.
+fn summaries(args: &[String]) -> Vec<(String, Value)> {
+    let out = Command::new(BIN)
+        .args(["--no-config", "--headless", "--report-every", "0.25"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!lines.is_empty(), "{out:?}");
+    for line in &lines {
+        assert!(
+            line["board"].is_string(),
+            "a line without its board: {line}"
+        );
+    }
+    lines
+        .into_iter()
+        .filter(|l| l["type"] == "summary")
+        .map(|l| (l["board"].as_str().unwrap().to_owned(), l))
+        .collect()
+}
+
+fn board<'a>(summaries: &'a [(String, Value)], name: &str) -> &'a Value {
+    &summaries
+        .iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no board {name} in {summaries:?}"))
+        .1
+}
+
+/// One bin of a 1024-point FFT at 48 kHz.
+const BIN_HZ: f64 = 48_000.0 / 1024.0;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn four_boards_in_one_process_each_with_its_own_tone() {
+    let (two, five, three) = (signal(2000.0, 1), signal(5000.0, 2), signal(3000.0, 3));
+    let feed_a = TestServer::start(move |_, r| on_events(r, || feed(&two, 400, true))).await;
+    let feed_b = TestServer::start(move |_, r| on_events(r, || feed(&five, 400, true))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let serial = Playing::start(dir.path(), three, false);
+    let args: Vec<String> = vec![
+        "--url".into(),
+        format!("bench-a={}", feed_a.url("/events")),
+        "--url".into(),
+        feed_b.url("/events"),
+        "--serial".into(),
+        serial.link.display().to_string(),
+        "--demo".into(),
+        "--frames".into(),
+        "40".into(),
+        // A bound, not a measurement: a board that never gets its frames fails the test
+        // rather than hanging it.
+        "--duration".into(),
+        "60".into(),
+    ];
+    let summaries = tokio::task::spawn_blocking(move || summaries(&args))
+        .await
+        .unwrap();
+    let host_b = "127.0.0.1/events".to_owned();
+    for (name, hz) in [
+        ("bench-a", 2000.0),
+        (host_b.as_str(), 5000.0),
+        ("ttyACM0", 3000.0),
+        ("demo", 1000.0),
+    ] {
+        let s = board(&summaries, name);
+        assert_eq!(s["frames"], 40, "{name}: {s}");
+        let peak = s["peak_hz"].as_f64().unwrap();
+        assert!(
+            (peak - hz).abs() <= BIN_HZ,
+            "{name}: peak {peak} Hz, not {hz}"
+        );
+    }
+    assert_eq!(summaries.len(), 4, "{summaries:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_feed_that_dies_harms_no_other_board() {
+    let (two, five) = (signal(2000.0, 1), signal(5000.0, 2));
+    let live = TestServer::start(move |_, r| on_events(r, || feed(&two, 2000, true))).await;
+    // Ten frames, then the server is gone for good: every later attempt is refused.
+    let streams = std::sync::atomic::AtomicUsize::new(0);
+    let dying = TestServer::start(move |_, r| {
+        on_events(r, || {
+            if streams.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                feed(&five, 10, false)
+            } else {
+                vec![common::http::head("503 Service Unavailable", &[])]
+            }
+        })
+    })
+    .await;
+    let args: Vec<String> = vec![
+        "--url".into(),
+        format!("live={}", live.url("/events")),
+        "--url".into(),
+        format!("dying={}", dying.url("/events")),
+        "--demo".into(),
+        // A bound for the run, not a measurement: the assertions are on what was seen.
+        "--duration".into(),
+        "4".into(),
+    ];
+    let summaries = tokio::task::spawn_blocking(move || summaries(&args))
+        .await
+        .unwrap();
+    let dying = board(&summaries, "dying");
+    assert_ne!(dying["state"], "connected", "{dying}");
+    assert_eq!(dying["frames"], 10, "{dying}");
+    assert!(dying["reason"].is_string(), "it says why: {dying}");
+    for name in ["live", "demo"] {
+        let s = board(&summaries, name);
+        assert_eq!(s["state"], "connected", "{name}: {s}");
+        assert!(s["frames"].as_u64() > Some(10), "{name}: {s}");
+        assert_eq!(s["dropped"], 0, "{name}: {s}");
+    }
+}
