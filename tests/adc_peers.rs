@@ -12,9 +12,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use common::generator::{LSB, Signal};
+use common::replayed::{near, number, summary};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
 const FS: f64 = 48_000.0;
 /// The FFT size, and the blocks of it a frame holds: the program's spectrum of a frame is the
 /// mean of its blocks (Welch), and a frame of 1.28 s outweighs the 0.1 s running average, so
@@ -106,23 +106,6 @@ fn peers() -> &'static Path {
     PEERS.get_or_init(common::peers::ensure)
 }
 
-/// The last summary of `--replay path --speed 0 --headless` with `args`.
-fn summary(path: &Path, args: &[&str]) -> Value {
-    let out = Command::new(BIN)
-        .args(["--replay", path.to_str().unwrap(), "--speed", "0"])
-        .args(["--headless", "--no-config"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    serde_json::from_str(stdout.lines().last().expect("a summary")).unwrap()
-}
-
 /// Frames `seqs` of `signal` as text, a frame's codes to a line, for the toolkits.
 fn write_codes(path: &Path, signal: &Signal, seqs: std::ops::Range<u32>) {
     let text: String = seqs
@@ -155,19 +138,6 @@ fn toolkits(mode: &str, path: &Path, fft: usize, f0: f64, harmonics: usize) -> V
     );
     let stdout = String::from_utf8(out.stdout).unwrap();
     serde_json::from_str(stdout.lines().last().expect("the toolkits' JSON")).unwrap()
-}
-
-fn number(v: &Value, path: &str) -> f64 {
-    v.pointer(path)
-        .and_then(Value::as_f64)
-        .unwrap_or_else(|| panic!("{path} in {v:#}"))
-}
-
-fn near(got: f64, truth: f64, within: f64, what: &str) {
-    assert!(
-        (got - truth).abs() <= within,
-        "{what}: {got} against {truth} (within {within})"
-    );
 }
 
 /// A 12-bit converter y = x + c₂x² + c₃x³ with Gaussian noise before its quantiser, on one

@@ -5,10 +5,8 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use common::generator::{LSB, Signal, tone};
+use common::replayed::{near, number, summary};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sse-tui");
@@ -17,36 +15,6 @@ const N: f64 = 1024.0;
 
 fn db(x: f64) -> f64 {
     10.0 * x.log10()
-}
-
-/// The last summary of `--replay path --speed 0 --headless` with `args`.
-fn summary(path: &Path, args: &[&str]) -> Value {
-    let out = Command::new(BIN)
-        .args(["--replay", path.to_str().unwrap(), "--speed", "0"])
-        .args(["--headless", "--no-config"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    serde_json::from_str(stdout.lines().last().expect("a summary")).unwrap()
-}
-
-fn number(v: &Value, path: &str) -> f64 {
-    v.pointer(path)
-        .and_then(Value::as_f64)
-        .unwrap_or_else(|| panic!("{path} in {v:#}"))
-}
-
-fn near(got: f64, truth: f64, within: f64, what: &str) {
-    assert!(
-        (got - truth).abs() <= within,
-        "{what}: {got} against {truth} (within {within})"
-    );
 }
 
 /// A tone between bins, a spur 60 dB under full scale and white noise: the noise's density,

@@ -9,6 +9,7 @@ pub mod peers;
 pub mod procfs;
 pub mod proxy;
 pub mod pty;
+pub mod replayed;
 pub mod serial;
 pub mod tls;
 
