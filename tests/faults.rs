@@ -84,6 +84,18 @@ fn a_killed_run_keeps_every_frame_it_had_reported_a_flush_ago() {
     }
 }
 
+/// Forty frames of the demo recorded to `path` (frames or WAV, by its extension): its bytes.
+fn recorded_demo(path: &Path) -> Vec<u8> {
+    let status = Command::new(BIN)
+        .args(["--headless", "--no-config", "--frames", "40", "--record"])
+        .arg(path)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read(path).unwrap()
+}
+
 /// Whole frames in the first `cut` bytes of a COBS recording: each ends with its 0x00.
 fn whole_frames(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == 0).count() as u64
@@ -92,15 +104,7 @@ fn whole_frames(bytes: &[u8]) -> u64 {
 #[test]
 fn a_recording_cut_anywhere_replays_every_whole_frame() {
     let dir = tempfile::tempdir().unwrap();
-    let whole = dir.path().join("whole.bin");
-    let status = Command::new(BIN)
-        .args(["--headless", "--no-config", "--frames", "40", "--record"])
-        .arg(&whole)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let bytes = std::fs::read(&whole).unwrap();
+    let bytes = recorded_demo(&dir.path().join("whole.bin"));
     assert_eq!(whole_frames(&bytes), 40);
     let mut rng = fastrand::Rng::with_seed(23);
     let cut = dir.path().join("cut.bin");
@@ -124,15 +128,7 @@ fn a_recording_cut_anywhere_replays_every_whole_frame() {
 #[test]
 fn a_wav_cut_anywhere_replays_every_whole_frame() {
     let dir = tempfile::tempdir().unwrap();
-    let whole = dir.path().join("whole.wav");
-    let status = Command::new(BIN)
-        .args(["--headless", "--no-config", "--frames", "40", "--record"])
-        .arg(&whole)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let bytes = std::fs::read(&whole).unwrap();
+    let bytes = recorded_demo(&dir.path().join("whole.wav"));
     // The samples start after the header: the "data" chunk's id and size.
     let data = bytes.windows(4).position(|w| w == b"data").unwrap() + 8;
     let demo = sse_tui::source::demo::CHANNELS;
