@@ -13,8 +13,9 @@ use futures_util::Stream;
 use crate::ansi::AnsiBackend;
 use crate::engine::Engine;
 use crate::snapshot::Snapshot;
+use crate::ui::Request;
 use crate::ui::event_loop::{Hooks, Pace, event_loop};
-use crate::ui::{App, Request};
+use crate::ui::model::Model;
 
 /// Whether this terminal is at the far end of an SSH link: OpenSSH's server sets these for
 /// the programs of a session (`ssh host sse-tui`).
@@ -24,17 +25,22 @@ pub fn over_ssh() -> bool {
         .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
-/// Takes over the terminal, runs `app` until the user quits or `shutdown` completes (or,
-/// with `quit_when_done`, the pipeline is done), and gives the terminal back (ratatui's panic
-/// hook gives it back on a panic too). `ask` does what the screen asks to have done (save its
-/// settings, write an export) and says where, or why not.
-pub async fn run(
-    engine: Engine,
-    mut app: App,
+/// Takes over the terminal, runs `app` (one board's screen, or the wall of `engines`'
+/// boards) until the user quits or `shutdown` completes (or, with `quit_when_done`, every
+/// pipeline is done), and gives the terminal back (ratatui's panic hook gives it back on a
+/// panic too). `ask` does what the screen asks to have done (save its settings, write an
+/// export) and says where, or why not. Returns each board's last snapshot.
+pub async fn run<M>(
+    engines: Vec<Engine>,
+    mut app: M,
     pace: Pace,
     ask: impl Fn(Request) -> String,
     shutdown: impl Future<Output = ()>,
-) -> io::Result<Arc<Snapshot>> {
+) -> io::Result<Vec<Arc<Snapshot>>>
+where
+    M: Model,
+    for<'a> &'a M: ratatui::widgets::Widget,
+{
     // ratatui sets the terminal up (raw mode, the alternate screen) and gives it back on a
     // panic; the drawing goes through our own backend, which sends fewer bytes.
     // The key reader first: nothing after the terminal is taken may return without giving it
@@ -52,9 +58,9 @@ pub async fn run(
     let result = event_loop(
         &mut backend,
         keys,
-        engine.snapshots.clone(),
+        engines.iter().map(|e| e.snapshots.clone()).collect(),
         Hooks {
-            control: |c| engine.control(c),
+            control: |board: usize, c| engines[board].control(c),
             ask,
             link: (),
         },
@@ -66,7 +72,11 @@ pub async fn run(
     ratatui::restore();
     let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Show);
     result?;
-    Ok(engine.stop().await)
+    let mut lasts = Vec::with_capacity(engines.len());
+    for engine in engines {
+        lasts.push(engine.stop().await);
+    }
+    Ok(lasts)
 }
 
 /// The terminal's keys and resizes, read by a thread of their own that blocks on the terminal.

@@ -170,3 +170,117 @@ async fn a_feed_that_dies_harms_no_other_board() {
         assert_eq!(s["dropped"], 0, "{name}: {s}");
     }
 }
+
+/// The wall (the real binary in a pseudo-terminal): four SSE feeds of the test's own, a board
+/// on a pseudo-terminal and the demo, each tile with its own board's peak; one feed's server
+/// killed: its tile says so, and the others keep their peaks.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_wall_shows_each_board_its_own_peak_and_which_one_died() {
+    use common::pty::PtyChild;
+    const LIMIT: Duration = Duration::from_secs(60);
+    let tones = [("a", 2000.0), ("b", 4000.0), ("c", 6000.0), ("d", 8000.0)];
+    let mut feeds = Vec::new();
+    for (seed, (_, hz)) in tones.iter().enumerate() {
+        let s = signal(*hz, seed as u64 + 1);
+        feeds.push(TestServer::start(move |_, r| on_events(r, || feed(&s, 2000, true))).await);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let serial = Playing::start(dir.path(), signal(3000.0, 9), false);
+    let mut args = vec!["--no-config".to_owned()];
+    for ((name, _), server) in tones.iter().zip(&feeds) {
+        args.extend(["--url".into(), format!("{name}={}", server.url("/events"))]);
+    }
+    args.extend([
+        "--serial".into(),
+        format!("bench={}", serial.link.display()),
+        "--demo".into(),
+    ]);
+    let mut expected: Vec<(&str, f64)> = tones.to_vec();
+    expected.extend([("bench", 3000.0), ("demo", 1000.0)]);
+
+    let wall = {
+        let expected = expected.clone();
+        tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let mut tui = PtyChild::spawn(BIN, &args, 32, 120, &[]);
+            let every_peak_right = |s: &vt100::Screen| {
+                expected
+                    .iter()
+                    .all(|(name, hz)| tile_peak(s, name).is_some_and(|p| (p - hz).abs() <= BIN_HZ))
+            };
+            assert!(
+                tui.wait_for(LIMIT, every_peak_right),
+                "{}",
+                tui.screen_text()
+            );
+            tui
+        })
+        .await
+        .unwrap()
+    };
+    // Feed d's server is killed: refused from now on.
+    drop(feeds.pop());
+    let mut tui = tokio::task::spawn_blocking(move || {
+        let mut tui = wall;
+        let says_which = |s: &vt100::Screen| {
+            tile(s, "d").is_some_and(|t| t[0].contains("disconnected"))
+                && s.contents().contains("1 disconnected")
+        };
+        assert!(tui.wait_for(LIMIT, says_which), "{}", tui.screen_text());
+        tui
+    })
+    .await
+    .unwrap();
+    let screen = tui.parser.screen().clone();
+    for (name, hz) in expected.iter().filter(|(name, _)| *name != "d") {
+        let text = tile(&screen, name).unwrap();
+        assert!(
+            text[0].contains("connected") && !text[0].contains("dis"),
+            "{name}: {text:?}"
+        );
+        let peak = tile_peak(&screen, name).unwrap();
+        assert!(
+            (peak - hz).abs() <= BIN_HZ,
+            "{name}: peak {peak} Hz, not {hz}"
+        );
+    }
+    tui.send(b"q");
+    let status = tui.wait_exit(LIMIT).expect("exits after q");
+    assert!(status.success(), "{status:?}");
+}
+
+/// The lines inside the tile titled `name` on the wall, from its first line of figures.
+fn tile(screen: &vt100::Screen, name: &str) -> Option<Vec<String>> {
+    let rows: Vec<Vec<char>> = screen
+        .contents()
+        .lines()
+        .map(|l| l.chars().collect())
+        .collect();
+    let title: Vec<char> = format!("┌ {name} ").chars().collect();
+    for (y, row) in rows.iter().enumerate() {
+        let Some(x) = row.windows(title.len()).position(|w| w == title) else {
+            continue;
+        };
+        let width = row[x..].iter().position(|&c| c == '┐')?;
+        let lines = rows[y + 1..]
+            .iter()
+            .take_while(|r| r.get(x) == Some(&'│'))
+            .map(|r| r[x + 1..(x + width).min(r.len())].iter().collect())
+            .collect();
+        return Some(lines);
+    }
+    None
+}
+
+/// The peak a tile shows, in Hz.
+fn tile_peak(screen: &vt100::Screen, name: &str) -> Option<f64> {
+    let lines = tile(screen, name)?;
+    let words: Vec<&str> = lines.get(1)?.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "peak")?;
+    let value: f64 = words.get(at + 1)?.parse().ok()?;
+    match *words.get(at + 2)? {
+        "kHz" => Some(value * 1000.0),
+        "Hz" => Some(value),
+        _ => None,
+    }
+}

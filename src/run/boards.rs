@@ -1,18 +1,23 @@
 //! Several boards in one process (SPEC §16): each its own source, pipeline and statistics,
-//! and a board that fails never stops the others. Headless so far: a report line per board
-//! per interval, each with `"board"`, and a summary per board at the end. The wall, `serve`
-//! and `check` of several boards are not built yet, and say so.
+//! and a board that fails never stops the others. On a terminal, the wall; headless, a
+//! report line per board per interval, each with `"board"`, and a summary per board at the
+//! end. `serve` and `check` of several boards are not built yet, and say so.
 
 use std::time::Duration;
 
-use super::{RunError, Running, finish_taps, stop_asked};
+use super::{RunError, Running, finish_taps, requests, stop_asked};
 use crate::cli::{Board, Cli, Command, UsageError};
+use crate::config::SettingsFile;
 use crate::headless;
 use crate::link::LinkState;
+use crate::tui;
+use crate::ui::App;
+use crate::ui::event_loop::Pace;
+use crate::ui::wall::Wall;
 
-/// Runs every board headless to the end; 1 when a board's source failed for good (each
-/// said on stderr with its name), else 0.
-pub async fn run(cli: &Cli, boards: Vec<Board>) -> Result<u8, RunError> {
+/// Runs every board to the end, on the wall or headless; 1 when a board's source failed for
+/// good (each said on stderr with its name), else 0.
+pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Result<u8, RunError> {
     refuse_what_takes_one_board(cli)?;
     let stop = stop_asked(cli);
     let mut engines = Vec::new();
@@ -26,8 +31,24 @@ pub async fn run(cli: &Cli, boards: Vec<Board>) -> Result<u8, RunError> {
         engines.push((board.name.clone(), engine));
         kept.push((_source, taps));
     }
-    let every = Duration::from_secs_f64(cli.report_every);
-    let lasts = headless::run_boards(engines, every, stop).await;
+    let lasts = if cli.headless() {
+        let every = Duration::from_secs_f64(cli.report_every);
+        headless::run_boards(engines, every, stop).await
+    } else {
+        let (names, engines): (Vec<_>, Vec<_>) = engines.into_iter().unzip();
+        let apps = engines
+            .iter()
+            .map(|e| App::new(e.snapshots.borrow().clone(), cli.view_options()));
+        let wall = Wall::new(names.into_iter().zip(apps).collect());
+        let pace = Pace {
+            fps: cli.fps,
+            byte_budget: cli.byte_budget(crate::tui::over_ssh()),
+            quit_when_done: cli.frames.is_some(),
+        };
+        tui::run(engines, wall, pace, requests(settings), stop)
+            .await
+            .map_err(RunError::Terminal)?
+    };
     let mut status = 0;
     for ((name, last), (_source, taps)) in boards.iter().map(|b| &b.name).zip(&lasts).zip(kept) {
         finish_taps(taps).await;
@@ -46,9 +67,6 @@ fn refuse_what_takes_one_board(cli: &Cli) -> Result<(), UsageError> {
         Some(Command::Serve(_)) => return refuse("serve publishes one board"),
         Some(Command::Check(_)) => return refuse("check judges one board"),
         _ => {}
-    }
-    if !cli.headless() {
-        return refuse("the screen shows one board (a wall of several is to come): add --headless");
     }
     for (given, option) in [
         (cli.record.is_some(), "--record"),

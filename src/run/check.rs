@@ -80,9 +80,10 @@ pub async fn run(
             byte_budget: cli.byte_budget(crate::tui::over_ssh()),
             quit_when_done: true,
         };
-        tui::run(engine, app, pace, requests(settings), stop)
+        let mut lasts = tui::run(vec![engine], app, pace, requests(settings), stop)
             .await
-            .map_err(RunError::Terminal)?
+            .map_err(RunError::Terminal)?;
+        lasts.pop().expect("one board, one snapshot")
     };
     finish_taps(taps).await;
     if let Some(why) = &last.unusable {

@@ -83,7 +83,7 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<u8, RunError> {
     }
     let boards = cli.boards();
     if boards.len() > 1 {
-        return boards::run(&cli, boards).await;
+        return boards::run(&cli, boards, settings).await;
     }
     let choice = cli.source();
     if choice == SourceChoice::ListPorts {

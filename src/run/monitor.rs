@@ -69,9 +69,10 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
             byte_budget: cli.byte_budget(crate::tui::over_ssh()),
             quit_when_done: cli.frames.is_some(),
         };
-        tui::run(engine, app, pace, requests(settings), stop)
+        let mut lasts = tui::run(vec![engine], app, pace, requests(settings), stop)
             .await
-            .map_err(RunError::Terminal)?
+            .map_err(RunError::Terminal)?;
+        lasts.pop().expect("one board, one snapshot")
     };
     if let Some((server, ssh)) = servers {
         if let Some(ssh) = ssh {

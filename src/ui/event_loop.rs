@@ -14,7 +14,8 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::budget::Budget;
-use super::{App, Message, Request};
+use super::model::Model;
+use super::{Message, Request};
 use crate::ansi::Resizable;
 use crate::ansi::diff::Screen;
 use crate::snapshot::Snapshot;
@@ -68,13 +69,15 @@ pub struct Pace {
     pub quit_when_done: bool,
 }
 
-/// The loop proper, over any backend and any source of terminal events (tests script them).
-pub async fn event_loop<B, K>(
+/// The loop proper, over any backend and any source of terminal events (tests script them):
+/// `snapshots` has a board's snapshots at each index, and `control` takes the board a control
+/// is for.
+pub async fn event_loop<B, K, M>(
     backend: &mut B,
     mut keys: K,
-    mut snapshots: watch::Receiver<Arc<Snapshot>>,
-    hooks: Hooks<impl Fn(Control), impl Fn(Request) -> String, impl Link>,
-    app: &mut App,
+    snapshots: Vec<watch::Receiver<Arc<Snapshot>>>,
+    hooks: Hooks<impl Fn(usize, Control), impl Fn(Request) -> String, impl Link>,
+    app: &mut M,
     pace: Pace,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()>
@@ -82,7 +85,10 @@ where
     B: Resizable,
     B::Error: Send + Sync + 'static,
     K: Stream<Item = io::Result<Event>> + Unpin,
+    M: Model,
+    for<'a> &'a M: ratatui::widgets::Widget,
 {
+    let mut snapshots = merged(snapshots);
     let frame_interval = Duration::from_secs_f64(1.0 / f64::from(pace.fps.max(1)));
     let size = backend.size().map_err(io::Error::other)?;
     app.update(
@@ -95,8 +101,8 @@ where
     backend.hide_cursor().map_err(io::Error::other)?;
     let mut screen = Screen::new(Rect::new(0, 0, size.width, size.height));
     let Hooks { control, ask, link } = hooks;
-    if let Some(c) = app.start_control() {
-        control(c);
+    for (board, c) in app.start_controls() {
+        control(board, c);
     }
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -120,7 +126,7 @@ where
                 next_draw = until;
             } else {
                 if link.ready() {
-                    link.drawing(app.snapshot().taken_at);
+                    link.drawing(app.taken_at());
                     let scroll = app.take_scroll(screen.area());
                     let before = backend.written();
                     screen
@@ -142,8 +148,8 @@ where
                 let now = Instant::now().into_std();
                 match event {
                     Some(Ok(Event::Key(key))) => {
-                        if let Some(c) = app.update(Message::Key(key), now) {
-                            control(c);
+                        if let Some((board, c)) = app.update(Message::Key(key), now) {
+                            control(board, c);
                         }
                         if let Some(request) = app.take_request() {
                             app.update(Message::Say(ask(request)), now);
@@ -162,17 +168,16 @@ where
                 dirty = true;
             }
             _ = &mut shutdown => return Ok(()),
-            changed = snapshots.changed(), if engine_running => match changed {
-                Ok(()) => {
-                    let snapshot = snapshots.borrow_and_update().clone();
-                    app.update(Message::Snapshot(snapshot), Instant::now().into_std());
+            next = snapshots.next(), if engine_running => match next {
+                Some((board, snapshot)) => {
+                    app.show(board, snapshot, Instant::now().into_std());
                     dirty = true;
                     fresh_since_tick = true;
                 }
-                // The pipeline is done: `--frames` reached ends the screen; the end of a
+                // Every pipeline is done: `--frames` reached ends the screen; the end of a
                 // replay keeps its last picture up until `q`.
-                Err(_) if pace.quit_when_done => return Ok(()),
-                Err(_) => engine_running = false,
+                None if pace.quit_when_done => return Ok(()),
+                None => engine_running = false,
             },
             _ = ticks.tick() => {
                 app.update(Message::Tick, Instant::now().into_std());
@@ -194,6 +199,21 @@ where
         }
     }
     Ok(())
+}
+
+/// Every board's snapshots as they come, with the board's index; the stream ends when every
+/// pipeline is done. A board's snapshots are a `watch`: a board that changes faster than the
+/// screen draws is seen at its newest, never queued.
+fn merged(
+    boards: Vec<watch::Receiver<Arc<Snapshot>>>,
+) -> impl Stream<Item = (usize, Arc<Snapshot>)> + Unpin {
+    futures_util::stream::select_all(boards.into_iter().enumerate().map(|(board, rx)| {
+        Box::pin(futures_util::stream::unfold(rx, move |mut rx| async move {
+            rx.changed().await.ok()?;
+            let snapshot = rx.borrow_and_update().clone();
+            Some(((board, snapshot), rx))
+        }))
+    }))
 }
 
 /// Pictures a second as the header shows them: to half a picture below ten (so that one and a

@@ -7,8 +7,10 @@ pub mod budget;
 pub mod event_loop;
 pub mod keys;
 pub mod markers;
+pub mod model;
 pub mod scope;
 pub mod view;
+pub mod wall;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -231,6 +233,22 @@ impl App {
 
     pub fn lowered(&self) -> Option<(f32, u32)> {
         self.lowered
+    }
+
+    /// Whether the help is over the screen (Esc closes it first).
+    pub fn help_shown(&self) -> bool {
+        self.help
+    }
+
+    /// The snapshot the statistics show, and its rates: refreshed at most every
+    /// [`PANEL_REFRESH`], so that figures stay readable.
+    pub fn panel(&self) -> (&Snapshot, &Rates) {
+        (&self.panel, &self.rates)
+    }
+
+    /// The time as the screen was last told.
+    pub fn now(&self) -> Instant {
+        self.now
     }
 
     pub fn is_measuring(&self) -> bool {

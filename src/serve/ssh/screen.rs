@@ -105,9 +105,9 @@ pub async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat:
     let ended = event_loop(
         &mut backend,
         keys(read),
-        shared.snapshots.clone(),
+        vec![shared.snapshots.clone()],
         Hooks {
-            control,
+            control: |_, c| control(c),
             ask: |_| "that is the server's to do: nothing is written from SSH".to_owned(),
             link: &*outbox,
         },

@@ -7,7 +7,7 @@ use ratatui::backend::TestBackend;
 
 use super::*;
 use crate::snapshot::sample::sample_snapshot;
-use crate::ui::ViewOptions;
+use crate::ui::{App, ViewOptions};
 use crate::vocabulary::ViewKind;
 
 fn key(c: char) -> io::Result<Event> {
@@ -60,7 +60,7 @@ async fn plain_loop(
     quit_when_done: bool,
 ) -> io::Result<()> {
     let hooks = Hooks {
-        control: |_| {},
+        control: |_, _| {},
         ask: |_| String::new(),
         link,
     };
@@ -72,7 +72,7 @@ async fn plain_loop(
     event_loop(
         terminal,
         keys,
-        snapshots,
+        vec![snapshots],
         hooks,
         app,
         pace,
@@ -107,9 +107,9 @@ async fn scripted_keys_drive_the_loop() {
     event_loop(
         &mut terminal,
         keys,
-        snapshots,
+        vec![snapshots],
         Hooks {
-            control: |c| asked.lock().unwrap().push(c),
+            control: |_, c| asked.lock().unwrap().push(c),
             ask: |_| String::new(),
             link: (),
         },

@@ -8,6 +8,7 @@ mod measure;
 mod panel;
 mod scope;
 mod spectrum;
+mod wall;
 mod waterfall;
 
 use ratatui::buffer::Buffer;
@@ -200,19 +201,7 @@ impl Widget for &App {
 
 fn render_header(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
     let s = app.snapshot();
-    let (dot, state_style, state) = match &s.link {
-        LinkState::Connecting => ("○", theme.fg(Color::Yellow), "connecting…".to_string()),
-        LinkState::Connected => ("●", theme.fg(Color::Green), "connected".to_string()),
-        LinkState::Disconnected { reason, retry_at } => {
-            let retry = retry_at.map_or(String::new(), |at| {
-                let wait = at.saturating_duration_since(app.now).as_secs_f64();
-                format!(", retrying in {wait:.0} s")
-            });
-            ("●", theme.alert(), format!("disconnected: {reason}{retry}"))
-        }
-        LinkState::Ended => ("■", theme.fg(Color::Cyan), "ended".to_string()),
-        LinkState::Failed(reason) => ("■", theme.alert(), format!("failed: {reason}")),
-    };
+    let (dot, state_style, state) = link_words(&s.link, app.now, theme);
     let mut first = vec![
         Span::styled(
             " sse-tui ",
@@ -289,6 +278,27 @@ fn render_header(app: &App, theme: Theme, area: Rect, buf: &mut Buffer) {
         Line::from(vec![view, Span::styled(second, theme.dim())]),
     ];
     Paragraph::new(lines).render(area, buf);
+}
+
+/// The link's state as the screen says it: a dot, its style, and the words.
+fn link_words(
+    link: &LinkState,
+    now: std::time::Instant,
+    theme: Theme,
+) -> (&'static str, Style, String) {
+    match link {
+        LinkState::Connecting => ("○", theme.fg(Color::Yellow), "connecting…".to_string()),
+        LinkState::Connected => ("●", theme.fg(Color::Green), "connected".to_string()),
+        LinkState::Disconnected { reason, retry_at } => {
+            let retry = retry_at.map_or(String::new(), |at| {
+                let wait = at.saturating_duration_since(now).as_secs_f64();
+                format!(", retrying in {wait:.0} s")
+            });
+            ("●", theme.alert(), format!("disconnected: {reason}{retry}"))
+        }
+        LinkState::Ended => ("■", theme.fg(Color::Cyan), "ended".to_string()),
+        LinkState::Failed(reason) => ("■", theme.alert(), format!("failed: {reason}")),
+    }
 }
 
 fn render_hint(theme: Theme, area: Rect, buf: &mut Buffer) {

@@ -1,0 +1,68 @@
+//! What the screen loop runs: one board's screen ([`App`]) or the wall of several
+//! ([`super::wall::Wall`]). The loop feeds it keys, snapshots and time, and draws it.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ratatui::layout::Rect;
+
+use super::{App, Message, Request};
+use crate::ansi::diff::Scroll;
+use crate::snapshot::Snapshot;
+use crate::vocabulary::Control;
+
+/// A screen's state and logic, drawn as a widget (`&Self: Widget`). Boards are numbered in
+/// the order the loop's snapshots were given; a control goes to the board it names.
+pub trait Model {
+    /// Takes a key, a resize, a tick or a sentence to show; returns what a board's pipeline
+    /// must change, if anything.
+    fn update(&mut self, message: Message, now: Instant) -> Option<(usize, Control)>;
+    /// Takes `board`'s newest snapshot.
+    fn show(&mut self, board: usize, snapshot: Arc<Snapshot>, now: Instant);
+    /// What the pipelines must know before the first picture.
+    fn start_controls(&self) -> Vec<(usize, Control)>;
+    fn should_quit(&self) -> bool;
+    /// What a key asked to have done outside the screen, once.
+    fn take_request(&mut self) -> Option<Request>;
+    /// See [`App::set_lowered`].
+    fn set_lowered(&mut self, lowered: Option<(f32, u32)>) -> bool;
+    /// See [`App::take_scroll`].
+    fn take_scroll(&mut self, area: Rect) -> Option<Scroll>;
+    /// When the newest snapshot shown was taken (the SSH side measures how long it takes to
+    /// leave).
+    fn taken_at(&self) -> Instant;
+}
+
+impl Model for App {
+    fn update(&mut self, message: Message, now: Instant) -> Option<(usize, Control)> {
+        App::update(self, message, now).map(|c| (0, c))
+    }
+
+    fn show(&mut self, _board: usize, snapshot: Arc<Snapshot>, now: Instant) {
+        App::update(self, Message::Snapshot(snapshot), now);
+    }
+
+    fn start_controls(&self) -> Vec<(usize, Control)> {
+        self.start_control().map(|c| (0, c)).into_iter().collect()
+    }
+
+    fn should_quit(&self) -> bool {
+        App::should_quit(self)
+    }
+
+    fn take_request(&mut self) -> Option<Request> {
+        App::take_request(self)
+    }
+
+    fn set_lowered(&mut self, lowered: Option<(f32, u32)>) -> bool {
+        App::set_lowered(self, lowered)
+    }
+
+    fn take_scroll(&mut self, area: Rect) -> Option<Scroll> {
+        App::take_scroll(self, area)
+    }
+
+    fn taken_at(&self) -> Instant {
+        self.snapshot().taken_at
+    }
+}
