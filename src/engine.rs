@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::pipeline::Pipeline;
@@ -18,6 +18,9 @@ pub struct Engine {
     /// Dropped to stop the pipeline (the control channel cannot say so: other screens hold
     /// senders of it).
     stop: Option<oneshot::Sender<()>>,
+    /// Stops the pipeline from elsewhere while the engine is still held (a board gone silent
+    /// in a check of several).
+    stop_now: Arc<Notify>,
     /// The last snapshot, sent when the pipeline is done or told to stop.
     pub finished: oneshot::Receiver<Arc<Snapshot>>,
 }
@@ -36,6 +39,8 @@ impl Engine {
         let (control_tx, mut control) = mpsc::unbounded_channel();
         let (finished_tx, finished) = oneshot::channel();
         let (stop, mut stopped) = oneshot::channel::<()>();
+        let stop_now = Arc::new(Notify::new());
+        let stop_asked = stop_now.clone();
         std::thread::Builder::new()
             .name("pipeline".into())
             .spawn(move || {
@@ -59,6 +64,7 @@ impl Engine {
                         tokio::select! {
                             biased;
                             _ = &mut stopped => break,
+                            () = stop_asked.notified() => break,
                             message = control.recv() => match message {
                                 Some(message) => { pipeline.control(message); dirty = true; }
                                 None => break,
@@ -101,8 +107,17 @@ impl Engine {
             snapshots,
             control: control_tx,
             stop: Some(stop),
+            stop_now,
             finished,
         }
+    }
+
+    /// A way to stop the pipeline from elsewhere: it ends as [`Engine::stop`] ends it, and
+    /// its last snapshot comes by `finished` and the snapshots' end.
+    pub fn stopper(&self) -> impl Fn() + Send + Sync + 'static {
+        let stop_now = self.stop_now.clone();
+        // A permit is kept when the pipeline is not waiting at that moment.
+        move || stop_now.notify_one()
     }
 
     /// A way to ask for changes from elsewhere (other screens: SSH sessions).

@@ -284,3 +284,69 @@ fn tile_peak(screen: &vt100::Screen, name: &str) -> Option<f64> {
         _ => None,
     }
 }
+
+/// `check` over several boards (SPEC §16): every board judged against the same limits, a
+/// result and a JUnit testsuite each, and the exit status the worst. Two feeds and a serial
+/// board play tones the test chose (one off the limits), a fourth feed dies after ten frames.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_over_several_boards_judges_each_and_exits_with_the_worst() {
+    let (good, off) = (signal(1000.0, 1), signal(2000.0, 2));
+    let feed_good = TestServer::start(move |_, r| on_events(r, || feed(&good, 400, true))).await;
+    let feed_off = TestServer::start(move |_, r| on_events(r, || feed(&off, 400, true))).await;
+    let short = signal(1000.0, 4);
+    let streams = std::sync::atomic::AtomicUsize::new(0);
+    let dying = TestServer::start(move |_, r| {
+        on_events(r, || {
+            if streams.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                feed(&short, 10, false)
+            } else {
+                vec![common::http::head("503 Service Unavailable", &[])]
+            }
+        })
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let serial = Playing::start(dir.path(), signal(1000.0, 3), false);
+    let limits = dir.path().join("limits.toml");
+    std::fs::write(
+        &limits,
+        "name = \"tone\"\nsettle = 0.5\nmeasure = 1.5\ntimeout = 2\n\
+         [limit.tone]\nvalue = \"peak_hz\"\nmin = 990\nmax = 1010\n",
+    )
+    .unwrap();
+    let junit = dir.path().join("junit.xml");
+    let mut command = Command::new(BIN);
+    command
+        .arg("check")
+        .arg(&limits)
+        .args(["--no-config", "--junit"])
+        .arg(&junit)
+        .args(["--url", &format!("good={}", feed_good.url("/events"))])
+        .args(["--url", &format!("off={}", feed_off.url("/events"))])
+        .args(["--url", &format!("dying={}", dying.url("/events"))])
+        .arg("--serial")
+        .arg(format!("bench={}", serial.link.display()))
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let results: Value = serde_json::from_str(stdout.trim()).expect("a JSON list on stdout");
+    let outcome = |board: &str| {
+        let list = results.as_array().expect("a list, a result per board");
+        let result = list.iter().find(|r| r["board"] == board);
+        result.unwrap_or_else(|| panic!("no {board} in {results}"))["outcome"].clone()
+    };
+    assert_eq!(outcome("good"), "pass", "{results}");
+    assert_eq!(outcome("bench"), "pass", "{results}");
+    assert_eq!(outcome("off"), "fail", "{results}");
+    assert_eq!(outcome("dying"), "error", "{results}");
+    assert_eq!(results.as_array().unwrap().len(), 4);
+    // A failure is a verdict on a board: it wins over a board that left none.
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testsuite ").count(), 4, "{xml}");
+    for board in ["good", "off", "dying", "bench"] {
+        assert!(xml.contains(&format!("name=\"{board}: tone\"")), "{xml}");
+    }
+}

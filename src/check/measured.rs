@@ -37,6 +37,8 @@ pub struct Conclusion<'a> {
     pub limits: &'a Limits,
     pub strict: bool,
     pub dut: Option<String>,
+    /// The board's name when several are checked at once.
+    pub board: Option<String>,
     pub started: DateTime<Utc>,
     pub settings: Value,
     /// Why measuring was cut short, when it was (the board went silent, a signal).
@@ -60,6 +62,7 @@ pub fn conclude(last: &Arc<Snapshot>, t: f64, how: Conclusion<'_>) -> CheckResul
             Some(_) => Outcome::Error,
         },
         dut: how.dut,
+        board: how.board,
         started: how.started,
         ended: Utc::now(),
         settings: how.settings,
@@ -161,6 +164,7 @@ mod tests {
             limits,
             strict: false,
             dut: None,
+            board: None,
             started: Utc::now(),
             settings: Value::Null,
             cut_short: None,

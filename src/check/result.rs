@@ -17,6 +17,8 @@ pub struct CheckResult {
     pub outcome: Outcome,
     /// The board under test (`--dut`, or its USB serial number).
     pub dut: Option<String>,
+    /// The board's name when several were checked at once (SPEC §16).
+    pub board: Option<String>,
     pub started: DateTime<Utc>,
     pub ended: DateTime<Utc>,
     /// What was measured and how (source, fs, FFT, window, …).
@@ -58,15 +60,26 @@ impl CheckResult {
         if let Some(reason) = &self.reason {
             value["reason"] = reason.clone().into();
         }
+        if let Some(board) = &self.board {
+            value["board"] = board.clone().into();
+        }
         value
     }
 
     /// JUnit XML: one testsuite (the name), a testcase per limit and one for the mask, a
     /// `failure` for a failed limit and for one in error, its value and limits in the message.
     pub fn junit(&self) -> String {
-        let mut report = Report::new("sse-tui check");
-        report.set_timestamp(self.started.fixed_offset());
-        let mut suite = TestSuite::new(self.name.as_str());
+        junit(std::slice::from_ref(self))
+    }
+
+    /// This result's testsuite: named by the check, and by the board when several were
+    /// checked (`bench1: F4 ADC`).
+    fn junit_suite(&self) -> TestSuite {
+        let suite_name = match &self.board {
+            Some(board) => format!("{board}: {}", self.name),
+            None => self.name.clone(),
+        };
+        let mut suite = TestSuite::new(suite_name.as_str());
         suite.set_timestamp(self.started.fixed_offset());
         let seconds = (self.ended - self.started).to_std().unwrap_or_default();
         suite.set_time(seconds);
@@ -93,8 +106,10 @@ impl CheckResult {
         if let Some(reason) = &self.reason {
             suite.add_test_case(case("measurement", &self.name, true, reason.clone()));
         }
-        report.add_test_suite(suite);
-        report.to_string().expect("JUnit XML in memory")
+        if let Some(board) = &self.board {
+            suite.add_property(("board", board.as_str()));
+        }
+        suite
     }
 
     /// A table for a person: each limit with its value, limits and verdict; then the outcome.
@@ -125,6 +140,9 @@ impl CheckResult {
             .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
             .collect();
         let mut out = String::new();
+        if let Some(board) = &self.board {
+            let _ = write!(out, "{board} · ");
+        }
         let _ = write!(out, "{}", self.name);
         if let Some(dut) = &self.dut {
             let _ = write!(out, " · DUT {dut}");
@@ -146,6 +164,30 @@ impl CheckResult {
         }
         out.push('\n');
         out
+    }
+}
+
+/// JUnit XML of one or more results: a testsuite each (SPEC §13, §16).
+pub fn junit(results: &[CheckResult]) -> String {
+    let mut report = Report::new("sse-tui check");
+    if let Some(first) = results.first() {
+        report.set_timestamp(first.started.fixed_offset());
+    }
+    for result in results {
+        report.add_test_suite(result.junit_suite());
+    }
+    report.to_string().expect("JUnit XML in memory")
+}
+
+/// The exit status of several boards' checks: the worst. A failure is a verdict on a board,
+/// so it wins over a board with no verdict, as a failed limit wins over a value in error
+/// within one board (SPEC §13).
+pub fn worst_exit_status(results: &[CheckResult]) -> u8 {
+    let statuses = || results.iter().map(CheckResult::exit_status);
+    if statuses().any(|s| s == 1) {
+        1
+    } else {
+        statuses().max().unwrap_or(0)
     }
 }
 
@@ -251,6 +293,7 @@ mod tests {
             name: limits.name.clone(),
             outcome: verdict.outcome(strict),
             dut: Some("0674FF".into()),
+            board: None,
             started,
             ended: started + chrono::Duration::seconds(5),
             settings: json!({"fft": 1024}),
@@ -303,5 +346,35 @@ mod tests {
         assert!(table.contains("MARGINAL"), "{table}");
         assert!(table.contains("995 – 1005"), "{table}");
         assert!(table.ends_with("MARGINAL\n"), "{table}");
+    }
+
+    /// Several boards: a result each with its board, a testsuite each, the worst status.
+    #[test]
+    fn several_boards_a_suite_each_and_the_worst_status() {
+        let on = |board: &str, snr: f64| CheckResult {
+            board: Some(board.into()),
+            ..result(snr, false)
+        };
+        let results = [on("bench1", 70.0), on("bench2", 58.0)];
+        let xml = junit(&results);
+        assert_eq!(xml.matches("<testsuite ").count(), 2, "{xml}");
+        assert!(
+            xml.contains("name=\"bench1: F4 &amp; &lt;friends&gt;\""),
+            "{xml}"
+        );
+        assert!(xml.contains("name=\"bench2: F4"), "{xml}");
+        assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
+        assert_eq!(results[1].json()["board"], "bench2");
+        assert!(results[1].table().starts_with("bench2 · F4"));
+        assert_eq!(worst_exit_status(&results), 1);
+        let no_verdict = CheckResult {
+            outcome: Outcome::Error,
+            ..on("bench3", 70.0)
+        };
+        assert_eq!(worst_exit_status(&[on("a", 70.0), no_verdict.clone()]), 3);
+        // A failure is a verdict: it wins over a board with none.
+        assert_eq!(worst_exit_status(&[no_verdict, on("b", 58.0)]), 1);
+        assert_eq!(worst_exit_status(&[on("a", 70.0), on("b", 61.0)]), 0);
+        assert!(result(70.0, false).json().get("board").is_none());
     }
 }

@@ -18,7 +18,6 @@ use crate::ui::wall::Wall;
 /// Runs every board to the end, on the wall or headless; 1 when a board's source failed for
 /// good (each said on stderr with its name), else 0.
 pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Result<u8, RunError> {
-    refuse_what_takes_one_board(cli)?;
     let stop = stop_asked(cli);
     let mut engines = Vec::new();
     let mut kept = Vec::new();
@@ -61,11 +60,15 @@ pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Resul
 }
 
 /// What several boards cannot do yet, each one sentence.
-fn refuse_what_takes_one_board(cli: &Cli) -> Result<(), UsageError> {
+pub(super) fn refuse_what_takes_one_board(cli: &Cli) -> Result<(), UsageError> {
     let refuse = |what: &str| Err(UsageError::SeveralBoards(what.to_owned()));
     match &cli.command {
         Some(Command::Serve(_)) => return refuse("serve publishes one board"),
-        Some(Command::Check(_)) => return refuse("check judges one board"),
+        Some(Command::Check(args)) if args.dut.is_some() => {
+            return refuse(
+                "--dut names one board (each of several is named by its source or NAME=)",
+            );
+        }
         _ => {}
     }
     for (given, option) in [

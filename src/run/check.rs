@@ -6,13 +6,14 @@ use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::json;
+use tokio::sync::watch;
 
 use super::{RunError, Running, finish_taps, requests, stop_asked, write_exports};
 use crate::check::limits::Limits;
 use crate::check::measured::{Conclusion, conclude};
-use crate::check::result::CheckResult;
+use crate::check::result::{CheckResult, junit, worst_exit_status};
 use crate::cli::check::CheckArgs;
-use crate::cli::{Cli, SourceChoice, UsageError};
+use crate::cli::{Board, Cli, SourceChoice, UsageError};
 use crate::config::SettingsFile;
 use crate::engine::Engine;
 use crate::output::{writable, write_whole};
@@ -21,12 +22,13 @@ use crate::snapshot::Snapshot;
 use crate::tui;
 use crate::ui::App;
 use crate::ui::event_loop::Pace;
+use crate::ui::wall::Wall;
 use crate::vocabulary::{Measure, MeasureWindow};
 
 pub async fn run(
     cli: &Cli,
     args: &CheckArgs,
-    choice: &SourceChoice,
+    boards: Vec<Board>,
     settings: SettingsFile,
 ) -> Result<u8, RunError> {
     let limits = Arc::new(crate::check::limits::read(&args.limits)?);
@@ -37,108 +39,178 @@ pub async fn run(
             why: e.why,
         })?;
     }
-    let dut = args.dut.clone().or_else(|| match choice {
-        SourceChoice::Serial(path) => crate::source::serial::serial_number(path),
-        _ => None,
-    });
+    let several = boards.len() > 1;
     let window = MeasureWindow {
         settle: limits.settle,
         measure: limits.measure,
     };
+    // A signal or `--duration` stops every board's measurement.
+    let (stop_all, all_stopped) = watch::channel(false);
     let asked = stop_asked(cli);
+    tokio::spawn(async move {
+        asked.await;
+        let _ = stop_all.send(true);
+    });
     let started = Utc::now();
     let clock_start = tokio::time::Instant::now();
-    let Running {
-        engine,
-        _source,
-        taps,
-    } = Running::start(cli, choice, Some(window), None)?;
-    // Why measuring was cut short, when it was: a board gone silent, a signal.
-    let cut_short: Arc<Mutex<Option<String>>> = Arc::default();
-    let stop = {
-        let (cut_short, silence) = (cut_short.clone(), silence(&engine, limits.timeout));
-        let mut refused = engine.snapshots.clone();
-        async move {
-            let why = tokio::select! {
-                why = silence => why,
-                () = asked => "stopped by a signal or --duration".to_owned(),
-                // A reference that cannot be compared makes any verdict on it nonsense.
-                Ok(_) = refused.wait_for(|s| s.reference_refused.is_some()) => {
-                    "the reference was refused".to_owned()
-                }
-            };
-            *cut_short.lock().expect("cut_short") = Some(why);
-        }
-    };
-    let last = if cli.headless() {
-        until_done(engine, stop).await
+    let mut checked = Vec::new();
+    for board in boards {
+        let Running {
+            engine,
+            _source,
+            taps,
+        } = Running::start(cli, &board.choice, Some(window), None)?;
+        let cut_short = watch_board(&engine, limits.timeout, all_stopped.clone());
+        checked.push(Checked {
+            board,
+            engine,
+            cut_short,
+            _source,
+            taps,
+        });
+    }
+    let (engines, checked): (Vec<Engine>, Vec<_>) = checked
+        .into_iter()
+        .map(|c| {
+            let Checked {
+                board,
+                engine,
+                cut_short,
+                _source,
+                taps,
+            } = c;
+            (engine, (board, cut_short, _source, taps))
+        })
+        .unzip();
+    let lasts = if cli.headless() {
+        futures_util::future::join_all(engines.into_iter().map(until_done)).await
     } else {
-        let app = App::new(engine.snapshots.borrow().clone(), cli.view_options())
-            .checking(limits.clone(), args.strict);
         let pace = Pace {
             fps: cli.fps,
             byte_budget: cli.byte_budget(crate::tui::over_ssh()),
             quit_when_done: true,
         };
-        let mut lasts = tui::run(vec![engine], app, pace, requests(settings), stop)
-            .await
-            .map_err(RunError::Terminal)?;
-        lasts.pop().expect("one board, one snapshot")
-    };
-    finish_taps(taps).await;
-    if let Some(why) = &last.unusable {
-        return Err(UsageError::Record(why.clone()).into());
-    }
-    if let Some(why) = &last.reference_refused {
-        return Err(UsageError::Reference(why.clone()).into());
-    }
-    let how = Conclusion {
-        limits: &limits,
-        strict: args.strict,
-        dut,
-        started,
-        settings: settings_json(&limits, &last, args),
-        cut_short: cut_short.lock().expect("cut_short").take(),
+        let app = |engine: &Engine| {
+            App::new(engine.snapshots.borrow().clone(), cli.view_options())
+                .checking(limits.clone(), args.strict)
+        };
+        let mut all_stopped = all_stopped.clone();
+        let shutdown = async move {
+            let _ = all_stopped.wait_for(|stop| *stop).await;
+        };
+        let ask = requests(settings);
+        let lasts = if several {
+            let names = checked.iter().map(|(b, ..)| b.name.clone());
+            let wall = Wall::new(names.zip(engines.iter().map(app)).collect());
+            tui::run(engines, wall, pace, ask, shutdown).await
+        } else {
+            let app = app(&engines[0]);
+            tui::run(engines, app, pace, ask, shutdown).await
+        };
+        lasts.map_err(RunError::Terminal)?
     };
     let seconds = clock_start.elapsed().as_secs_f64();
-    let result = conclude(&last, seconds, how);
-    deliver(&result, args)?;
-    write_exports(cli, &last)?;
-    if let Some(path) = &cli.report {
-        let report = Report {
-            summary: &result.summary,
-            snapshot: &last,
-            check: Some(&result),
-            mask: limits.mask.as_ref(),
-            dut: result.dut.as_deref(),
-            created: result.started,
-            seconds,
+    let mut results = Vec::new();
+    for (last, (board, cut_short, _source, taps)) in lasts.iter().zip(checked) {
+        finish_taps(taps).await;
+        if let Some(why) = &last.unusable {
+            return Err(UsageError::Record(why.clone()).into());
+        }
+        if let Some(why) = &last.reference_refused {
+            return Err(UsageError::Reference(why.clone()).into());
+        }
+        let dut = match &board.choice {
+            _ if args.dut.is_some() => args.dut.clone(),
+            SourceChoice::Serial(path) => crate::source::serial::serial_number(path),
+            _ => None,
         };
-        write_whole(path, report.html().as_bytes())?;
+        let how = Conclusion {
+            limits: &limits,
+            strict: args.strict,
+            dut,
+            board: several.then(|| board.name.clone()),
+            started,
+            settings: settings_json(&limits, last, args),
+            cut_short: cut_short.lock().expect("cut_short").take(),
+        };
+        results.push(conclude(last, seconds, how));
     }
-    Ok(result.exit_status())
+    deliver(&results, args)?;
+    if let ([result], [last]) = (results.as_slice(), lasts.as_slice()) {
+        write_exports(cli, last)?;
+        if let Some(path) = &cli.report {
+            let report = Report {
+                summary: &result.summary,
+                snapshot: last,
+                check: Some(result),
+                mask: limits.mask.as_ref(),
+                dut: result.dut.as_deref(),
+                created: result.started,
+                seconds,
+            };
+            write_whole(path, report.html().as_bytes())?;
+        }
+    }
+    Ok(worst_exit_status(&results))
 }
 
-/// The pipeline until its measurement is done (or the source ends), or until `stop`.
-async fn until_done(
-    mut engine: Engine,
-    stop: impl std::future::Future<Output = ()>,
-) -> Arc<Snapshot> {
-    tokio::select! {
-        last = &mut engine.finished => match last {
-            Ok(last) => last,
-            Err(_) => engine.snapshots.borrow().clone(),
-        },
-        () = stop => engine.stop().await,
+/// A board being checked, with what must live as long as its measurement.
+struct Checked {
+    board: Board,
+    engine: Engine,
+    /// Why its measuring was cut short, when it was.
+    cut_short: Arc<Mutex<Option<String>>>,
+    _source: crate::source::Running,
+    taps: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Stops a board's measurement, and keeps why, when it goes silent for `timeout`, when its
+/// reference is refused (a verdict on it would be nonsense), or when every board is told to
+/// stop.
+fn watch_board(
+    engine: &Engine,
+    timeout: Duration,
+    mut all_stopped: watch::Receiver<bool>,
+) -> Arc<Mutex<Option<String>>> {
+    let cut_short: Arc<Mutex<Option<String>>> = Arc::default();
+    let (kept, silence, stop) = (
+        cut_short.clone(),
+        silence(engine, timeout),
+        engine.stopper(),
+    );
+    let mut refused = engine.snapshots.clone();
+    tokio::spawn(async move {
+        let why = tokio::select! {
+            Some(why) = silence => why,
+            Ok(_) = all_stopped.wait_for(|stop| *stop) => {
+                "stopped by a signal or --duration".to_owned()
+            }
+            Ok(_) = refused.wait_for(|s| s.reference_refused.is_some()) => {
+                "the reference was refused".to_owned()
+            }
+            // The board's pipeline is done (its snapshots ended): nothing to cut short.
+            else => return,
+        };
+        *kept.lock().expect("cut_short") = Some(why);
+        stop();
+    });
+    cut_short
+}
+
+/// The pipeline until its measurement is done, the source ends, or it is stopped.
+async fn until_done(mut engine: Engine) -> Arc<Snapshot> {
+    match (&mut engine.finished).await {
+        Ok(last) => last,
+        Err(_) => engine.snapshots.borrow().clone(),
     }
 }
 
 /// Completes, with why, once no frame has come for `timeout`: a board gone silent (before its
-/// first frame, counted from the start).
+/// first frame, counted from the start); with `None` when the pipeline is done first.
 fn silence(
     engine: &Engine,
     timeout: Duration,
-) -> impl std::future::Future<Output = String> + use<> {
+) -> impl std::future::Future<Output = Option<String>> + use<> {
     let mut snapshots = engine.snapshots.clone();
     async move {
         let start = std::time::Instant::now();
@@ -146,11 +218,11 @@ fn silence(
             let last = snapshots.borrow().last_frame_at.unwrap_or(start).max(start);
             let quiet_until = last + timeout;
             if std::time::Instant::now() >= quiet_until {
-                return format!("no frame for {} s", timeout.as_secs_f64());
+                return Some(format!("no frame for {} s", timeout.as_secs_f64()));
             }
             tokio::select! {
                 changed = snapshots.changed() => if changed.is_err() {
-                    std::future::pending::<()>().await;
+                    return None;
                 },
                 () = tokio::time::sleep_until(quiet_until.into()) => {}
             }
@@ -180,20 +252,26 @@ fn settings_json(limits: &Limits, last: &Snapshot, args: &CheckArgs) -> serde_js
     })
 }
 
-/// The result where it was asked for: a table on a terminal, else the JSON result on stdout;
-/// `--json` and `--junit` files, each written whole or not at all.
-fn deliver(result: &CheckResult, args: &CheckArgs) -> Result<(), RunError> {
+/// The results where they were asked for: a table on a terminal, else the JSON result on
+/// stdout; `--json` and `--junit` files, each written whole or not at all. One board's result
+/// is SPEC §13's object; several boards' a list of them, each with its `board` (§16).
+fn deliver(results: &[CheckResult], args: &CheckArgs) -> Result<(), RunError> {
     use std::io::IsTerminal;
+    let json = match results {
+        [one] => one.json(),
+        several => serde_json::Value::Array(several.iter().map(CheckResult::json).collect()),
+    };
     if std::io::stdout().is_terminal() {
-        super::write_out(result.table().as_bytes());
+        let tables: Vec<String> = results.iter().map(CheckResult::table).collect();
+        super::write_out(tables.join("\n").as_bytes());
     } else {
-        super::write_out(format!("{}\n", result.json()).as_bytes());
+        super::write_out(format!("{json}\n").as_bytes());
     }
     if let Some(path) = &args.json {
-        write_whole(path, format!("{:#}\n", result.json()).as_bytes())?;
+        write_whole(path, format!("{json:#}\n").as_bytes())?;
     }
     if let Some(path) = &args.junit {
-        write_whole(path, result.junit().as_bytes())?;
+        write_whole(path, junit(results).as_bytes())?;
     }
     Ok(())
 }

@@ -83,6 +83,10 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<u8, RunError> {
     }
     let boards = cli.boards();
     if boards.len() > 1 {
+        boards::refuse_what_takes_one_board(&cli)?;
+        if let Some(Command::Check(args)) = &cli.command {
+            return check::run(&cli, args, boards, settings).await;
+        }
         return boards::run(&cli, boards, settings).await;
     }
     let choice = cli.source();
@@ -93,7 +97,7 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<u8, RunError> {
         return Ok(0);
     }
     match &cli.command {
-        Some(Command::Check(args)) => check::run(&cli, args, &choice, settings).await,
+        Some(Command::Check(args)) => check::run(&cli, args, boards, settings).await,
         _ => monitor::run(&cli, &choice, settings).await.map(|()| 0),
     }
 }

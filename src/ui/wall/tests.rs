@@ -221,3 +221,43 @@ fn a_terminal_too_small_for_the_wall_says_what_it_needs() {
     assert!(screen.contains("too small for a wall of 4"), "{screen}");
     assert!(screen.contains("needs 40×14"), "{screen}");
 }
+
+#[test]
+fn a_tile_shows_its_boards_verdict_while_checking() {
+    let (wall, t0) = four_boards();
+    let limits = Arc::new(
+        crate::check::limits::parse(
+            "[limit.tone]\nvalue = \"peak_hz\"\nmin = 990\nmax = 1010\n",
+            "t",
+        )
+        .unwrap(),
+    );
+    let boards = wall
+        .boards()
+        .iter()
+        .map(|b| {
+            let app = App::new(b.app.snapshot().clone().into(), ViewOptions::default())
+                .checking(limits.clone(), false);
+            (b.name.clone(), app)
+        })
+        .collect();
+    let mut wall = Wall::new(boards);
+    wall.update(
+        Message::Resize {
+            width: 80,
+            height: 24,
+        },
+        t0,
+    );
+    wall.update(Message::Tick, t0 + crate::ui::PANEL_REFRESH);
+    let screen = render(&wall, 80, 24);
+    // Board 1's peak is at 1 kHz, inside the limits; board 2's at 2 kHz, outside.
+    assert!(
+        tile_text(&wall, &screen, "bench1").contains(" PASS "),
+        "{screen}"
+    );
+    assert!(
+        tile_text(&wall, &screen, "bench2").contains(" FAIL "),
+        "{screen}"
+    );
+}
