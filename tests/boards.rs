@@ -350,3 +350,63 @@ async fn check_over_several_boards_judges_each_and_exits_with_the_worst() {
         assert!(xml.contains(&format!("name=\"{board}: tone\"")), "{xml}");
     }
 }
+
+/// `--profile bench1 --profile bench2 --url …` (SPEC §16): each profile a board with its own
+/// source and settings (here its FFT size), beside the command line's own feed.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_profile_is_a_board_with_its_own_settings() {
+    let (two, five) = (signal(2000.0, 1), signal(5000.0, 2));
+    let feed_a = TestServer::start(move |_, r| on_events(r, || feed(&two, 400, true))).await;
+    let feed_b = TestServer::start(move |_, r| on_events(r, || feed(&five, 400, true))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "fft = 2048\n[profile.bench1]\nurl = \"{}\"\nfft = 4096\n[profile.bench2]\ndemo = true\n",
+            feed_a.url("/events")
+        ),
+    )
+    .unwrap();
+    let out = {
+        let (config, url) = (config.clone(), format!("lab={}", feed_b.url("/events")));
+        tokio::task::spawn_blocking(move || {
+            Command::new(BIN)
+                .arg("--config")
+                .arg(&config)
+                .args(["--headless", "--report-every", "0.25", "--frames", "30"])
+                .args(["--profile", "bench1", "--profile", "bench2", "--url", &url])
+                .args(["--duration", "60"])
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summaries: Vec<(String, Value)> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["type"] == "summary")
+        .map(|l| (l["board"].as_str().unwrap_or("").to_owned(), l))
+        .collect();
+    assert_eq!(
+        summaries.len(),
+        3,
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (name, hz, fft) in [
+        ("bench1", 2000.0, 4096),
+        ("bench2", 1000.0, 2048),
+        ("lab", 5000.0, 2048),
+    ] {
+        let s = board(&summaries, name);
+        assert_eq!(s["fft"], fft, "{name}: {s}");
+        let peak = s["peak_hz"].as_f64().unwrap();
+        assert!(
+            (peak - hz).abs() <= BIN_HZ,
+            "{name}: peak {peak} Hz, not {hz}"
+        );
+    }
+}

@@ -11,6 +11,7 @@ pub mod serve;
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::builder::TypedValueParser as _;
 use clap::{ArgGroup, Parser};
@@ -241,9 +242,14 @@ pub struct Cli {
     /// Read no settings file
     #[arg(long, global = true, conflicts_with = "config", help_heading = SETTINGS)]
     pub no_config: bool,
-    /// Use the settings of [profile.NAME] in the settings file
+    /// Use the settings of [profile.NAME] in the settings file; given again, each profile is a
+    /// board of its own with its own source and settings
     #[arg(long, global = true, value_name = "NAME", help_heading = SETTINGS)]
-    pub profile: Option<String>,
+    pub profile: Vec<String>,
+    /// The boards of several `--profile`s: each profile's name and its own command line (the
+    /// command line and the file under the profile, with the profile's source).
+    #[arg(skip)]
+    pub profile_boards: Vec<(String, Arc<Cli>)>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -366,11 +372,20 @@ pub fn completions(shell: clap_complete::Shell) -> Vec<u8> {
     out
 }
 
-/// One board of a run: its name and its source.
-#[derive(Clone, Debug, PartialEq)]
+/// One board of a run: its name, its source, and its own settings when it is a profile's.
+#[derive(Clone, Debug)]
 pub struct Board {
     pub name: String,
     pub choice: SourceChoice,
+    /// A profile's board runs with the profile's settings (SPEC §16), any other with the run's.
+    pub settings: Option<Arc<Cli>>,
+}
+
+impl Board {
+    /// The settings this board runs with.
+    pub fn cli<'a>(&'a self, run: &'a Cli) -> &'a Cli {
+        self.settings.as_deref().unwrap_or(run)
+    }
 }
 
 /// `NAME=VALUE` as (NAME, VALUE) when what is before the first `=` is a name (letters,
@@ -485,14 +500,25 @@ impl Cli {
             let (name, path) = named(value);
             boards.push((name, SourceChoice::Replay(PathBuf::from(path))));
         }
-        if self.demo || boards.is_empty() {
+        if self.demo || (boards.is_empty() && self.profile_boards.is_empty()) {
             boards.push((None, SourceChoice::Demo));
         }
-        let mut taken: Vec<String> = Vec::new();
-        boards
+        let mut all: Vec<(String, SourceChoice, Option<Arc<Cli>>)> = boards
             .into_iter()
             .map(|(name, choice)| {
-                let base = name.map_or_else(|| board_name(&choice), str::to_owned);
+                let name = name.map_or_else(|| board_name(&choice), str::to_owned);
+                (name, choice, None)
+            })
+            .collect();
+        // Each profile's boards (one, unless its source is several), named by the profile.
+        for (profile, settings) in &self.profile_boards {
+            for board in settings.boards() {
+                all.push((profile.clone(), board.choice, Some(settings.clone())));
+            }
+        }
+        let mut taken: Vec<String> = Vec::new();
+        all.into_iter()
+            .map(|(base, choice, settings)| {
                 let mut name = base.clone();
                 for n in 2.. {
                     if !taken.contains(&name) {
@@ -501,7 +527,11 @@ impl Cli {
                     name = format!("{base}-{n}");
                 }
                 taken.push(name.clone());
-                Board { name, choice }
+                Board {
+                    name,
+                    choice,
+                    settings,
+                }
             })
             .collect()
     }

@@ -37,6 +37,8 @@ const SOURCES: [&str; 5] = ["demo", "url", "serial", "replay", "list-ports"];
 pub struct SettingsFile {
     pub path: Option<PathBuf>,
     pub profile: Option<String>,
+    /// Several profiles are boards of one run: none of them is the one to save into.
+    pub several_profiles: bool,
 }
 
 #[derive(Debug)]
@@ -60,6 +62,11 @@ pub enum FileError {
         name: String,
         known: Vec<String>,
     },
+    #[error(
+        "{} [profile.{name}] names no source (url, serial, replay or demo): beside other profiles it is a board, and needs one",
+        path.display()
+    )]
+    NoSourceInProfile { path: PathBuf, name: String },
     /// A key, or the file's text, at a line.
     #[error(transparent)]
     At(#[from] AtLine<SettingError>),
@@ -98,7 +105,13 @@ pub fn parse(
     if matches.get_flag("no_config") {
         return Ok((cli(&matches)?, SettingsFile::default()));
     }
-    let profile = matches.get_one::<String>("profile").cloned();
+    let profiles: Vec<String> = matches
+        .get_many::<String>("profile")
+        .map(|names| names.cloned().collect())
+        .unwrap_or_default();
+    // One profile sets the whole run; several are a board each (SPEC §16).
+    let several = profiles.len() > 1;
+    let profile = profiles.first().cloned().filter(|_| !several);
     let (path, explicit) = match matches.get_one::<PathBuf>("config") {
         Some(path) => (Some(path.clone()), true),
         None => (default_path(), false),
@@ -109,13 +122,14 @@ pub fn parse(
             SettingsFile {
                 path: None,
                 profile,
+                ..SettingsFile::default()
             },
         ));
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => {
-            if let Some(name) = &profile {
+            if let Some(name) = profiles.first() {
                 return Err(ArgsError::File(FileError::NoFileForProfile {
                     name: name.clone(),
                     path,
@@ -126,6 +140,7 @@ pub fn parse(
                 SettingsFile {
                     path: Some(path),
                     profile,
+                    ..SettingsFile::default()
                 },
             ));
         }
@@ -136,24 +151,102 @@ pub fn parse(
             }));
         }
     };
-    let layered =
-        layer(&text, &path, profile.as_deref(), &matches, &env).map_err(ArgsError::File)?;
+    let sources = if several {
+        Sources::CommandLineOnly
+    } else {
+        Sources::AsUsual
+    };
+    let layered = layer(&text, &path, profile.as_deref(), &matches, &env, sources)
+        .map_err(ArgsError::File)?;
     let argv = with_file_arguments(&args, &matches, layered);
-    let matches = command.try_get_matches_from(argv).map_err(|e| {
+    let together = |e: clap::Error| {
         ArgsError::File(FileError::Together {
             path: path.clone(),
             why: crate::cli::usage_sentence(&e)
                 .trim_start_matches("sse-tui: ")
                 .to_owned(),
         })
-    })?;
+    };
+    let parsed = command
+        .clone()
+        .try_get_matches_from(argv)
+        .map_err(together)?;
+    let mut run = cli(&parsed)?;
+    if several {
+        for name in &profiles {
+            let board = profile_board(&text, &path, name, &args, &matches, &env)?;
+            run.profile_boards
+                .push((name.clone(), std::sync::Arc::new(board)));
+        }
+    }
     Ok((
-        cli(&matches)?,
+        run,
         SettingsFile {
             path: Some(path),
             profile,
+            several_profiles: several,
         },
     ))
+}
+
+/// One profile of several as a board: the command line and the file's top level under the
+/// profile, as for one profile, but with the profile's own source (the command line's
+/// sources are boards of their own).
+fn profile_board(
+    text: &str,
+    path: &Path,
+    name: &str,
+    args: &[OsString],
+    matches: &clap::ArgMatches,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Cli, ArgsError> {
+    let together = |e: clap::Error| {
+        ArgsError::File(FileError::Together {
+            path: path.to_owned(),
+            why: format!(
+                "[profile.{name}]: {}",
+                crate::cli::usage_sentence(&e).trim_start_matches("sse-tui: ")
+            ),
+        })
+    };
+    let mut layered = layer(text, path, Some(name), matches, env, Sources::ProfileOwn)
+        .map_err(ArgsError::File)?;
+    let source = std::mem::take(&mut layered.source);
+    if source.is_empty() {
+        return Err(ArgsError::File(FileError::NoSourceInProfile {
+            path: path.to_owned(),
+            name: name.to_owned(),
+        }));
+    }
+    let argv = with_file_arguments(args, matches, layered);
+    let command = Cli::command();
+    let parsed = command
+        .clone()
+        .try_get_matches_from(argv)
+        .map_err(together)?;
+    let mut board = Cli::from_arg_matches(&parsed).map_err(ArgsError::Clap)?;
+    // The profile's source alone, through the same parser.
+    let own = command
+        .try_get_matches_from(std::iter::once(args[0].clone()).chain(source))
+        .map_err(together)?;
+    let own = Cli::from_arg_matches(&own).map_err(ArgsError::Clap)?;
+    board.url = own.url;
+    board.serial = own.serial;
+    board.replay = own.replay;
+    board.demo = own.demo;
+    board.list_ports = false;
+    Ok(board)
+}
+
+/// Where a run's sources come from when layering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sources {
+    /// The command line's, else the profile's, else the top level's.
+    AsUsual,
+    /// The command line's only: beside several profiles, the file's top level names no board.
+    CommandLineOnly,
+    /// The profile's (else the top level's), kept apart: a board of several profiles.
+    ProfileOwn,
 }
 
 /// The file's arguments: for the program (before the command line's) and for `serve` (after
@@ -162,6 +255,8 @@ pub fn parse(
 struct FileArguments {
     global: Vec<OsString>,
     serve: Vec<OsString>,
+    /// The source's, kept apart for [`Sources::ProfileOwn`].
+    source: Vec<OsString>,
 }
 
 /// The top level, then the profile over it key by key, less what the command line sets.
@@ -171,6 +266,7 @@ fn layer(
     profile: Option<&str>,
     matches: &clap::ArgMatches,
     env: &impl Fn(&str) -> Option<String>,
+    sources: Sources,
 ) -> Result<FileArguments, FileError> {
     let wrong = |offset: usize, what: SettingError| {
         FileError::At(AtLine::at_offset(path, text, offset, what))
@@ -254,6 +350,15 @@ fn layer(
     };
     let mut arguments = FileArguments::default();
     for s in settings {
+        let is_source = SOURCES.contains(&s.key.as_str());
+        match sources {
+            Sources::CommandLineOnly if is_source => continue,
+            Sources::ProfileOwn if is_source => {
+                arguments.source.extend(s.arguments);
+                continue;
+            }
+            _ => {}
+        }
         if set_on_command_line(&s.key, s.serve_only) {
             continue;
         }

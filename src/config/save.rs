@@ -14,6 +14,8 @@ use crate::vocabulary::ScreenSettings;
 pub enum SaveError {
     #[error("no settings file: there is no config directory")]
     NoConfigDir,
+    #[error("several profiles are in use: run one (--profile NAME) to save its settings")]
+    SeveralProfiles,
     #[error("cannot read {}: {why}", path.display())]
     Read { path: PathBuf, why: String },
     #[error("{} cannot be read as TOML: {why}", path.display())]
@@ -29,6 +31,9 @@ pub enum SaveError {
 /// Writes `settings` into the profile in use (or the top level), keeping the rest of the
 /// file as it was; returns where, as a phrase.
 pub fn save(file: &SettingsFile, settings: &ScreenSettings) -> Result<String, SaveError> {
+    if file.several_profiles {
+        return Err(SaveError::SeveralProfiles);
+    }
     let path = file.path.clone().ok_or(SaveError::NoConfigDir)?;
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,

@@ -191,6 +191,73 @@ fn a_source_from_the_profile_or_the_command_line_replaces_the_files() {
     );
 }
 
+/// Several profiles are a board each (SPEC §16): each its own source and settings, under the
+/// command line's settings; the command line's sources are boards of their own, and the file's
+/// top-level source names none.
+#[test]
+fn several_profiles_are_a_board_each_with_its_own_settings() {
+    use crate::cli::SourceChoice;
+    let file = "serial = \"/dev/ttyACM9\"\nfft = 4096\nwindow = \"flattop\"\n\
+                [profile.bench1]\nserial = \"/dev/ttyACM0\"\nfft = 8192\n\
+                [profile.bench2]\nurl = \"http://lab/events\"\nwindow = \"hann\"\n\
+                [profile.nothing]\nfft = 256\n";
+    let cli = parsed(
+        Some(file),
+        &[
+            "--profile",
+            "bench1",
+            "--profile",
+            "bench2",
+            "--url",
+            "http://other/events",
+            "--rate",
+            "1000",
+        ],
+    )
+    .unwrap();
+    let boards = cli.boards();
+    let described: Vec<(&str, &SourceChoice)> = boards
+        .iter()
+        .map(|b| (b.name.as_str(), &b.choice))
+        .collect();
+    assert_eq!(
+        described,
+        [
+            (
+                "other/events",
+                &SourceChoice::Url("http://other/events".into())
+            ),
+            ("bench1", &SourceChoice::Serial("/dev/ttyACM0".into())),
+            ("bench2", &SourceChoice::Url("http://lab/events".into())),
+        ]
+    );
+    let settings = |i: usize| {
+        let b = boards[i].cli(&cli);
+        (b.fft, b.window, b.rate)
+    };
+    // The command line's board: the top level under the command line.
+    assert_eq!(settings(0), (4096, WindowKind::Flattop, Some(1000.0)));
+    // Each profile over the top level, and the command line over both.
+    assert_eq!(settings(1), (8192, WindowKind::Flattop, Some(1000.0)));
+    assert_eq!(settings(2), (4096, WindowKind::Hann, Some(1000.0)));
+
+    // A profile with no source of its own takes the top level's.
+    let cli = parsed(Some(file), &["--profile", "bench1", "--profile", "nothing"]).unwrap();
+    let boards = cli.boards();
+    assert_eq!(
+        boards[1].choice,
+        SourceChoice::Serial("/dev/ttyACM9".into())
+    );
+    assert_eq!(boards[1].cli(&cli).fft, 256);
+    // …and with none anywhere it is a sentence.
+    let bare = "[profile.a]\nfft = 256\n[profile.b]\ndemo = true\n";
+    let error = parsed(Some(bare), &["--profile", "a", "--profile", "b"]).unwrap_err();
+    assert_eq!(
+        error,
+        "FILE [profile.a] names no source (url, serial, replay or demo): beside other profiles it is a board, and needs one"
+    );
+}
+
 #[test]
 fn serves_keys_apply_when_serving() {
     let file = "listen = \"127.0.0.1:9999\"\nheartbeat = 5\nfft = 2048\n";
@@ -231,6 +298,7 @@ fn saving_writes_the_profile_in_use_and_keeps_the_rest_of_the_file() {
     let file = SettingsFile {
         path: Some(path.clone()),
         profile: Some("bench".into()),
+        ..SettingsFile::default()
     };
     let said = save(&file, &screen).unwrap();
     assert!(said.ends_with("config.toml [profile.bench]"), "{said}");
@@ -262,6 +330,7 @@ fn saving_writes_the_profile_in_use_and_keeps_the_rest_of_the_file() {
     let fresh = SettingsFile {
         path: Some(dir.path().join("new").join("config.toml")),
         profile: None,
+        ..SettingsFile::default()
     };
     save(&fresh, &screen).unwrap();
     let text = std::fs::read_to_string(fresh.path.unwrap()).unwrap();

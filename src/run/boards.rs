@@ -26,7 +26,7 @@ pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Resul
             engine,
             _source,
             taps,
-        } = Running::start(cli, &board.choice, None, None)?;
+        } = Running::start(board.cli(cli), &board.choice, None, None)?;
         engines.push((board.name.clone(), engine));
         kept.push((_source, taps));
     }
@@ -35,9 +35,9 @@ pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Resul
         headless::run_boards(engines, every, stop).await
     } else {
         let (names, engines): (Vec<_>, Vec<_>) = engines.into_iter().unzip();
-        let apps = engines
-            .iter()
-            .map(|e| App::new(e.snapshots.borrow().clone(), cli.view_options()));
+        let apps = engines.iter().zip(&boards).map(|(e, board)| {
+            App::new(e.snapshots.borrow().clone(), board.cli(cli).view_options())
+        });
         let wall = Wall::new(names.into_iter().zip(apps).collect());
         let pace = Pace {
             fps: cli.fps,
@@ -59,8 +59,9 @@ pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Resul
     Ok(status)
 }
 
-/// What several boards cannot do yet, each one sentence.
-pub(super) fn refuse_what_takes_one_board(cli: &Cli) -> Result<(), UsageError> {
+/// What several boards cannot do yet, each one sentence; and every board's own settings
+/// checked as one board's are.
+pub(super) fn refuse_what_takes_one_board(cli: &Cli, boards: &[Board]) -> Result<(), UsageError> {
     let refuse = |what: &str| Err(UsageError::SeveralBoards(what.to_owned()));
     match &cli.command {
         Some(Command::Serve(_)) => return refuse("serve publishes one board"),
@@ -71,14 +72,22 @@ pub(super) fn refuse_what_takes_one_board(cli: &Cli) -> Result<(), UsageError> {
         }
         _ => {}
     }
-    for (given, option) in [
-        (cli.record.is_some(), "--record"),
-        (cli.report.is_some(), "--report"),
-        (cli.spectrum_csv.is_some(), "--spectrum-csv"),
-        (cli.reference.is_some(), "--reference"),
-    ] {
-        if given {
-            return refuse(&format!("{option} takes one board"));
+    for board in boards {
+        let settings = board.cli(cli);
+        settings.check()?;
+        let whose = match &board.settings {
+            Some(_) => format!(" ([profile.{}] asks for it)", board.name),
+            None => String::new(),
+        };
+        for (given, option) in [
+            (settings.record.is_some(), "--record"),
+            (settings.report.is_some(), "--report"),
+            (settings.spectrum_csv.is_some(), "--spectrum-csv"),
+            (settings.reference.is_some(), "--reference"),
+        ] {
+            if given {
+                return refuse(&format!("{option} takes one board{whose}"));
+            }
         }
     }
     Ok(())

@@ -59,7 +59,7 @@ pub async fn run(
             engine,
             _source,
             taps,
-        } = Running::start(cli, &board.choice, Some(window), None)?;
+        } = Running::start(board.cli(cli), &board.choice, Some(window), None)?;
         let cut_short = watch_board(&engine, limits.timeout, all_stopped.clone());
         checked.push(Checked {
             board,
@@ -90,9 +90,12 @@ pub async fn run(
             byte_budget: cli.byte_budget(crate::tui::over_ssh()),
             quit_when_done: true,
         };
-        let app = |engine: &Engine| {
-            App::new(engine.snapshots.borrow().clone(), cli.view_options())
-                .checking(limits.clone(), args.strict)
+        let app = |engine: &Engine, board: &Board| {
+            App::new(
+                engine.snapshots.borrow().clone(),
+                board.cli(cli).view_options(),
+            )
+            .checking(limits.clone(), args.strict)
         };
         let mut all_stopped = all_stopped.clone();
         let shutdown = async move {
@@ -100,11 +103,15 @@ pub async fn run(
         };
         let ask = requests(settings);
         let lasts = if several {
-            let names = checked.iter().map(|(b, ..)| b.name.clone());
-            let wall = Wall::new(names.zip(engines.iter().map(app)).collect());
+            let boards = checked.iter().map(|(b, ..)| b);
+            let apps = engines
+                .iter()
+                .zip(boards)
+                .map(|(e, b)| (b.name.clone(), app(e, b)));
+            let wall = Wall::new(apps.collect());
             tui::run(engines, wall, pace, ask, shutdown).await
         } else {
-            let app = app(&engines[0]);
+            let app = app(&engines[0], &checked[0].0);
             tui::run(engines, app, pace, ask, shutdown).await
         };
         lasts.map_err(RunError::Terminal)?

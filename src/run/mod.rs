@@ -83,7 +83,7 @@ pub async fn run(cli: Cli, settings: SettingsFile) -> Result<u8, RunError> {
     }
     let boards = cli.boards();
     if boards.len() > 1 {
-        boards::refuse_what_takes_one_board(&cli)?;
+        boards::refuse_what_takes_one_board(&cli, &boards)?;
         if let Some(Command::Check(args)) = &cli.command {
             return check::run(&cli, args, boards, settings).await;
         }
