@@ -5,6 +5,7 @@
 //   {"cmd":"wait","attr":"state","equals":"connected"} | {"cmd":"wait","attr":"frames","above":10}
 //   {"cmd":"dataset"}  {"cmd":"layout"}  {"cmd":"screenshot","path":…}  {"cmd":"errors"}  {"cmd":"quit"}
 //   {"cmd":"figures"}: every element's data-key and data-value, and what the page's SVG draws
+//   {"cmd":"tiles","count":3}: once the wall has that many tiles each with a peak, their datasets
 import readline from "node:readline";
 import puppeteer from "puppeteer-core";
 
@@ -47,6 +48,18 @@ async function run(command) {
     }
     case "dataset":
       return { ok: true, dataset: await dataset() };
+    case "tiles": {
+      const tiles = () => [...document.querySelectorAll(".tile")].map((t) => ({ ...t.dataset, href: t.href }));
+      await page.waitForFunction(
+        (count) => {
+          const all = [...document.querySelectorAll(".tile")];
+          return all.length >= count && all.every((t) => t.dataset.peakHz);
+        },
+        { timeout: command.timeout_ms || 30000, polling: 100 },
+        command.count,
+      );
+      return { ok: true, tiles: await page.evaluate(tiles) };
+    }
     case "layout":
       return {
         ok: true,

@@ -1,7 +1,8 @@
 //! Several boards in one process (SPEC §16): each its own source, pipeline and statistics,
 //! and a board that fails never stops the others. On a terminal, the wall; headless, a
 //! report line per board per interval, each with `"board"`, and a summary per board at the
-//! end. `serve` and `check` of several boards are not built yet, and say so.
+//! end. Served, each board has its own hub of events and its own `--publish` channels
+//! (`{board}` in their URLs), on one server.
 
 use std::time::Duration;
 
@@ -10,6 +11,9 @@ use crate::cli::{Board, Cli, Command, UsageError};
 use crate::config::SettingsFile;
 use crate::headless;
 use crate::link::LinkState;
+use crate::serve::publish::Publishers;
+use crate::serve::{ServedBoard, hub::Hub};
+use crate::tap::EventWatcher;
 use crate::tui;
 use crate::ui::App;
 use crate::ui::event_loop::Pace;
@@ -18,18 +22,56 @@ use crate::ui::wall::Wall;
 /// Runs every board to the end, on the wall or headless; 1 when a board's source failed for
 /// good (each said on stderr with its name), else 0.
 pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Result<u8, RunError> {
+    // Signals are caught before anything starts (a server's address is a promise to answer).
     let stop = stop_asked(cli);
+    let serving = match &cli.command {
+        Some(Command::Serve(args)) => Some((args, (args.token()?, args.tls()?))),
+        _ => None,
+    };
     let mut engines = Vec::new();
     let mut kept = Vec::new();
+    let mut served = Vec::new();
     for board in &boards {
+        // Served: the board's events go to a hub of its own, and on to its own channels.
+        let hub = serving.as_ref().map(|(args, _)| {
+            let urls = crate::serve::publish::for_board(&args.publish, &board.name);
+            let publishers =
+                (!urls.is_empty()).then(|| Publishers::start(&urls, &args.publish_header));
+            let hub = Hub::publishing(
+                args.replay_buffer as usize,
+                args.queue as usize,
+                args.events,
+                publishers.clone(),
+            );
+            (hub, publishers)
+        });
+        let watcher = hub.as_ref().map(|(hub, _)| -> EventWatcher {
+            let hub = hub.clone();
+            Box::new(move |event| hub.see(event))
+        });
         let Running {
             engine,
             _source,
             taps,
-        } = Running::start(board.cli(cli), &board.choice, None, None)?;
+        } = Running::start(board.cli(cli), &board.choice, None, watcher)?;
+        if let Some((hub, publishers)) = hub {
+            served.push(ServedBoard {
+                name: board.name.clone(),
+                hub,
+                snapshots: engine.snapshots.clone(),
+                publishers,
+            });
+        }
         engines.push((board.name.clone(), engine));
         kept.push((_source, taps));
     }
+    let servers = match serving {
+        Some((args, auth)) => {
+            let with_engines = served.into_iter().zip(engines.iter().map(|(_, e)| e));
+            Some(super::monitor::start_servers(cli, args, auth, with_engines.collect()).await?)
+        }
+        None => None,
+    };
     let lasts = if cli.headless() {
         let every = Duration::from_secs_f64(cli.report_every);
         headless::run_boards(engines, every, stop).await
@@ -48,6 +90,12 @@ pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Resul
             .await
             .map_err(RunError::Terminal)?
     };
+    if let Some((server, ssh)) = servers {
+        if let Some(ssh) = ssh {
+            ssh.stop().await;
+        }
+        server.stop().await;
+    }
     let mut status = 0;
     for ((name, last), (_source, taps)) in boards.iter().map(|b| &b.name).zip(&lasts).zip(kept) {
         finish_taps(taps).await;
@@ -64,7 +112,13 @@ pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Resul
 pub(super) fn refuse_what_takes_one_board(cli: &Cli, boards: &[Board]) -> Result<(), UsageError> {
     let refuse = |what: &str| Err(UsageError::SeveralBoards(what.to_owned()));
     match &cli.command {
-        Some(Command::Serve(_)) => return refuse("serve publishes one board"),
+        Some(Command::Serve(args)) => {
+            if let Some(url) = args.publish.iter().find(|url| !url.contains("{board}")) {
+                return refuse(&format!(
+                    "--publish {url} has no {{board}}: each board publishes to a channel of its own"
+                ));
+            }
+        }
         Some(Command::Check(args)) if args.dut.is_some() => {
             return refuse(
                 "--dut names one board (each of several is named by its source or NAME=)",

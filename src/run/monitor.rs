@@ -1,6 +1,5 @@
 //! The monitor: the source on the screen or in headless reports, served when asked.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::{RunError, Running, finish_taps, requests, stop_asked, write_exports};
@@ -31,7 +30,10 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
     let publishers = serving
         .as_ref()
         .filter(|(args, _)| !args.publish.is_empty())
-        .map(|(args, _)| Publishers::start(&args.publish, &args.publish_header));
+        .map(|(args, _)| {
+            let urls = serve::publish::for_board(&args.publish, &cli.boards().remove(0).name);
+            Publishers::start(&urls, &args.publish_header)
+        });
     let hub = serving.as_ref().map(|(args, _)| {
         Hub::publishing(
             args.replay_buffer as usize,
@@ -50,7 +52,13 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
     } = Running::start(cli, choice, None, watcher)?;
     let servers = match (serving, hub) {
         (Some((args, token)), Some(hub)) => {
-            Some(start_servers(cli, args, token, hub, &engine, publishers.clone()).await?)
+            let board = serve::ServedBoard {
+                name: cli.boards().remove(0).name,
+                hub,
+                snapshots: engine.snapshots.clone(),
+                publishers: publishers.clone(),
+            };
+            Some(start_servers(cli, args, token, vec![(board, &engine)]).await?)
         }
         _ => None,
     };
@@ -107,23 +115,23 @@ pub async fn run(cli: &Cli, choice: &SourceChoice, settings: SettingsFile) -> Re
     }
 }
 
-/// `serve`'s HTTP side, and its SSH side when asked for.
-async fn start_servers(
+/// `serve`'s HTTP side for `boards` (each with its engine), and its SSH side when asked for.
+pub(super) async fn start_servers(
     cli: &Cli,
     args: &ServeArgs,
     (token, tls): (Option<String>, Option<serve::http::tls::TlsAcceptor>),
-    hub: Arc<Hub>,
-    engine: &Engine,
-    publishers: Option<Arc<Publishers>>,
+    boards: Vec<(serve::ServedBoard, &Engine)>,
 ) -> Result<(serve::Server, Option<serve::ssh::SshServer>), ServeError> {
-    let server = serve::start(
-        args.listen,
-        args.http_config(token, tls),
-        hub,
-        engine.snapshots.clone(),
-        publishers,
-    )
-    .await?;
+    let ssh_boards: Vec<serve::ssh::SshBoard> = boards
+        .iter()
+        .map(|(board, engine)| serve::ssh::SshBoard {
+            name: board.name.clone(),
+            snapshots: engine.snapshots.clone(),
+            control: Box::new(engine.controller()),
+        })
+        .collect();
+    let served = boards.into_iter().map(|(board, _)| board).collect();
+    let server = serve::start(args.listen, args.http_config(token, tls), served).await?;
     let scheme = if args.tls_cert.is_some() {
         "https"
     } else {
@@ -137,8 +145,7 @@ async fn start_servers(
         return Ok((server, None));
     };
     let feed = serve::ssh::Feed {
-        snapshots: engine.snapshots.clone(),
-        control: Box::new(engine.controller()),
+        boards: ssh_boards,
         view: cli.view_options(),
         fps: cli.fps,
         byte_budget: cli.byte_budget(true),

@@ -34,6 +34,8 @@ pub const PAGE_LINES: usize = 200;
 pub struct Context {
     pub publishers: Option<Arc<Publishers>>,
     pub watchers: Arc<super::metrics::Watchers>,
+    /// The board's name, said in every event, when the server has several (SPEC §16).
+    pub board: Option<String>,
 }
 
 /// One analysis, ready for every page: the `analysis` event and the waterfall's latest lines.
@@ -49,6 +51,8 @@ pub struct Analysis {
 pub struct Waterfall {
     pub lines: Arc<[(u64, Bytes)]>,
     pub spectra_per_line: usize,
+    /// The board's name as JSON, when the server has several.
+    pub board: Option<Arc<str>>,
 }
 
 impl Waterfall {
@@ -62,8 +66,12 @@ impl Waterfall {
             .filter(|(n, _)| seen.is_none_or(|s| *n > s))
             .collect();
         let first = new.first()?.0;
+        let board = self
+            .board
+            .as_ref()
+            .map_or(String::new(), |b| format!("\"board\":{b},"));
         let mut data = format!(
-            "{{\"first\":{first},\"kept\":{},\"spectra_per_line\":{},\"lines\":[",
+            "{{{board}\"first\":{first},\"kept\":{},\"spectra_per_line\":{},\"lines\":[",
             self.lines.len(),
             self.spectra_per_line
         )
@@ -92,6 +100,10 @@ pub fn start(
     context: Context,
 ) -> watch::Receiver<Option<Arc<Analysis>>> {
     let (tx, rx) = watch::channel(None);
+    let board: Option<Arc<str>> = context
+        .board
+        .as_ref()
+        .map(|b| serde_json::to_string(b).expect("a string").into());
     tokio::spawn(async move {
         let start = Instant::now();
         let mut next = Instant::now();
@@ -113,6 +125,7 @@ pub fn start(
                 waterfall: Waterfall {
                     lines: lines.iter().cloned().collect(),
                     spectra_per_line: snapshot.spectra_per_line,
+                    board: board.clone(),
                 },
             };
             if tx.send(Some(Arc::new(analysis))).is_err() {
@@ -181,6 +194,9 @@ pub fn event(snapshot: &Snapshot, context: &Context, t: f64, now: std::time::Ins
     );
     if let Some(publishers) = &context.publishers {
         object.insert("publish".into(), publishers.report_json());
+    }
+    if let Some(board) = &context.board {
+        object.insert("board".into(), board.clone().into());
     }
     value
 }
@@ -255,6 +271,7 @@ mod tests {
         let waterfall = Waterfall {
             lines: lines.iter().cloned().collect(),
             spectra_per_line: 4,
+            board: None,
         };
         let first = waterfall.event_after(None).unwrap();
         let text = std::str::from_utf8(&first).unwrap();

@@ -1,6 +1,7 @@
 //! `GET /metrics` (SPEC §9): the served source's figures in the Prometheus text format
 //! (OpenMetrics), through `prometheus-client` with a registry of our own. Everything is read
-//! at scrape time from the latest snapshot, so a scrape shows what the screens show.
+//! at scrape time from the latest snapshot, so a scrape shows what the screens show. With
+//! several boards every board's series carries its `board` label (SPEC §16), each family once.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -83,18 +84,18 @@ pub struct Metrics {
     registry: Registry,
 }
 
+/// One board as the metrics read it: its name (`None`: the server's only board, no label),
+/// its latest snapshot, the hubs it publishes to.
+pub struct MetricsBoard {
+    pub name: Option<String>,
+    pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    pub publishers: Option<Arc<Publishers>>,
+}
+
 impl Metrics {
-    pub fn new(
-        snapshots: watch::Receiver<Arc<Snapshot>>,
-        watchers: Arc<Watchers>,
-        publishers: Option<Arc<Publishers>>,
-    ) -> Self {
+    pub fn new(boards: Vec<MetricsBoard>, watchers: Arc<Watchers>) -> Self {
         let mut registry = Registry::default();
-        registry.register_collector(Box::new(SnapshotCollector {
-            snapshots,
-            watchers,
-            publishers,
-        }));
+        registry.register_collector(Box::new(SnapshotCollector { boards, watchers }));
         Self { registry }
     }
 
@@ -107,9 +108,8 @@ impl Metrics {
 }
 
 struct SnapshotCollector {
-    snapshots: watch::Receiver<Arc<Snapshot>>,
+    boards: Vec<MetricsBoard>,
     watchers: Arc<Watchers>,
-    publishers: Option<Arc<Publishers>>,
 }
 
 impl std::fmt::Debug for SnapshotCollector {
@@ -121,58 +121,115 @@ impl std::fmt::Debug for SnapshotCollector {
 /// Exemplars are not used; the encoder's signature wants their type.
 type NoExemplars = std::collections::HashMap<usize, Exemplar<Vec<(String, String)>, f64>>;
 
+/// A series' labels: the board's, or none for the only board.
+type Labels = Vec<(String, String)>;
+
+/// A counter family, a series a board.
 fn counter(
     encoder: &mut DescriptorEncoder,
     name: &str,
     help: &str,
-    value: u64,
+    values: &[(Labels, u64)],
 ) -> std::fmt::Result {
-    let metric = ConstCounter::new(value);
-    metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)
+    let series: Vec<(&Labels, ConstCounter)> = values
+        .iter()
+        .map(|(l, v)| (l, ConstCounter::new(*v)))
+        .collect();
+    family(encoder, name, help, MetricType::Counter, &series)
 }
 
-fn gauge(encoder: &mut DescriptorEncoder, name: &str, help: &str, value: f64) -> std::fmt::Result {
-    let metric = ConstGauge::new(value);
-    metric.encode(encoder.encode_descriptor(name, help, None, metric.metric_type())?)
+/// A gauge family, a series a board that has a value; no family when none has.
+fn gauge(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    values: &[(Labels, Option<f64>)],
+) -> std::fmt::Result {
+    let series: Vec<(&Labels, ConstGauge<f64>)> = values
+        .iter()
+        .filter_map(|(l, v)| Some((l, ConstGauge::new((*v)?))))
+        .collect();
+    if series.is_empty() {
+        return Ok(());
+    }
+    family(encoder, name, help, MetricType::Gauge, &series)
+}
+
+fn family(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    kind: MetricType,
+    series: &[(&Labels, impl EncodeMetric)],
+) -> std::fmt::Result {
+    let mut family = encoder.encode_descriptor(name, help, None, kind)?;
+    for (labels, metric) in series {
+        if labels.is_empty() {
+            metric.encode(family.encode_family(&Vec::<(String, String)>::new())?)?;
+        } else {
+            metric.encode(family.encode_family(*labels)?)?;
+        }
+    }
+    Ok(())
 }
 
 impl Collector for SnapshotCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
-        let s = self.snapshots.borrow().clone();
-        let c = &s.counters;
+        let boards: Vec<(Labels, Arc<Snapshot>)> = self
+            .boards
+            .iter()
+            .map(|b| {
+                let labels = b
+                    .name
+                    .iter()
+                    .map(|name| ("board".to_owned(), name.clone()))
+                    .collect();
+                (labels, b.snapshots.borrow().clone())
+            })
+            .collect();
+        let each = |read: &dyn Fn(&Snapshot) -> u64| -> Vec<(Labels, u64)> {
+            boards.iter().map(|(l, s)| (l.clone(), read(s))).collect()
+        };
+        let each_f = |read: &dyn Fn(&Snapshot) -> Option<f64>| -> Vec<(Labels, Option<f64>)> {
+            boards.iter().map(|(l, s)| (l.clone(), read(s))).collect()
+        };
         // Counter names go without `_total`: the encoder adds it, as OpenMetrics wants.
         let e = &mut encoder;
         counter(
             e,
             "sse_tui_frames",
             "Frames accepted from the source",
-            c.frames,
+            &each(&|s| s.counters.frames),
         )?;
         counter(
             e,
             "sse_tui_bad_frames",
             "Frames rejected (CRC, format, range)",
-            c.bad_frames,
+            &each(&|s| s.counters.bad_frames),
         )?;
-        counter(e, "sse_tui_dropped_frames", "Gaps in seq", c.dropped)?;
+        counter(
+            e,
+            "sse_tui_dropped_frames",
+            "Gaps in seq",
+            &each(&|s| s.counters.dropped),
+        )?;
         counter(
             e,
             "sse_tui_reconnects",
             "Reconnections of the source",
-            c.reconnects,
+            &each(&|s| s.counters.reconnects),
         )?;
         counter(
             e,
             "sse_tui_received_bytes",
             "Bytes read from the source",
-            c.bytes,
+            &each(&|s| s.counters.bytes),
         )?;
-        let up = matches!(s.link, LinkState::Connected);
         gauge(
             e,
             "sse_tui_source_up",
             "1 while the source is connected",
-            f64::from(u8::from(up)),
+            &each_f(&|s| Some(f64::from(u8::from(s.link == LinkState::Connected)))),
         )?;
 
         let watchers = encoder.encode_descriptor(
@@ -203,27 +260,36 @@ impl Collector for SnapshotCollector {
                 .encode(connections.encode_family(&labels)?)?;
         }
 
-        let h = s.latency_histogram;
-        let buckets: Vec<(f64, u64)> = HISTOGRAM_BOUNDS_S
-            .iter()
-            .copied()
-            .chain([f64::INFINITY])
-            .zip(h.counts)
-            .collect();
-        let help = match s.latency.map(|l| l.kind) {
+        // The help says what the first board's latency is (relative without timestamps).
+        let help = match boards.first().and_then(|(_, s)| s.latency).map(|l| l.kind) {
             Some(crate::stats::latency::LatencyKind::Relative) => {
                 "Frame latency above the fastest frames (the device clock's offset and rate removed)"
             }
             _ => "Frame latency, arrival minus the sender's timestamp",
         };
-        encoder
-            .encode_descriptor("sse_tui_latency_seconds", help, None, MetricType::Histogram)?
-            .encode_histogram::<Vec<(String, String)>>(
-                h.sum_s,
-                h.count,
-                &buckets,
-                None::<&NoExemplars>,
-            )?;
+        let mut latency = encoder.encode_descriptor(
+            "sse_tui_latency_seconds",
+            help,
+            None,
+            MetricType::Histogram,
+        )?;
+        for (labels, s) in &boards {
+            let h = &s.latency_histogram;
+            let buckets: Vec<(f64, u64)> = HISTOGRAM_BOUNDS_S
+                .iter()
+                .copied()
+                .chain([f64::INFINITY])
+                .zip(h.counts)
+                .collect();
+            latency
+                .encode_family(labels)?
+                .encode_histogram::<Vec<(String, String)>>(
+                    h.sum_s,
+                    h.count,
+                    &buckets,
+                    None::<&NoExemplars>,
+                )?;
+        }
 
         let (sum, count, buckets) = self.watchers.ssh_picture_delay.read();
         encoder
@@ -241,70 +307,77 @@ impl Collector for SnapshotCollector {
             )?;
 
         let e = &mut encoder;
-        if let (Some(peak), Some(hz)) = (s.peak, s.peak_hz()) {
-            gauge(
-                e,
-                "sse_tui_peak_frequency_hertz",
-                "The strongest non-DC component",
-                hz,
-            )?;
-            gauge(e, "sse_tui_peak_dbfs", "Its level, dBFS", peak.dbfs)?;
-        } else if let Some(peak) = s.peak {
-            gauge(e, "sse_tui_peak_dbfs", "Its level, dBFS", peak.dbfs)?;
+        gauge(
+            e,
+            "sse_tui_peak_frequency_hertz",
+            "The strongest non-DC component",
+            &each_f(&|s| s.peak.and(s.peak_hz())),
+        )?;
+        gauge(
+            e,
+            "sse_tui_peak_dbfs",
+            "Its level, dBFS",
+            &each_f(&|s| s.peak.map(|p| p.dbfs)),
+        )?;
+        type Read = fn(&AdcFigures) -> Option<f64>;
+        let adc_figures: [(&str, &str, Read); 5] = [
+            (
+                "sse_tui_adc_snr_db",
+                "Signal to noise ratio (IEEE 1241)",
+                |a| a.snr_db,
+            ),
+            (
+                "sse_tui_adc_sinad_db",
+                "Signal to noise and distortion",
+                |a| a.sinad_db,
+            ),
+            ("sse_tui_adc_enob_bits", "Effective number of bits", |a| {
+                a.enob_bits
+            }),
+            (
+                "sse_tui_adc_thd_db",
+                "Total harmonic distortion, dBc",
+                |a| a.thd_db,
+            ),
+            (
+                "sse_tui_adc_sfdr_db",
+                "Spurious-free dynamic range, dBc",
+                |a| a.sfdr_dbc,
+            ),
+        ];
+        for (name, help, read) in adc_figures {
+            gauge(e, name, help, &each_f(&|s| s.adc.as_ref().and_then(read)))?;
         }
-        if let Some(adc) = &s.adc {
-            let figures = [
-                (
-                    "sse_tui_adc_snr_db",
-                    "Signal to noise ratio (IEEE 1241)",
-                    adc.snr_db,
-                ),
-                (
-                    "sse_tui_adc_sinad_db",
-                    "Signal to noise and distortion",
-                    adc.sinad_db,
-                ),
-                (
-                    "sse_tui_adc_enob_bits",
-                    "Effective number of bits",
-                    adc.enob_bits,
-                ),
-                (
-                    "sse_tui_adc_thd_db",
-                    "Total harmonic distortion, dBc",
-                    adc.thd_db,
-                ),
-                (
-                    "sse_tui_adc_sfdr_db",
-                    "Spurious-free dynamic range, dBc",
-                    adc.sfdr_dbc,
-                ),
-            ];
-            for (name, help, value) in figures {
-                if let Some(value) = value {
-                    gauge(e, name, help, value)?;
-                }
-            }
+        let datasheet: Vec<Vec<Figure>> =
+            boards.iter().map(|(_, s)| datasheet_figures(s)).collect();
+        for (i, &(name, help, _)) in datasheet.first().into_iter().flatten().enumerate() {
+            let values: Vec<(Labels, Option<f64>)> = boards
+                .iter()
+                .zip(&datasheet)
+                .map(|((labels, _), figures)| (labels.clone(), figures[i].2))
+                .collect();
+            gauge(e, name, help, &values)?;
         }
-        for (name, help, value) in datasheet_figures(&s) {
-            if let Some(value) = value {
-                gauge(e, name, help, value)?;
-            }
-        }
-        if let Some(publishers) = &self.publishers {
+        let publishing: Vec<(&Labels, &Arc<Publishers>)> = boards
+            .iter()
+            .zip(&self.boards)
+            .filter_map(|((labels, _), b)| Some((labels, b.publishers.as_ref()?)))
+            .collect();
+        if !publishing.is_empty() {
             let mut family = encoder.encode_descriptor(
                 "sse_tui_published_events",
                 "Events pushed to each hub (--publish), by outcome",
                 None,
                 MetricType::Counter,
             )?;
-            for report in publishers.reports() {
-                for (outcome, value) in [("ok", report.ok), ("failed", report.failed)] {
-                    let labels = [
-                        ("hub".to_owned(), report.url.clone()),
-                        ("outcome".to_owned(), outcome.to_owned()),
-                    ];
-                    ConstCounter::new(value).encode(family.encode_family(&labels)?)?;
+            for (board, publishers) in publishing {
+                for report in publishers.reports() {
+                    for (outcome, value) in [("ok", report.ok), ("failed", report.failed)] {
+                        let mut labels = board.clone();
+                        labels.push(("hub".to_owned(), report.url.clone()));
+                        labels.push(("outcome".to_owned(), outcome.to_owned()));
+                        ConstCounter::new(value).encode(family.encode_family(&labels)?)?;
+                    }
                 }
             }
         }
@@ -412,7 +485,12 @@ mod tests {
     /// The samples of a scrape of `snapshot`: name (with labels) and value.
     fn scrape(snapshot: Snapshot) -> std::collections::BTreeMap<String, f64> {
         let (_keep, snapshots) = watch::channel(Arc::new(snapshot));
-        let text = Metrics::new(snapshots, Arc::default(), None).render();
+        let board = MetricsBoard {
+            name: None,
+            snapshots,
+            publishers: None,
+        };
+        let text = Metrics::new(vec![board], Arc::default()).render();
         text.lines()
             .filter(|line| !line.starts_with('#'))
             .filter_map(|line| {

@@ -54,13 +54,21 @@ impl Server {
     }
 }
 
-/// Binds `listen` (so a busy port fails at once) and starts serving.
+/// One board to serve: its name, the hub of its events, its snapshots, the hubs further out
+/// it publishes to.
+pub struct ServedBoard {
+    pub name: String,
+    pub hub: Arc<Hub>,
+    pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    pub publishers: Option<Arc<Publishers>>,
+}
+
+/// Binds `listen` (so a busy port fails at once) and starts serving `boards` (with more than
+/// one, every analysis event and metric says whose it is).
 pub async fn start(
     listen: SocketAddr,
     config: http::HttpConfig,
-    hub: Arc<Hub>,
-    snapshots: watch::Receiver<Arc<Snapshot>>,
-    publishers: Option<Arc<Publishers>>,
+    boards: Vec<ServedBoard>,
 ) -> Result<Server, ServeError> {
     let cannot_listen = |e: std::io::Error| ServeError::Listen {
         addr: listen,
@@ -72,18 +80,41 @@ pub async fn start(
     let addr = listener.local_addr().map_err(cannot_listen)?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let watchers = Arc::new(metrics::Watchers::default());
-    let context = analysis::Context {
-        publishers: publishers.clone(),
-        watchers: watchers.clone(),
-    };
+    let several = boards.len() > 1;
+    let label = |name: &str| several.then(|| name.to_owned());
+    let metrics = metrics::Metrics::new(
+        boards
+            .iter()
+            .map(|b| metrics::MetricsBoard {
+                name: label(&b.name),
+                snapshots: b.snapshots.clone(),
+                publishers: b.publishers.clone(),
+            })
+            .collect(),
+        watchers.clone(),
+    );
     let feeds = http::Feeds {
-        analysis: analysis::start(snapshots.clone(), context),
-        metrics: metrics::Metrics::new(snapshots.clone(), watchers.clone(), publishers),
-        snapshots,
+        boards: boards
+            .into_iter()
+            .map(|b| {
+                let context = analysis::Context {
+                    publishers: b.publishers,
+                    watchers: watchers.clone(),
+                    board: label(&b.name),
+                };
+                http::BoardFeed {
+                    analysis: analysis::start(b.snapshots.clone(), context),
+                    name: b.name,
+                    hub: b.hub,
+                    snapshots: b.snapshots,
+                }
+            })
+            .collect(),
+        metrics,
         watchers: watchers.clone(),
     };
     let (header_timeout, tls) = (config.header_timeout, config.tls.clone());
-    let router = http::router(hub, config, feeds, shutdown_rx.clone());
+    let router = http::router(config, feeds, shutdown_rx.clone());
     let task = tokio::spawn(http::accept::serve(
         listener,
         router,

@@ -79,6 +79,15 @@ pub struct Publishers {
     targets: Vec<Arc<Target>>,
 }
 
+/// `--publish` URLs for the board `name`: `{board}` in each is its name, escaped for a URL's
+/// query or path (SPEC §16: one channel a board).
+pub fn for_board(urls: &[String], name: &str) -> Vec<String> {
+    let escaped: String = form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    urls.iter()
+        .map(|url| url.replace("{board}", &escaped))
+        .collect()
+}
+
 impl Publishers {
     /// Starts one publishing task per URL on the current runtime. `headers` go on every
     /// request (authorization, say).
@@ -247,6 +256,23 @@ mod tests {
     use axum::extract::{ConnectInfo, State};
     use axum::http::{HeaderMap, StatusCode};
     use tokio::sync::Notify;
+
+    #[test]
+    fn each_board_publishes_to_its_own_channel() {
+        let urls = [
+            "http://hub/pub?id={board}".to_owned(),
+            "http://other/{board}/pub".to_owned(),
+        ];
+        assert_eq!(
+            for_board(&urls, "bench-1"),
+            ["http://hub/pub?id=bench-1", "http://other/bench-1/pub"]
+        );
+        // A name from a URL is escaped: it stays one query value, one path segment.
+        assert_eq!(
+            for_board(&urls[..1], "127.0.0.1/events"),
+            ["http://hub/pub?id=127.0.0.1%2Fevents"]
+        );
+    }
 
     /// What a hub's publisher received: (peer, event type header, body).
     #[derive(Default)]

@@ -1,20 +1,20 @@
 //! The HTTP side of `serve`: `/events` (SSE), `/analysis` (the server's analysis as SSE, for
-//! the page), `/metrics` (Prometheus), `/time` (the clock probe), `/healthz`, and `/` (the
-//! dashboard page).
+//! the page), `/boards` (the boards served), `/metrics` (Prometheus), `/time` (the clock
+//! probe), `/healthz`, and `/` (the dashboard page). `/events` and `/analysis` take
+//! `?board=NAME`, repeatable (SPEC §16).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header::{
     AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE,
 };
 use axum::http::{HeaderMap, HeaderName, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
 use subtle::ConstantTimeEq;
 use tokio::sync::watch;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -24,9 +24,11 @@ use super::hub::Hub;
 use super::metrics::{Metrics, Watchers};
 use crate::clock::unix_now_us;
 use crate::snapshot::Snapshot;
+use boards::{Merged, Params, chosen, resume_ids};
 use streams::{AnalysisWatcher, ClientSlot, Watcher, event_stream};
 
 pub mod accept;
+mod boards;
 mod streams;
 pub mod tls;
 
@@ -44,42 +46,39 @@ pub struct HttpConfig {
 }
 
 struct Shared {
-    hub: Arc<Hub>,
+    boards: Vec<BoardFeed>,
     config: HttpConfig,
     /// SSE streams open now (`/events` and `/analysis`), for the limit and the metrics.
     watchers: Arc<Watchers>,
-    snapshots: watch::Receiver<Arc<Snapshot>>,
-    analysis: watch::Receiver<Option<Arc<Analysis>>>,
     metrics: Metrics,
     shutdown: watch::Receiver<bool>,
 }
 
-/// What the routes read besides the hub: the latest snapshot and analysis event, the
-/// watcher counts, the metrics registry.
-pub struct Feeds {
+/// One board as the routes serve it: its events' hub, its latest snapshot and analysis.
+pub struct BoardFeed {
+    pub name: String,
+    pub hub: Arc<Hub>,
     pub snapshots: watch::Receiver<Arc<Snapshot>>,
     pub analysis: watch::Receiver<Option<Arc<Analysis>>>,
+}
+
+/// What the routes read: every board's feed, the watcher counts, the metrics registry.
+pub struct Feeds {
+    pub boards: Vec<BoardFeed>,
     pub watchers: Arc<Watchers>,
     pub metrics: Metrics,
 }
 
-pub fn router(
-    hub: Arc<Hub>,
-    config: HttpConfig,
-    feeds: Feeds,
-    shutdown: watch::Receiver<bool>,
-) -> Router {
+pub fn router(config: HttpConfig, feeds: Feeds, shutdown: watch::Receiver<bool>) -> Router {
     let origins: Vec<HeaderValue> = config
         .allow_origins
         .iter()
         .filter_map(|o| o.parse().ok())
         .collect();
     let shared = Arc::new(Shared {
-        hub,
+        boards: feeds.boards,
         config,
         watchers: feeds.watchers,
-        snapshots: feeds.snapshots,
-        analysis: feeds.analysis,
         metrics: feeds.metrics,
         shutdown,
     });
@@ -87,6 +86,7 @@ pub fn router(
         .route("/", get(page))
         .route("/events", get(events))
         .route("/analysis", get(analysis))
+        .route("/boards", get(boards_list))
         .route("/metrics", get(metrics))
         .route("/time", get(time))
         .route("/healthz", get(healthz))
@@ -119,23 +119,80 @@ async fn time() -> impl IntoResponse {
     )
 }
 
+/// Every board's state; the server's is `connected` when every board's is, else the first
+/// other board's.
 async fn healthz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
-    let snapshot = shared.snapshots.borrow().clone();
-    let body = serde_json::json!({
-        "state": snapshot.link.name(),
-        "frames": snapshot.counters.frames,
+    let snapshots: Vec<Arc<Snapshot>> = shared
+        .boards
+        .iter()
+        .map(|b| b.snapshots.borrow().clone())
+        .collect();
+    let state = snapshots
+        .iter()
+        .map(|s| s.link.name())
+        .find(|&name| name != "connected")
+        .unwrap_or("connected");
+    let mut body = serde_json::json!({
+        "state": state,
+        "frames": snapshots.iter().map(|s| s.counters.frames).sum::<u64>(),
         "watchers": shared.watchers.sse.load(Ordering::Relaxed),
     });
+    if shared.boards.len() > 1 {
+        body["boards"] = board_list(&shared);
+    }
     ([(CONTENT_TYPE, "application/json")], body.to_string())
 }
 
-#[derive(Deserialize)]
-struct EventsQuery {
-    token: Option<String>,
+/// `/boards` (SPEC §16): each board's name, state, peak and frames.
+async fn boards_list(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if !authorised(&shared.config, &headers, &Params::parse(query.as_deref())) {
+        return Refusal::Unauthorized.into_response();
+    }
+    (
+        [
+            (CONTENT_TYPE, "application/json"),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        board_list(&shared).to_string(),
+    )
+        .into_response()
+}
+
+fn board_list(shared: &Shared) -> serde_json::Value {
+    shared
+        .boards
+        .iter()
+        .map(|board| {
+            let s = board.snapshots.borrow().clone();
+            let mut entry = serde_json::json!({
+                "name": board.name,
+                "state": s.link.name(),
+                "peak_hz": s.peak_hz(),
+                "peak_dbfs": s.peak.map(|p| p.dbfs),
+                "frames": s.counters.frames,
+            });
+            if let crate::link::LinkState::Disconnected { reason, .. }
+            | crate::link::LinkState::Failed(reason) = &s.link
+            {
+                entry["reason"] = reason.clone().into();
+            }
+            entry
+        })
+        .collect()
+}
+
+/// The boards a stream asks for, or why a name is none of them.
+fn asked_boards(shared: &Shared, params: &Params) -> Result<Vec<usize>, String> {
+    let names: Vec<&str> = shared.boards.iter().map(|b| b.name.as_str()).collect();
+    chosen(&names, &params.boards)
 }
 
 /// The bearer token from `Authorization`, or `?token=` (browsers' EventSource sends no headers).
-fn authorised(config: &HttpConfig, headers: &HeaderMap, query: &EventsQuery) -> bool {
+fn authorised(config: &HttpConfig, headers: &HeaderMap, query: &Params) -> bool {
     let Some(expected) = &config.token else {
         return true;
     };
@@ -168,11 +225,7 @@ impl IntoResponse for Refusal {
 }
 
 /// A stream slot for a new watcher, or why not.
-fn admit(
-    shared: &Arc<Shared>,
-    headers: &HeaderMap,
-    query: &EventsQuery,
-) -> Result<ClientSlot, Refusal> {
+fn admit(shared: &Arc<Shared>, headers: &HeaderMap, query: &Params) -> Result<ClientSlot, Refusal> {
     if !authorised(&shared.config, headers, query) {
         return Err(Refusal::Unauthorized);
     }
@@ -186,9 +239,9 @@ fn admit(
 async fn metrics(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    Query(query): Query<EventsQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
-    if !authorised(&shared.config, &headers, &query) {
+    if !authorised(&shared.config, &headers, &Params::parse(query.as_deref())) {
         return Refusal::Unauthorized.into_response();
     }
     (
@@ -201,40 +254,80 @@ async fn metrics(
         .into_response()
 }
 
-/// `/analysis`: the server's analysis for a page (see [`AnalysisWatcher`]).
+/// `/analysis`: the server's analysis for a page (see [`AnalysisWatcher`]); of several
+/// boards, each event says whose.
 async fn analysis(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    Query(query): Query<EventsQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
-    let slot = match admit(&shared, &headers, &query) {
+    let params = Params::parse(query.as_deref());
+    let boards = match asked_boards(&shared, &params) {
+        Ok(boards) => boards,
+        Err(why) => return (StatusCode::NOT_FOUND, why).into_response(),
+    };
+    let slot = match admit(&shared, &headers, &params) {
         Ok(slot) => slot,
         Err(refused) => return refused.into_response(),
     };
-    event_stream(AnalysisWatcher::new(
-        shared.analysis.clone(),
-        shared.config.heartbeat,
-        shared.shutdown.clone(),
-        Some(slot),
-    ))
+    let watcher = |board: usize, slot: Option<ClientSlot>| {
+        AnalysisWatcher::new(
+            shared.boards[board].analysis.clone(),
+            shared.config.heartbeat,
+            shared.shutdown.clone(),
+            slot,
+        )
+    };
+    match boards.as_slice() {
+        [one] => event_stream(watcher(*one, Some(slot))),
+        several => {
+            let streams = several
+                .iter()
+                .map(|&b| (shared.boards[b].name.clone(), watcher(b, None)))
+                .collect();
+            event_stream(Merged::new(streams).holding(slot))
+        }
+    }
 }
 
-/// `/events`: the source's frames (see [`Watcher`]).
+/// `/events`: the source's frames (see [`Watcher`]); of several boards, each event's id says
+/// whose (see [`boards`]).
 async fn events(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    Query(query): Query<EventsQuery>,
+    RawQuery(query): RawQuery,
 ) -> Response {
-    let slot = match admit(&shared, &headers, &query) {
+    let params = Params::parse(query.as_deref());
+    let boards = match asked_boards(&shared, &params) {
+        Ok(boards) => boards,
+        Err(why) => return (StatusCode::NOT_FOUND, why).into_response(),
+    };
+    let slot = match admit(&shared, &headers, &params) {
         Ok(slot) => slot,
         Err(refused) => return refused.into_response(),
     };
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
-    event_stream(Watcher::new(
-        shared.hub.clone(),
-        last_event_id,
-        shared.config.heartbeat,
-        shared.shutdown.clone(),
-        Some(slot),
-    ))
+    let watcher = |board: usize, last_event_id: Option<&str>, slot: Option<ClientSlot>| {
+        Watcher::new(
+            shared.boards[board].hub.clone(),
+            last_event_id,
+            shared.config.heartbeat,
+            shared.shutdown.clone(),
+            slot,
+        )
+    };
+    match boards.as_slice() {
+        [one] => event_stream(watcher(*one, last_event_id, Some(slot))),
+        several => {
+            let streams = several
+                .iter()
+                .map(|&b| {
+                    let name = &shared.boards[b].name;
+                    let resume = resume_ids(last_event_id, name);
+                    (name.clone(), watcher(b, resume.as_deref(), None))
+                })
+                .collect();
+            event_stream(Merged::new(streams).holding(slot))
+        }
+    }
 }

@@ -42,14 +42,22 @@ pub struct SshConfig {
 /// How long stopping waits for the sessions to give their terminals back.
 const SESSIONS_END: Duration = Duration::from_secs(2);
 
-/// What `serve` hands the SSH side: the analysis, and how screens look and pace.
+/// What `serve` hands the SSH side: every board's analysis, and how screens look and pace.
+/// With several boards a session opens on the wall (SPEC §16).
 pub struct Feed {
-    pub snapshots: watch::Receiver<Arc<Snapshot>>,
-    pub control: Box<dyn Fn(Control) + Send + Sync>,
+    pub boards: Vec<SshBoard>,
     pub view: ViewOptions,
     pub fps: u32,
     pub byte_budget: Option<u32>,
     pub watchers: Arc<crate::serve::metrics::Watchers>,
+}
+
+/// One board as the sessions see it: its name, its snapshots, and its pipeline's controls
+/// (sessions send only what their views need).
+pub struct SshBoard {
+    pub name: String,
+    pub snapshots: watch::Receiver<Arc<Snapshot>>,
+    pub control: Box<dyn Fn(Control) + Send + Sync>,
 }
 
 /// A running SSH server.
@@ -134,8 +142,7 @@ pub async fn start(config: SshConfig, feed: Feed) -> Result<SshServer, SshError>
     let (shutdown, stopping) = watch::channel(false);
     let shared = Arc::new(shared::Shared {
         allowed,
-        snapshots: feed.snapshots,
-        control: feed.control,
+        boards: feed.boards,
         view: feed.view,
         fps: feed.fps,
         byte_budget: feed.byte_budget,

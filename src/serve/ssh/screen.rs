@@ -1,6 +1,6 @@
-//! The live screen in one SSH session: its own `App`, drawn by the loop every screen runs,
-//! at the session's pty size, with keys parsed from the channel's bytes and pictures handed
-//! to the session's outbox.
+//! The live screen in one SSH session: its own `App` (or its own wall of several boards),
+//! drawn by the loop every screen runs, at the session's pty size, with keys parsed from the
+//! channel's bytes and pictures handed to the session's outbox.
 
 use std::collections::VecDeque;
 use std::io;
@@ -17,8 +17,10 @@ use super::outbox::{Outbox, PictureWriter};
 use super::shared::{Seat, Shared};
 use crate::ansi::AnsiBackend;
 use crate::ui::event_loop::{Hooks, Pace, event_loop};
+use crate::ui::model::Model;
+use crate::ui::wall::Wall;
 use crate::ui::{App, ViewOptions};
-use crate::vocabulary::Control;
+use crate::vocabulary::{Control, ViewKind};
 
 /// The largest screen a session may ask for: its two cell buffers are allocated from the
 /// size (a ratatui cell is 48 bytes), so 512×256 is 12 MB where 1000×500 was 46 MB a session;
@@ -75,9 +77,8 @@ pub fn has_colour(term: &str) -> bool {
 pub async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat: Seat) {
     let (read, write) = channel.split();
     let write = Arc::new(write);
-    let first = shared.snapshots.borrow().clone();
     let outbox = Arc::new(Outbox::default());
-    outbox.starts_on(first.taken_at);
+    outbox.starts_on(shared.boards[0].snapshots.borrow().taken_at);
     let sender = tokio::spawn({
         let (outbox, write, watchers) = (outbox.clone(), write.clone(), shared.watchers.clone());
         async move {
@@ -94,40 +95,47 @@ pub async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat:
         ..shared.view
     };
     let mut backend = AnsiBackend::new(PictureWriter::new(outbox.clone()), pty.size);
-    let mut app = App::new(first, view);
-    let mut stopping = shared.stopping.clone();
-    let control = |c: Control| {
+    let control = |board: usize, c: Control| {
         // The analysis is the server's: a session changes only what its own views need.
         if matches!(c, Control::Views { .. }) {
-            (shared.control)(c);
+            (shared.boards[board].control)(c);
         }
     };
-    let ended = event_loop(
-        &mut backend,
-        keys(read),
-        vec![shared.snapshots.clone()],
-        Hooks {
-            control: |_, c| control(c),
-            ask: |_| "that is the server's to do: nothing is written from SSH".to_owned(),
-            link: &*outbox,
-        },
-        &mut app,
-        Pace {
-            fps: shared.fps,
-            byte_budget: shared.byte_budget,
-            quit_when_done: false,
-        },
-        async move {
-            let _ = stopping.wait_for(|stop| *stop).await;
-        },
-    )
-    .await;
-    if !app.should_quit() {
-        // Left without `q`: the view it showed is no longer shown.
-        control(Control::Views {
-            left: Some(app.view_kind()),
-            entered: None,
-        });
+    let session = Session {
+        shared: &shared,
+        outbox: &outbox,
+        control: &control,
+    };
+    let mut apps: Vec<(String, App)> = shared
+        .boards
+        .iter()
+        .map(|b| (b.name.clone(), App::new(b.snapshots.borrow().clone(), view)))
+        .collect();
+    // The views each board showed when the screen ended without `q`: no longer shown.
+    let (ended, left): (io::Result<()>, Vec<(usize, ViewKind)>) = if apps.len() == 1 {
+        let (_, mut app) = apps.pop().expect("one board");
+        let ended = session.run(&mut backend, keys(read), &mut app).await;
+        let left = (!app.should_quit()).then(|| (0, app.view_kind()));
+        (ended, left.into_iter().collect())
+    } else {
+        let mut wall = Wall::new(apps);
+        let ended = session.run(&mut backend, keys(read), &mut wall).await;
+        let left = match wall.should_quit() {
+            true => Vec::new(),
+            false => (wall.boards().iter().enumerate())
+                .map(|(i, b)| (i, b.app.view_kind()))
+                .collect(),
+        };
+        (ended, left)
+    };
+    for (board, view) in left {
+        control(
+            board,
+            Control::Views {
+                left: Some(view),
+                entered: None,
+            },
+        );
     }
     outbox.push(LEAVE);
     // Why it ended, said only when it is so and someone may read it: after `q`, or when the
@@ -145,6 +153,54 @@ pub async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat:
     let _ = write.exit_status(status).await;
     let _ = write.eof().await;
     let _ = write.close().await;
+}
+
+/// What a session's screen loop is run with.
+struct Session<'a, C> {
+    shared: &'a Shared,
+    outbox: &'a Arc<Outbox>,
+    control: &'a C,
+}
+
+impl<C: Fn(usize, Control)> Session<'_, C> {
+    /// The screen loop on `model` (one board's screen or the wall) until `q`, the watcher
+    /// leaving, or the server stopping.
+    async fn run<M>(
+        &self,
+        backend: &mut AnsiBackend<PictureWriter>,
+        keys: impl Stream<Item = io::Result<Event>> + Unpin,
+        model: &mut M,
+    ) -> io::Result<()>
+    where
+        M: Model,
+        for<'m> &'m M: ratatui::widgets::Widget,
+    {
+        let mut stopping = self.shared.stopping.clone();
+        event_loop(
+            backend,
+            keys,
+            self.shared
+                .boards
+                .iter()
+                .map(|b| b.snapshots.clone())
+                .collect(),
+            Hooks {
+                control: self.control,
+                ask: |_| "that is the server's to do: nothing is written from SSH".to_owned(),
+                link: &**self.outbox,
+            },
+            model,
+            Pace {
+                fps: self.shared.fps,
+                byte_budget: self.shared.byte_budget,
+                quit_when_done: false,
+            },
+            async move {
+                let _ = stopping.wait_for(|stop| *stop).await;
+            },
+        )
+        .await
+    }
 }
 
 /// The session's keys and window changes as terminal events. The stream ends when the

@@ -7,15 +7,12 @@ use tokio::sync::{Notify, watch};
 
 use super::keys::Allowed;
 use crate::serve::metrics::Watchers;
-use crate::snapshot::Snapshot;
 use crate::ui::ViewOptions;
-use crate::vocabulary::Control;
 
 pub struct Shared {
     pub allowed: Allowed,
-    pub snapshots: watch::Receiver<Arc<Snapshot>>,
-    /// The pipeline's controls: sessions send only what their views need.
-    pub control: Box<dyn Fn(Control) + Send + Sync>,
+    /// Every board served: a session shows one, or the wall of several.
+    pub boards: Vec<super::SshBoard>,
     pub view: ViewOptions,
     pub fps: u32,
     pub byte_budget: Option<u32>,
