@@ -177,6 +177,7 @@ async fn a_feed_that_dies_harms_no_other_board() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_wall_shows_each_board_its_own_peak_and_which_one_died() {
     use common::pty::PtyChild;
+    use common::wall::{tile, tile_peak};
     const LIMIT: Duration = Duration::from_secs(60);
     let tones = [("a", 2000.0), ("b", 4000.0), ("c", 6000.0), ("d", 8000.0)];
     let mut feeds = Vec::new();
@@ -247,42 +248,6 @@ async fn the_wall_shows_each_board_its_own_peak_and_which_one_died() {
     tui.send(b"q");
     let status = tui.wait_exit(LIMIT).expect("exits after q");
     assert!(status.success(), "{status:?}");
-}
-
-/// The lines inside the tile titled `name` on the wall, from its first line of figures.
-fn tile(screen: &vt100::Screen, name: &str) -> Option<Vec<String>> {
-    let rows: Vec<Vec<char>> = screen
-        .contents()
-        .lines()
-        .map(|l| l.chars().collect())
-        .collect();
-    let title: Vec<char> = format!("┌ {name} ").chars().collect();
-    for (y, row) in rows.iter().enumerate() {
-        let Some(x) = row.windows(title.len()).position(|w| w == title) else {
-            continue;
-        };
-        let width = row[x..].iter().position(|&c| c == '┐')?;
-        let lines = rows[y + 1..]
-            .iter()
-            .take_while(|r| r.get(x) == Some(&'│'))
-            .map(|r| r[x + 1..(x + width).min(r.len())].iter().collect())
-            .collect();
-        return Some(lines);
-    }
-    None
-}
-
-/// The peak a tile shows, in Hz.
-fn tile_peak(screen: &vt100::Screen, name: &str) -> Option<f64> {
-    let lines = tile(screen, name)?;
-    let words: Vec<&str> = lines.get(1)?.split_whitespace().collect();
-    let at = words.iter().position(|w| *w == "peak")?;
-    let value: f64 = words.get(at + 1)?.parse().ok()?;
-    match *words.get(at + 2)? {
-        "kHz" => Some(value * 1000.0),
-        "Hz" => Some(value),
-        _ => None,
-    }
 }
 
 /// `check` over several boards (SPEC §16): every board judged against the same limits, a

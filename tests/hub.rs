@@ -189,3 +189,39 @@ fn random_cuts_between_serve_and_the_hub_lose_nothing() {
     assert!(watched["duplicates"].as_u64() <= publish["resent"].as_u64());
     assert!(rss_mb < 200.0, "serve: {rss_mb} MB");
 }
+
+/// `serve` of several boards with `--publish 'URL?id={board}'` (SPEC §16): one nchan channel a
+/// board, each watcher there gets its own board's tone whole.
+#[test]
+#[ignore = "needs nginx, libnginx-mod-nchan and redis-server"]
+fn each_board_of_a_bench_publishes_to_a_channel_of_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_redis, redis_port) = redis(dir.path());
+    let node = Node::configure(dir.path(), "a", redis_port);
+    let recording = dir.path().join("five.bin");
+    common::generator::Signal {
+        tones: vec![(5000.0, 0.5)],
+        ..common::generator::tone()
+    }
+    .record(&recording, 6000);
+    let child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--demo", "--no-config"])
+        .arg("--replay")
+        .arg(format!("five={}", recording.display()))
+        .args(["--publish", &node.url("/pub?id={board}")])
+        .args(["--headless", "--report-every", "1000"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _serve = ChildGuard(child);
+    for (channel, hz) in [("five", 5000.0), ("demo", 1000.0)] {
+        let summary = watch(&node.url(&format!("/sub?id={channel}")), 100);
+        assert_whole(&summary, 100, channel);
+        let peak = summary["peak_hz"].as_f64().unwrap();
+        assert!(
+            (peak - hz).abs() <= 48_000.0 / 1024.0,
+            "{channel}: peak {peak} Hz, not {hz}"
+        );
+    }
+}

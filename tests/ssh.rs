@@ -437,3 +437,41 @@ fn strangers_who_do_not_authenticate_are_let_go_and_a_watcher_is_not() {
     watcher.send(b"q");
     assert!(watcher.wait_exit(LIMIT).is_some());
 }
+
+/// `serve` of several boards over SSH (SPEC §16): the session opens on the wall, a tile per
+/// board; Tab and Enter open one board whole, Esc goes back, q ends the session.
+#[test]
+#[ignore = "needs ssh and ssh-keygen (Debian openssh-client)"]
+fn a_session_of_several_boards_opens_on_the_wall() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("two.bin");
+    common::generator::Signal {
+        tones: vec![(2000.0, 0.5)],
+        ..common::generator::tone()
+    }
+    .record(&recording, 3000);
+    let replay = format!("two={}", recording.display());
+    let bench = Bench::start_in(dir, &["--replay", &replay]);
+    let mut session = bench.session(24, 80);
+    let near = |s: &vt100::Screen, name: &str, hz: f64| {
+        common::wall::tile_peak(s, name).is_some_and(|p| (p - hz).abs() <= 48_000.0 / 1024.0)
+    };
+    let wall = |s: &vt100::Screen| {
+        s.contents().contains("2 boards") && near(s, "two", 2000.0) && near(s, "demo", 1000.0)
+    };
+    assert!(session.wait_for(LIMIT, wall), "{}", session.screen_text());
+    // The tiles are in the order of the boards: the recording's, then the demo; Tab picks
+    // the demo, Enter opens it whole.
+    session.send(b"\t\r");
+    assert!(
+        session.wait_for(LIMIT, |s| live(s)
+            && s.contents().contains("demo · Esc: the wall")),
+        "{}",
+        session.screen_text()
+    );
+    session.send(b"\x1b");
+    assert!(session.wait_for(LIMIT, wall), "{}", session.screen_text());
+    session.send(b"q");
+    let status = session.wait_exit(LIMIT).expect("q ends the session");
+    assert!(status.success(), "{status:?}");
+}

@@ -12,6 +12,7 @@ pub mod pty;
 pub mod replayed;
 pub mod serial;
 pub mod tls;
+pub mod wall;
 
 /// The address `serve` listens on, from its first line on stderr ("… serving http://ADDR/ …",
 /// or https).
