@@ -7,6 +7,8 @@
 
 // Shared with the tests; the bench uses only part of it.
 // Shared with the tests and the other benches; each uses part of it.
+#[path = "demo_recording.rs"]
+mod demo_recording;
 #[allow(dead_code)]
 #[path = "../tests/common/procfs.rs"]
 mod procfs;
@@ -38,9 +40,14 @@ struct Cost {
 /// sse-tui with `args` and `keys`, and cava beside it when it is installed, both read for the
 /// same seconds after 2 s of settling.
 fn measure_side_by_side(args: &[&str], keys: &[u8], seconds: f64) -> Cost {
+    measure_when(args, keys, seconds, "Latency relative")
+}
+
+/// As [`measure_side_by_side`], once the screen shows `ready`.
+fn measure_when(args: &[&str], keys: &[u8], seconds: f64, ready: &str) -> Cost {
     let mut tui = PtyChild::spawn(env!("CARGO_BIN_EXE_sse-tui"), args, 40, 120, &[]);
     assert!(tui.wait_for(Duration::from_secs(30), |s| {
-        s.contents().contains("Latency relative")
+        s.contents().contains(ready)
     }));
     tui.send(keys);
     let mut cava = cava::Cava::start();
@@ -219,6 +226,54 @@ fn frame_build_and_diff(frames: usize) -> f64 {
     start.elapsed().as_secs_f64() / frames as f64 * 1e6
 }
 
+fn print_row(label: &str, cost: &Cost) {
+    let (bytes, cpu) = cost.ours;
+    match cost.cava {
+        Some((cava_bytes, cava_cpu)) => println!(
+            "| {label} | {bytes:.0} | {cava_bytes:.0} | {:.2} | {cpu:.1} | {cava_cpu:.1} | {:.2} |",
+            bytes / cava_bytes,
+            cpu / cava_cpu
+        ),
+        None => println!("| {label} | {bytes:.0} | (cava not installed) | | {cpu:.1} | | |"),
+    }
+}
+
+/// The wall (SPEC §16) beside one board's spectrum view of the same kind of board, and beside
+/// cava: boards are replays of the demo (each with noise of its own), played in real time.
+fn wall_rows(seconds: f64) {
+    let dir = tempfile::tempdir().unwrap();
+    // Long enough for the wait, the settling and the measurement.
+    let recordings = demo_recording::demo_recordings(dir.path(), 16, seconds + 40.0);
+    let one = demo_recording::replay_args(&recordings[..1]);
+    let sixteen = demo_recording::replay_args(&recordings);
+    let four = demo_recording::replay_args(&recordings[..4]);
+    let budget = ["--byte-budget".to_owned(), "4096".to_owned()];
+    let rows: [(&str, Vec<String>, &str); 5] = [
+        ("one replayed demo board, spectrum", one, "Latency"),
+        ("wall of 4 replayed demo boards", four, "4 boards"),
+        (
+            "wall of 16 replayed demo boards",
+            sixteen.clone(),
+            "16 boards",
+        ),
+        (
+            "over SSH: wall of 16 (--byte-budget 4096)",
+            [sixteen.clone(), budget.to_vec()].concat(),
+            "16 boards",
+        ),
+        (
+            "over SSH: wall of 16, one board opened (Enter)",
+            [sixteen, budget.to_vec()].concat(),
+            "16 boards",
+        ),
+    ];
+    for (label, args, ready) in rows {
+        let keys: &[u8] = if label.contains("Enter") { b"\r" } else { b"" };
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        print_row(label, &measure_when(&args, keys, seconds, ready));
+    }
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
     // Any other word picks the rows whose label holds it (`-- waterfall`).
@@ -282,16 +337,10 @@ fn main() {
         if !only.is_empty() && !only.iter().any(|word| label.contains(word.as_str())) {
             continue;
         }
-        let cost = measure_side_by_side(args, keys, seconds);
-        let (bytes, cpu) = cost.ours;
-        match cost.cava {
-            Some((cava_bytes, cava_cpu)) => println!(
-                "| {label} | {bytes:.0} | {cava_bytes:.0} | {:.2} | {cpu:.1} | {cava_cpu:.1} | {:.2} |",
-                bytes / cava_bytes,
-                cpu / cava_cpu
-            ),
-            None => println!("| {label} | {bytes:.0} | (cava not installed) | | {cpu:.1} | | |"),
-        }
+        print_row(label, &measure_side_by_side(args, keys, seconds));
+    }
+    if only.is_empty() || only.iter().any(|word| "wall".contains(word.as_str())) {
+        wall_rows(seconds);
     }
     let frames = if quick { 300 } else { 2000 };
     println!(

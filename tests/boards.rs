@@ -375,3 +375,64 @@ async fn each_profile_is_a_board_with_its_own_settings() {
         );
     }
 }
+
+/// What takes one board says so in one sentence beside several, exit status 2, and nothing
+/// starts: a recording, a `--publish` URL without `{board}` (every board's events would mix on
+/// one channel), `check --dut`.
+#[test]
+fn what_takes_one_board_is_one_sentence_and_exit_2_beside_several() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("x.wav");
+    let limits = dir.path().join("limits.toml");
+    std::fs::write(&limits, "[limit.p]\nvalue = \"peak_hz\"\nmin = 1\n").unwrap();
+    let url = "two=http://127.0.0.1:1/events";
+    let cases: [(Vec<&str>, &str); 3] = [
+        (
+            vec![
+                "--headless",
+                "--demo",
+                "--url",
+                url,
+                "--record",
+                wav.to_str().unwrap(),
+            ],
+            "--record takes one board",
+        ),
+        (
+            vec![
+                "serve",
+                "--demo",
+                "--url",
+                url,
+                "--publish",
+                "http://hub/pub?id=x",
+            ],
+            "has no {board}",
+        ),
+        (
+            vec![
+                "check",
+                limits.to_str().unwrap(),
+                "--demo",
+                "--url",
+                url,
+                "--dut",
+                "b7",
+            ],
+            "--dut names one board",
+        ),
+    ];
+    for (args, said) in cases {
+        let out = Command::new(BIN)
+            .arg("--no-config")
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(!wav.exists(), "nothing started");
+    }
+}

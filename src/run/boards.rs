@@ -38,7 +38,7 @@ pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Resul
             let publishers =
                 (!urls.is_empty()).then(|| Publishers::start(&urls, &args.publish_header));
             let hub = Hub::publishing(
-                args.replay_buffer as usize,
+                ring_per_board(args.replay_buffer as usize, boards.len()),
                 args.queue as usize,
                 args.events,
                 publishers.clone(),
@@ -107,6 +107,17 @@ pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Resul
     Ok(status)
 }
 
+/// The events each board's hub keeps for `Last-Event-ID`: the `--replay-buffer` is shared by
+/// the boards (an event of a busy board is some 11 KB, and sixteen full rings of 4096 would be
+/// 700 MB), but never fewer than [`MIN_RING`] a board.
+fn ring_per_board(replay_buffer: usize, boards: usize) -> usize {
+    (replay_buffer / boards.max(1)).max(MIN_RING.min(replay_buffer))
+}
+
+/// A board's ring holds at least this many events beside others (five seconds of a board at
+/// 47 frames a second: more than a watcher's reconnection takes).
+const MIN_RING: usize = 256;
+
 /// What several boards cannot do yet, each one sentence; and every board's own settings
 /// checked as one board's are.
 pub(super) fn refuse_what_takes_one_board(cli: &Cli, boards: &[Board]) -> Result<(), UsageError> {
@@ -145,4 +156,18 @@ pub(super) fn refuse_what_takes_one_board(cli: &Cli, boards: &[Board]) -> Result
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_replay_buffer_is_shared_by_the_boards() {
+        assert_eq!(ring_per_board(4096, 1), 4096);
+        assert_eq!(ring_per_board(4096, 4), 1024);
+        assert_eq!(ring_per_board(4096, 64), 256);
+        // Asked for less than the floor: what was asked.
+        assert_eq!(ring_per_board(100, 4), 100);
+    }
 }
