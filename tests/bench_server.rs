@@ -253,3 +253,73 @@ fn the_page_is_a_wall_of_every_board_in_chromium() {
     assert!((peak - 5000.0).abs() <= BIN_HZ, "{seen}");
     browser.ask(json!({"cmd": "quit"}));
 }
+
+/// The ids of a stream's first `count` events: each event's own board and id, and the whole
+/// id (every board's place), as they came.
+async fn ids(response: &mut reqwest::Response, count: usize) -> Vec<(String, u32, String)> {
+    let mut text = String::new();
+    loop {
+        // Only whole events: the last may be cut in the middle.
+        let whole = text.rsplit_once("\n\n").map_or("", |(whole, _)| whole);
+        let ids: Vec<(String, u32, String)> = whole
+            .split("\n\n")
+            .filter_map(|event| event.lines().find_map(|l| l.strip_prefix("id: ")))
+            .map(|id| {
+                let own = id.split(',').next().unwrap();
+                let (name, seq) = own.rsplit_once(':').unwrap();
+                (name.to_owned(), seq.parse().unwrap(), id.to_owned())
+            })
+            .collect();
+        if ids.len() >= count {
+            return ids[..count].to_vec();
+        }
+        let chunk = response.chunk().await.unwrap().expect("the stream goes on");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+/// A stream of several boards cut and resumed with the last id it had: every board goes on
+/// from the event after the last one it sent, none skipped, none sent twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn last_event_id_resumes_every_board_of_a_stream_where_it_was() {
+    let (_serve, addr, _dir) = bench(&[]);
+    let client = client();
+    let url = format!("https://{addr}/events?board=two&board=five");
+    let mut first = client.get(&url).send().await.unwrap();
+    let seen = ids(&mut first, 20).await;
+    drop(first);
+    let last = |board: &str| seen.iter().rev().find(|(b, ..)| b == board).unwrap().1;
+    let (last_two, last_five) = (last("two"), last("five"));
+    // The boards go on meanwhile (seen on a stream of their own): a stream that started live
+    // would not begin where the first one ended.
+    let mut observer = client.get(&url).send().await.unwrap();
+    let mut ahead = Vec::new();
+    while !["two", "five"].iter().all(|board| {
+        ahead
+            .iter()
+            .any(|(b, seq, _): &(String, u32, String)| b == board && *seq > last(board) + 3)
+    }) {
+        ahead = ids(&mut observer, 10).await;
+    }
+    // What a client sends back: the last event's id, which holds every board's place.
+    let resume = seen.last().unwrap().2.clone();
+    let mut again = client
+        .get(&url)
+        .header("Last-Event-ID", &resume)
+        .send()
+        .await
+        .unwrap();
+    let after = ids(&mut again, 20).await;
+    for (board, last) in [("two", last_two), ("five", last_five)] {
+        let resumed: Vec<u32> = after
+            .iter()
+            .filter(|(b, ..)| b == board)
+            .map(|x| x.1)
+            .collect();
+        assert_eq!(resumed.first(), Some(&(last + 1)), "{resume}: {after:?}");
+        assert!(
+            resumed.windows(2).all(|w| w[1] == w[0] + 1),
+            "{board}: {resumed:?}"
+        );
+    }
+}

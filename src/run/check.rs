@@ -53,6 +53,9 @@ pub async fn run(
     });
     let started = Utc::now();
     let clock_start = tokio::time::Instant::now();
+    // Each board's engine, and what must live as long as its measurement: the board, why
+    // its measuring was cut short (when it was), its source and its taps.
+    let mut engines = Vec::new();
     let mut checked = Vec::new();
     for board in boards {
         let Running {
@@ -61,27 +64,9 @@ pub async fn run(
             taps,
         } = Running::start(board.cli(cli), &board.choice, Some(window), None)?;
         let cut_short = watch_board(&engine, limits.timeout, all_stopped.clone());
-        checked.push(Checked {
-            board,
-            engine,
-            cut_short,
-            _source,
-            taps,
-        });
+        engines.push(engine);
+        checked.push((board, cut_short, _source, taps));
     }
-    let (engines, checked): (Vec<Engine>, Vec<_>) = checked
-        .into_iter()
-        .map(|c| {
-            let Checked {
-                board,
-                engine,
-                cut_short,
-                _source,
-                taps,
-            } = c;
-            (engine, (board, cut_short, _source, taps))
-        })
-        .unzip();
     let lasts = if cli.headless() {
         futures_util::future::join_all(engines.into_iter().map(until_done)).await
     } else {
@@ -159,16 +144,6 @@ pub async fn run(
         }
     }
     Ok(worst_exit_status(&results))
-}
-
-/// A board being checked, with what must live as long as its measurement.
-struct Checked {
-    board: Board,
-    engine: Engine,
-    /// Why its measuring was cut short, when it was.
-    cut_short: Arc<Mutex<Option<String>>>,
-    _source: crate::source::Running,
-    taps: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Stops a board's measurement, and keeps why, when it goes silent for `timeout`, when its
