@@ -1,7 +1,8 @@
-//! Several boards in one process (SPEC §16), headless: two SSE feeds from servers of their
-//! own in this test (each a tone of its own, encoded by the tests' generator), a board on a
+//! Several boards in one process (SPEC §16): four SSE feeds from servers of their own in this
+//! test (each a tone of its own, encoded by the tests' generator), a board on a
 //! pseudo-terminal and the demo, each with its own analysis: every board's peak where its
-//! tone is, in lines that say which board; and a feed that dies harms none of the others.
+//! tone is, in headless lines that say which board and on the wall; a feed that dies harms
+//! none of the others; repeated `--profile`; `check` over several boards.
 
 mod common;
 
@@ -88,10 +89,13 @@ fn board<'a>(summaries: &'a [(String, Value)], name: &str) -> &'a Value {
 const BIN_HZ: f64 = 48_000.0 / 1024.0;
 
 #[tokio::test(flavor = "multi_thread")]
-async fn four_boards_in_one_process_each_with_its_own_tone() {
+async fn six_boards_in_one_process_each_with_its_own_tone() {
     let (two, five, three) = (signal(2000.0, 1), signal(5000.0, 2), signal(3000.0, 3));
+    let (six, eight) = (signal(6000.0, 4), signal(8000.0, 5));
     let feed_a = TestServer::start(move |_, r| on_events(r, || feed(&two, 400, true))).await;
     let feed_b = TestServer::start(move |_, r| on_events(r, || feed(&five, 400, true))).await;
+    let feed_c = TestServer::start(move |_, r| on_events(r, || feed(&six, 400, true))).await;
+    let feed_d = TestServer::start(move |_, r| on_events(r, || feed(&eight, 400, true))).await;
     let dir = tempfile::tempdir().unwrap();
     let serial = Playing::start(dir.path(), three, false);
     let args: Vec<String> = vec![
@@ -99,6 +103,10 @@ async fn four_boards_in_one_process_each_with_its_own_tone() {
         format!("bench-a={}", feed_a.url("/events")),
         "--url".into(),
         feed_b.url("/events"),
+        "--url".into(),
+        format!("bench-c={}", feed_c.url("/events")),
+        "--url".into(),
+        format!("bench-d={}", feed_d.url("/events")),
         "--serial".into(),
         serial.link.display().to_string(),
         "--demo".into(),
@@ -116,6 +124,8 @@ async fn four_boards_in_one_process_each_with_its_own_tone() {
     for (name, hz) in [
         ("bench-a", 2000.0),
         (host_b.as_str(), 5000.0),
+        ("bench-c", 6000.0),
+        ("bench-d", 8000.0),
         ("ttyACM0", 3000.0),
         ("demo", 1000.0),
     ] {
@@ -127,7 +137,7 @@ async fn four_boards_in_one_process_each_with_its_own_tone() {
             "{name}: peak {peak} Hz, not {hz}"
         );
     }
-    assert_eq!(summaries.len(), 4, "{summaries:?}");
+    assert_eq!(summaries.len(), 6, "{summaries:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
