@@ -39,6 +39,7 @@ Examples:
   sse-tui --headless --duration 10 > report.jsonl
   sse-tui serve --serial auto --listen 0.0.0.0:8080 --token-file ~/.sse-token
   sse-tui check limits.toml --serial auto --junit out.xml --report out.html
+  sse-tui --serial a=/dev/ttyACM0 --serial b=/dev/ttyACM1 --profile lab   a wall of boards
   sse-tui coherent --fs 48000 --fft 4096 --near 1000   a fair test frequency";
 
 /// Ranges of the numeric options (inclusive).
