@@ -348,6 +348,8 @@ impl Server {
             .args(["serve", "--no-config", "--demo", "--listen", "127.0.0.1:0"])
             .args(["--ssh", "127.0.0.1:0", "--report-every", "1000"])
             .args(["--ssh-max-sessions", &sessions.to_string()])
+            // Every session logs in at once here: none is a stranger to be kept waiting.
+            .args(["--ssh-max-startups", &sessions.to_string()])
             .arg("--ssh-authorized-keys")
             .arg(dir.join("authorized_keys"))
             .arg("--ssh-host-key")
