@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
@@ -127,7 +126,9 @@ fn looks_like_data(data: &str) -> bool {
 }
 
 fn decode_frame_event(data: &str, levels: Levels) -> Decoded {
-    let bytes = match base64::engine::general_purpose::STANDARD.decode(data.trim()) {
+    // A frame event is some 3 KB of base64: decoded with SIMD (base64-simd), several times
+    // faster than the scalar engine, which was the SSE client's largest cost.
+    let bytes = match base64_simd::STANDARD.decode_to_vec(data.trim()) {
         Ok(bytes) => bytes,
         Err(_) => return Decoded::Bad(FrameError::Base64),
     };
