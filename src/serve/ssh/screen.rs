@@ -111,7 +111,8 @@ pub async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat:
         .iter()
         .map(|b| (b.name.clone(), App::new(b.snapshots.borrow().clone(), view)))
         .collect();
-    // The views each board showed when the screen ended without `q`: no longer shown.
+    // The views the boards' screens showed when the session ended, no longer shown (a screen
+    // that took `q` itself said so already).
     let (ended, left): (io::Result<()>, Vec<(usize, ViewKind)>) = if apps.len() == 1 {
         let (_, mut app) = apps.pop().expect("one board");
         let ended = session.run(&mut backend, keys(read), &mut app).await;
@@ -120,12 +121,10 @@ pub async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat:
     } else {
         let mut wall = Wall::new(apps);
         let ended = session.run(&mut backend, keys(read), &mut wall).await;
-        let left = match wall.should_quit() {
-            true => Vec::new(),
-            false => (wall.boards().iter().enumerate())
-                .map(|(i, b)| (i, b.app.view_kind()))
-                .collect(),
-        };
+        let left = (wall.boards().iter().enumerate())
+            .filter(|(_, b)| !b.app.should_quit())
+            .map(|(i, b)| (i, b.app.view_kind()))
+            .collect();
         (ended, left)
     };
     for (board, view) in left {
