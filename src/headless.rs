@@ -61,11 +61,14 @@ pub async fn run(
 }
 
 /// A report line per board every `every` until every board is done or `stop` completes,
-/// then a summary per board; the last snapshot of each, in the boards' order.
+/// then a summary per board; the last snapshot of each, in the boards' order. `add(i, line)`
+/// puts what the run knows besides board `i`'s snapshot into its report lines (`serve`'s
+/// publishing).
 pub async fn run_boards(
     boards: Vec<(String, Engine)>,
     every: Duration,
     stop: impl Future<Output = ()>,
+    add: impl Fn(usize, &mut serde_json::Value),
 ) -> Vec<Arc<Snapshot>> {
     let start = Instant::now();
     let mut ticks = tokio::time::interval_at(start + every, every);
@@ -110,6 +113,7 @@ pub async fn run_boards(
                     let rates = snapshot.rates(now.into_std());
                     let mut line = summary::object("report", &snapshot, t, rates, now.into_std());
                     line["board"] = name.as_str().into();
+                    add(i, &mut line);
                     written = written.and_then(|()| writeln!(stdout, "{line}"));
                 }
                 if written.and_then(|()| stdout.flush()).is_err() {

@@ -65,6 +65,8 @@ pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Resul
         engines.push((board.name.clone(), engine));
         kept.push((_source, taps));
     }
+    // Each board's hubs further out, for its report lines.
+    let publishing: Vec<_> = served.iter().map(|b| b.publishers.clone()).collect();
     let servers = match serving {
         Some((args, auth)) => {
             let with_engines = served.into_iter().zip(engines.iter().map(|(_, e)| e));
@@ -74,7 +76,12 @@ pub async fn run(cli: &Cli, boards: Vec<Board>, settings: SettingsFile) -> Resul
     };
     let lasts = if cli.headless() {
         let every = Duration::from_secs_f64(cli.report_every);
-        headless::run_boards(engines, every, stop).await
+        let add = |board: usize, line: &mut serde_json::Value| {
+            if let Some(Some(publishers)) = publishing.get(board) {
+                line["publish"] = publishers.report_json();
+            }
+        };
+        headless::run_boards(engines, every, stop, add).await
     } else {
         let (names, engines): (Vec<_>, Vec<_>) = engines.into_iter().unzip();
         let apps = engines.iter().zip(&boards).map(|(e, board)| {
