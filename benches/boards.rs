@@ -8,13 +8,14 @@
 //! on both.
 //! Run: `cargo bench --bench boards` (add `-- quick` for 4 s runs).
 
+// Shared with the tests and the other benches; each uses part of it (the module allows that).
+#[path = "../tests/common/mod.rs"]
+mod common;
 #[path = "demo_recording.rs"]
 mod demo_recording;
-#[allow(dead_code)]
-#[path = "../tests/common/procfs.rs"]
-mod procfs;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use common::procfs;
+use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -36,16 +37,7 @@ fn serve_cost(recordings: &[std::path::PathBuf], seconds: f64) -> (f64, f64, f64
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap()
-        .to_owned();
+    let addr = common::served_address(&mut BufReader::new(child.stderr.take().unwrap()));
     // One page of the wall: every board's analysis on one stream.
     let mut page = TcpStream::connect(&addr).unwrap();
     write!(page, "GET /analysis HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();

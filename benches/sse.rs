@@ -13,6 +13,7 @@
 //! Run: `cargo bench --bench sse` (add `-- quick` for a short run).
 
 // Shared with the tests and the other benches; each uses part of it.
+#[allow(dead_code)]
 #[path = "../tests/common/peers.rs"]
 mod peers;
 #[allow(dead_code)]

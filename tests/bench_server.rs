@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::io::{BufReader, Write};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -164,26 +164,7 @@ async fn metrics_have_a_series_per_board() {
         .text()
         .await
         .unwrap();
-    let mut parser = Command::new(peers.join("venv/bin/python"))
-        .arg(peers.join("parse_metrics.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    parser
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = parser.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "the parser refused:\n{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let families: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let families = common::peers::parse_metrics(&peers, &text);
     let series = |family: &str, board: &str| -> Vec<f64> {
         families[family]["samples"]
             .as_array()
@@ -322,4 +303,35 @@ async fn last_event_id_resumes_every_board_of_a_stream_where_it_was() {
             "{board}: {resumed:?}"
         );
     }
+}
+
+/// Behind a token, a request without it learns nothing of the bench: `/boards` and a stream
+/// of a board that is not there are both a bare 401; with the token, the 404 names the boards.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stranger_learns_no_boards_name() {
+    let (_serve, addr, _dir) = bench(&["--token", "s3cret"]);
+    let client = client();
+    for path in ["/boards", "/events?board=nine", "/analysis?board=nine"] {
+        let answer = client
+            .get(format!("https://{addr}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 401, "{path}");
+        assert_eq!(answer.text().await.unwrap(), "", "{path}");
+    }
+    let known = client
+        .get(format!("https://{addr}/events?board=nine"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(known.status(), 404);
+    assert!(
+        known
+            .text()
+            .await
+            .unwrap()
+            .contains("boards: two, five, demo")
+    );
 }

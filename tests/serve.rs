@@ -495,26 +495,7 @@ fn scrape(served: &Served, peers: &std::path::Path) -> serde_json::Value {
         raw.headers
     );
     let text = raw.body_to_end();
-    let mut parser = Command::new(peers.join("venv/bin/python"))
-        .arg(peers.join("parse_metrics.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    parser
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = parser.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "the parser refused:\n{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::peers::parse_metrics(peers, &text)
 }
 
 fn sample(families: &serde_json::Value, family: &str, labels: &[(&str, &str)]) -> f64 {

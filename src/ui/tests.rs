@@ -28,8 +28,19 @@ fn app_at(width: u16, height: u16) -> (App, Instant) {
 }
 
 fn render(app: &App, width: u16, height: u16) -> String {
+    screen_text(app, width, height)
+}
+
+/// What `picture` draws on a `width` × `height` screen, a line a row, trailing spaces cut.
+pub(crate) fn screen_text(
+    picture: impl ratatui::widgets::Widget,
+    width: u16,
+    height: u16,
+) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| f.render_widget(app, f.area())).unwrap();
+    terminal
+        .draw(|f| f.render_widget(picture, f.area()))
+        .unwrap();
     let buffer = terminal.backend().buffer();
     (0..height)
         .map(|y| {

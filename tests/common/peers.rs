@@ -51,3 +51,30 @@ pub fn ensure() -> PathBuf {
     }
     peers
 }
+
+/// An OpenMetrics exposition read by PyPI prometheus-client's own parser (an independent
+/// reader of what `/metrics` writes): `{"family": {"type", "samples": [[name, labels, value]]}}`.
+/// Fails the test, with the text, when the parser refuses it.
+pub fn parse_metrics(peers: &std::path::Path, text: &str) -> serde_json::Value {
+    use std::io::Write;
+    let mut parser = Command::new(peers.join("venv/bin/python"))
+        .arg(peers.join("parse_metrics.py"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    parser
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = parser.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "the parser refused:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -207,6 +207,8 @@ fn authorised(config: &HttpConfig, headers: &HeaderMap, query: &Params) -> bool 
 /// Why a new watcher is turned away.
 enum Refusal {
     Unauthorized,
+    /// A board that is not here (the sentence names those that are).
+    NoSuchBoard(String),
     Full,
 }
 
@@ -217,6 +219,7 @@ impl IntoResponse for Refusal {
             Refusal::Unauthorized => {
                 (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")]).into_response()
             }
+            Refusal::NoSuchBoard(why) => (StatusCode::NOT_FOUND, why).into_response(),
             Refusal::Full => {
                 (StatusCode::SERVICE_UNAVAILABLE, "too many watchers\n").into_response()
             }
@@ -224,16 +227,44 @@ impl IntoResponse for Refusal {
     }
 }
 
-/// A stream slot for a new watcher, or why not.
-fn admit(shared: &Arc<Shared>, headers: &HeaderMap, query: &Params) -> Result<ClientSlot, Refusal> {
-    if !authorised(&shared.config, headers, query) {
+/// The boards a new watcher asks for and its stream slot, or the answer that turns it away:
+/// a bare 401 before anything else (no board's name is told to a stranger), a 404 for a board
+/// that is not here, a 503 when the server is full.
+fn admit(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> Result<(Vec<usize>, ClientSlot), Refusal> {
+    let params = Params::parse(query);
+    if !authorised(&shared.config, headers, &params) {
         return Err(Refusal::Unauthorized);
     }
+    let boards = asked_boards(shared, &params).map_err(Refusal::NoSuchBoard)?;
     if shared.watchers.sse.fetch_add(1, Ordering::Relaxed) >= shared.config.max_clients {
         shared.watchers.sse.fetch_sub(1, Ordering::Relaxed);
         return Err(Refusal::Full);
     }
-    Ok(ClientSlot(shared.watchers.clone()))
+    Ok((boards, ClientSlot(shared.watchers.clone())))
+}
+
+/// One board's stream as it is, or several merged into one (each event saying whose); `make`
+/// makes a board's stream, given the slot when it is the only one.
+fn stream_of<W: streams::NextEvent>(
+    shared: &Shared,
+    boards: &[usize],
+    slot: ClientSlot,
+    make: impl Fn(usize, Option<ClientSlot>) -> W,
+) -> Response {
+    match boards {
+        [one] => event_stream(make(*one, Some(slot))),
+        several => {
+            let merged = several
+                .iter()
+                .map(|&b| (shared.boards[b].name.clone(), make(b, None)))
+                .collect();
+            event_stream(Merged::new(merged).holding(slot))
+        }
+    }
 }
 
 async fn metrics(
@@ -261,73 +292,45 @@ async fn analysis(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let params = Params::parse(query.as_deref());
-    let boards = match asked_boards(&shared, &params) {
-        Ok(boards) => boards,
-        Err(why) => return (StatusCode::NOT_FOUND, why).into_response(),
-    };
-    let slot = match admit(&shared, &headers, &params) {
-        Ok(slot) => slot,
+    let (boards, slot) = match admit(&shared, &headers, query.as_deref()) {
+        Ok(admitted) => admitted,
         Err(refused) => return refused.into_response(),
     };
-    let watcher = |board: usize, slot: Option<ClientSlot>| {
+    stream_of(&shared, &boards, slot, |board, slot| {
         AnalysisWatcher::new(
             shared.boards[board].analysis.clone(),
             shared.config.heartbeat,
             shared.shutdown.clone(),
             slot,
         )
-    };
-    match boards.as_slice() {
-        [one] => event_stream(watcher(*one, Some(slot))),
-        several => {
-            let streams = several
-                .iter()
-                .map(|&b| (shared.boards[b].name.clone(), watcher(b, None)))
-                .collect();
-            event_stream(Merged::new(streams).holding(slot))
-        }
-    }
+    })
 }
 
 /// `/events`: the source's frames (see [`Watcher`]); of several boards, each event's id says
-/// whose (see [`boards`]).
+/// whose (see [`boards`]), and a `Last-Event-ID` of such ids resumes each board.
 async fn events(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let params = Params::parse(query.as_deref());
-    let boards = match asked_boards(&shared, &params) {
-        Ok(boards) => boards,
-        Err(why) => return (StatusCode::NOT_FOUND, why).into_response(),
-    };
-    let slot = match admit(&shared, &headers, &params) {
-        Ok(slot) => slot,
+    let (boards, slot) = match admit(&shared, &headers, query.as_deref()) {
+        Ok(admitted) => admitted,
         Err(refused) => return refused.into_response(),
     };
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
-    let watcher = |board: usize, last_event_id: Option<&str>, slot: Option<ClientSlot>| {
+    let several = boards.len() > 1;
+    stream_of(&shared, &boards, slot, |board, slot| {
+        let name = &shared.boards[board].name;
+        let resume = match several {
+            true => resume_ids(last_event_id, name),
+            false => last_event_id.map(str::to_owned),
+        };
         Watcher::new(
             shared.boards[board].hub.clone(),
-            last_event_id,
+            resume.as_deref(),
             shared.config.heartbeat,
             shared.shutdown.clone(),
             slot,
         )
-    };
-    match boards.as_slice() {
-        [one] => event_stream(watcher(*one, last_event_id, Some(slot))),
-        several => {
-            let streams = several
-                .iter()
-                .map(|&b| {
-                    let name = &shared.boards[b].name;
-                    let resume = resume_ids(last_event_id, name);
-                    (name.clone(), watcher(b, resume.as_deref(), None))
-                })
-                .collect();
-            event_stream(Merged::new(streams).holding(slot))
-        }
-    }
+    })
 }
