@@ -37,14 +37,7 @@ fn four_boards() -> (Wall, Instant) {
             (format!("bench{k}"), App::new(s, ViewOptions::default()))
         })
         .collect();
-    let mut wall = Wall::new(boards);
-    wall.update(
-        Message::Resize {
-            width: 80,
-            height: 24,
-        },
-        t0,
-    );
+    let mut wall = wall_80x24(boards, t0);
     for board in 0..4 {
         let s = board_snapshot(t0, (board + 1) as f64 * 1000.0 / 46.875, {
             let b = &wall.boards()[board];
@@ -53,6 +46,17 @@ fn four_boards() -> (Wall, Instant) {
         wall.show(board, s, t0);
     }
     (wall, t0)
+}
+
+/// A wall of `boards` on an 80×24 screen.
+fn wall_80x24(boards: Vec<(String, App)>, t0: Instant) -> Wall {
+    let mut wall = Wall::new(boards);
+    let size = Message::Resize {
+        width: 80,
+        height: 24,
+    };
+    wall.update(size, t0);
+    wall
 }
 
 fn render(wall: &Wall, width: u16, height: u16) -> String {
@@ -227,14 +231,7 @@ fn a_tile_shows_its_boards_verdict_while_checking() {
             (b.name.clone(), app)
         })
         .collect();
-    let mut wall = Wall::new(boards);
-    wall.update(
-        Message::Resize {
-            width: 80,
-            height: 24,
-        },
-        t0,
-    );
+    let mut wall = wall_80x24(boards, t0);
     wall.update(Message::Tick, t0 + crate::ui::PANEL_REFRESH);
     let screen = render(&wall, 80, 24);
     // Board 1's peak is at 1 kHz, inside the limits; board 2's at 2 kHz, outside.
