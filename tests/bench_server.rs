@@ -117,7 +117,7 @@ async fn one_http2_connection_carries_every_boards_events_each_saying_whose() {
     let mut text = String::new();
     let mut seen = std::collections::BTreeSet::new();
     while seen.len() < 3 {
-        let chunk = response.chunk().await.unwrap().expect("the stream goes on");
+        let chunk = next_chunk(&mut response).await;
         text.push_str(&String::from_utf8_lossy(&chunk));
         for line in text.lines().filter_map(|l| l.strip_prefix("id: ")) {
             // The event's own board comes first, then the others' places.
@@ -235,6 +235,16 @@ fn the_page_is_a_wall_of_every_board_in_chromium() {
     browser.ask(json!({"cmd": "quit"}));
 }
 
+/// The stream's next bytes; a stream silent for a minute (the boards send 47 events a second)
+/// or ended fails the test rather than hanging it.
+async fn next_chunk(response: &mut reqwest::Response) -> bytes::Bytes {
+    let next = tokio::time::timeout(std::time::Duration::from_secs(60), response.chunk());
+    next.await
+        .expect("an event within a minute")
+        .unwrap()
+        .expect("the stream goes on")
+}
+
 /// The ids of a stream's first `count` events: each event's own board and id, and the whole
 /// id (every board's place), as they came.
 async fn ids(response: &mut reqwest::Response, count: usize) -> Vec<(String, u32, String)> {
@@ -254,7 +264,7 @@ async fn ids(response: &mut reqwest::Response, count: usize) -> Vec<(String, u32
         if ids.len() >= count {
             return ids[..count].to_vec();
         }
-        let chunk = response.chunk().await.unwrap().expect("the stream goes on");
+        let chunk = next_chunk(response).await;
         text.push_str(&String::from_utf8_lossy(&chunk));
     }
 }

@@ -228,7 +228,13 @@ fn each_board_of_a_bench_publishes_to_a_channel_of_its_own() {
     // Each board's report lines say how its own channel's publishing goes (the URL's query,
     // which names the channel, is redacted in reports).
     let mut up = std::collections::BTreeSet::new();
+    let deadline = Instant::now() + LIMIT;
     for line in BufReader::new(stdout).lines() {
+        // A line comes every 0.2 s: a publisher that never gets up fails the test here.
+        assert!(
+            Instant::now() < deadline,
+            "not every board's publishing is up: {up:?}"
+        );
         let line: Value = serde_json::from_str(&line.unwrap()).unwrap();
         let publish = &line["publish"][0];
         let board = line["board"].as_str().unwrap().to_owned();

@@ -65,6 +65,9 @@ pub fn resume_ids(last_event_id: Option<&str>, board: &str) -> Option<String> {
 /// others; the whole ends when the last does.
 pub struct Merged<W> {
     boards: Vec<MergedBoard<W>>,
+    /// The rest of an event whose id line went out just before: the event's bytes are
+    /// shared by every watcher, and only its head is made anew for this connection.
+    rest: Option<Bytes>,
     /// Counts the connection as one watcher while it lives.
     _slot: Option<ClientSlot>,
 }
@@ -89,6 +92,7 @@ impl<W: NextEvent> Merged<W> {
                     ended: false,
                 })
                 .collect(),
+            rest: None,
             _slot: None,
         }
     }
@@ -99,42 +103,52 @@ impl<W: NextEvent> Merged<W> {
         self
     }
 
-    /// `event` of board `from` with its `id:` line (if any) saying every board's place.
-    fn placed(&mut self, from: usize, event: Bytes) -> Bytes {
-        let text = match std::str::from_utf8(&event) {
-            Ok(text) => text,
-            Err(_) => return event,
+    /// `event` of board `from` with its `id:` line (if any) saying every board's place: the
+    /// head up to that line made anew, and the rest of the event as it is (not copied).
+    fn placed(&mut self, from: usize, event: Bytes) -> (Bytes, Option<Bytes>) {
+        let Some((start, id, end)) = id_line(&event) else {
+            return (event, None);
         };
-        let Some((before, id, after)) = id_line(text) else {
-            return event;
-        };
-        self.boards[from].at = Some(id.to_owned());
-        let mut places = vec![format!("{}:{id}", self.boards[from].name)];
-        places.extend(
-            self.boards
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != from)
-                .filter_map(|(_, b)| b.at.as_ref().map(|at| format!("{}:{at}", b.name))),
-        );
-        Bytes::from(format!("{before}id: {}\n{after}", places.join(",")))
+        let id = String::from_utf8_lossy(id).into_owned();
+        let mut head = event[..start].to_vec();
+        head.extend_from_slice(b"id: ");
+        head.extend_from_slice(self.boards[from].name.as_bytes());
+        head.push(b':');
+        head.extend_from_slice(id.as_bytes());
+        for (i, board) in self.boards.iter().enumerate() {
+            if let Some(at) = board.at.as_ref().filter(|_| i != from) {
+                head.push(b',');
+                head.extend_from_slice(board.name.as_bytes());
+                head.push(b':');
+                head.extend_from_slice(at.as_bytes());
+            }
+        }
+        head.push(b'\n');
+        self.boards[from].at = Some(id);
+        (Bytes::from(head), Some(event.slice(end..)))
     }
 }
 
-/// The text before an event's `id:` line, the id, and the text after the line.
-fn id_line(text: &str) -> Option<(&str, &str, &str)> {
-    let start = if text.starts_with("id: ") {
+/// Where an event's `id:` line starts, its id, and where the line ends (after its `\n`). The
+/// line is among the event's first lines (after `retry:` at most): only its head is searched.
+fn id_line(event: &[u8]) -> Option<(usize, &[u8], usize)> {
+    const HEAD: usize = 64;
+    let head = &event[..event.len().min(HEAD)];
+    let start = if head.starts_with(b"id: ") {
         0
     } else {
-        text.find("\nid: ")? + 1
+        memchr::memmem::find(head, b"\nid: ")? + 1
     };
-    let rest = &text[start + 4..];
-    let end = rest.find('\n')?;
-    Some((&text[..start], &rest[..end], &rest[end + 1..]))
+    let value = start + 4;
+    let end = value + memchr::memchr(b'\n', &event[value..])?;
+    Some((start, &event[value..end], end + 1))
 }
 
 impl<W: NextEvent> NextEvent for Merged<W> {
     async fn next(&mut self) -> Option<Bytes> {
+        if let Some(rest) = self.rest.take() {
+            return Some(rest);
+        }
         loop {
             let live: Vec<usize> = (0..self.boards.len())
                 .filter(|&i| !self.boards[i].ended)
@@ -154,7 +168,11 @@ impl<W: NextEvent> NextEvent for Merged<W> {
                 (event, live[which])
             };
             match event {
-                Some(event) => return Some(self.placed(which, event)),
+                Some(event) => {
+                    let (head, rest) = self.placed(which, event);
+                    self.rest = rest;
+                    return Some(head);
+                }
                 None => self.boards[which].ended = true,
             }
         }
@@ -190,12 +208,14 @@ mod tests {
 
     #[test]
     fn the_id_line_is_found_after_a_retry_line() {
-        let text = "retry: 2000\nid: 4\nevent: frame\ndata: x\n\n";
-        assert_eq!(
-            id_line(text),
-            Some(("retry: 2000\n", "4", "event: frame\ndata: x\n\n"))
-        );
-        assert_eq!(id_line(": heartbeat\n\n"), None);
+        let text = b"retry: 2000\nid: 4\nevent: frame\ndata: x\n\n";
+        let (start, id, end) = id_line(text).unwrap();
+        assert_eq!((&text[..start], id), (&b"retry: 2000\n"[..], &b"4"[..]));
+        assert_eq!(&text[end..], b"event: frame\ndata: x\n\n");
+        assert_eq!(id_line(b": heartbeat\n\n"), None);
+        // An `id:` deep in the data is no id line.
+        let deep = format!("data: {}\nid: 9\n\n", "x".repeat(100));
+        assert_eq!(id_line(deep.as_bytes()), None);
     }
 
     /// A stream of fixed events, for the merge.
@@ -212,10 +232,13 @@ mod tests {
         let a = Fixed(["id: 1\nevent: frame\ndata: a\n\n"].into());
         let b = Fixed(["id: 7\nevent: frame\ndata: b\n\n", ": heartbeat\n\n"].into());
         let mut merged = Merged::new(vec![("a".into(), a), ("b".into(), b)]);
-        let mut seen = Vec::new();
-        while let Some(event) = merged.next().await {
-            seen.push(String::from_utf8(event.to_vec()).unwrap());
+        // An event may go out in pieces (its head made for the connection, then the rest):
+        // the events are what the pieces make together.
+        let mut text = String::new();
+        while let Some(piece) = merged.next().await {
+            text.push_str(std::str::from_utf8(&piece).unwrap());
         }
+        let seen: Vec<String> = text.split_inclusive("\n\n").map(str::to_owned).collect();
         assert_eq!(seen.len(), 3, "{seen:?}");
         assert!(seen.contains(&": heartbeat\n\n".to_owned()));
         let a_event = seen.iter().find(|e| e.ends_with("data: a\n\n")).unwrap();

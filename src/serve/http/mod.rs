@@ -149,15 +149,29 @@ async fn boards_list(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if !authorised(&shared.config, &headers, &Params::parse(query.as_deref())) {
+    behind_token(
+        &shared,
+        &headers,
+        query.as_deref(),
+        "application/json",
+        || board_list(&shared).to_string(),
+    )
+}
+
+/// `body()` as `content_type`, never cached, to who has the token (a bare 401 otherwise).
+fn behind_token(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    content_type: &'static str,
+    body: impl FnOnce() -> String,
+) -> Response {
+    if !authorised(&shared.config, headers, &Params::parse(query)) {
         return Refusal::Unauthorized.into_response();
     }
     (
-        [
-            (CONTENT_TYPE, "application/json"),
-            (CACHE_CONTROL, "no-store"),
-        ],
-        board_list(&shared).to_string(),
+        [(CONTENT_TYPE, content_type), (CACHE_CONTROL, "no-store")],
+        body(),
     )
         .into_response()
 }
@@ -272,17 +286,13 @@ async fn metrics(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if !authorised(&shared.config, &headers, &Params::parse(query.as_deref())) {
-        return Refusal::Unauthorized.into_response();
-    }
-    (
-        [
-            (CONTENT_TYPE, super::metrics::CONTENT_TYPE),
-            (CACHE_CONTROL, "no-store"),
-        ],
-        shared.metrics.render(),
+    behind_token(
+        &shared,
+        &headers,
+        query.as_deref(),
+        super::metrics::CONTENT_TYPE,
+        || shared.metrics.render(),
     )
-        .into_response()
 }
 
 /// `/analysis`: the server's analysis for a page (see [`AnalysisWatcher`]); of several
