@@ -18,7 +18,9 @@
 //! (`sse_tui_ssh_picture_delay_seconds` in /metrics, read before and after; p50 and p99
 //! interpolated within the buckets as Prometheus's `histogram_quantile` does).
 //! Run: `cargo bench --bench ssh` (`-- quick`: 20 sessions and shorter phases; `-- sessions=N`
-//! for another count). The OpenSSH row needs openssh-server and openssh-client (Debian) and is
+//! for another count). `-- baseline=PATH` runs phase (2) instead with another build of
+//! sse-tui (an earlier commit's) and with this one, in alternate rounds (`rounds=N`, 2 by
+//! default), and prints them side by side. The OpenSSH row needs openssh-server and openssh-client (Debian) and is
 //! left out, said so, without them.
 
 // Shared with the tests and the other benches; each uses part of it (the module allows that).
@@ -58,7 +60,25 @@ fn main() {
     let key = PrivateKey::from(Ed25519Keypair::from_seed(&[7; 32]));
     let listed = key.public_key().to_openssh().unwrap() + "\n";
     std::fs::write(dir.path().join("authorized_keys"), &listed).unwrap();
-    let server = Server::start(dir.path(), sessions);
+    if let Some(baseline) =
+        std::env::args().find_map(|a| a.strip_prefix("baseline=").map(str::to_owned))
+    {
+        let rounds = std::env::args()
+            .find_map(|a| a.strip_prefix("rounds=")?.parse().ok())
+            .unwrap_or(2);
+        let key = Arc::new(key);
+        compare(
+            dir.path(),
+            &key,
+            sessions,
+            &baseline,
+            rounds,
+            settle,
+            window,
+        );
+        return;
+    }
+    let server = Server::start(BIN, dir.path(), sessions);
     let idle = server.over(settle, window);
     let served = with_sessions(&server, Arc::new(key.clone()), sessions, settle, window);
     drop(server);
@@ -135,6 +155,43 @@ fn main() {
         "- session 0's screen is live: {}",
         if served.live { "yes" } else { "NO" }
     );
+}
+
+/// Phase (2) with `baseline` and with this build, in alternate rounds.
+fn compare(
+    dir: &std::path::Path,
+    key: &Arc<PrivateKey>,
+    sessions: usize,
+    baseline: &str,
+    rounds: usize,
+    settle: Duration,
+    window: Duration,
+) {
+    println!(
+        "## {sessions} SSH sessions of `serve --demo --ssh` at {COLUMNS}×{ROWS}, 30 fps, {:.0} s a round: {baseline} against this build\n",
+        window.as_secs_f64()
+    );
+    println!(
+        "| round | build | server CPU | memory | to each terminal | pictures a session a second | snapshot → SSH p50 / p99 | load generator |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
+    for round in 1..=rounds {
+        for (name, bin) in [("baseline", baseline), ("this build", BIN)] {
+            let server = Server::start(bin, dir, sessions);
+            let served = with_sessions(&server, key.clone(), sessions, settle, window);
+            drop(server);
+            let pictures = served.delay.count() as f64 / sessions as f64 / window.as_secs_f64();
+            println!(
+                "| {round} | {name} | {:.1} % | {:.0} MB | {:.0} B/s | {pictures:.1} | {} / {} | {:.1} % |",
+                served.server.cpu,
+                served.server.rss_mb,
+                served.payload_per_s.mean,
+                served.delay.quantile_text(0.5),
+                served.delay.quantile_text(0.99),
+                served.generator_cpu
+            );
+        }
+    }
 }
 
 /// CPU (% of one core), resident memory and terminal bytes of one process over a window.
@@ -342,9 +399,9 @@ struct Server {
 }
 
 impl Server {
-    fn start(dir: &std::path::Path, sessions: usize) -> Self {
+    fn start(bin: &str, dir: &std::path::Path, sessions: usize) -> Self {
         let started = Instant::now();
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(bin)
             .args(["serve", "--no-config", "--demo", "--listen", "127.0.0.1:0"])
             .args(["--ssh", "127.0.0.1:0", "--report-every", "1000"])
             .args(["--ssh-max-sessions", &sessions.to_string()])

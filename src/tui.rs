@@ -63,6 +63,7 @@ where
             control: |board: usize, c| engines[board].control(c),
             ask,
             link: (),
+            pictures: (),
         },
         &mut app,
         pace,

@@ -69,7 +69,7 @@ pub enum Control {
 }
 
 /// The views (`--view`, the `v` key cycles them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
 pub enum ViewKind {
     /// Bars, with markers and the ADC figures.
     #[default]

@@ -206,6 +206,43 @@ fn two_sessions_at_their_own_sizes_keys_resize_and_q() {
     assert!(small.wait_for(LIMIT, live));
 }
 
+/// Two sessions of the same view at the same size share one picture (made once for both),
+/// and what one of them shows of its own stays its own: a marker, the help. Each goes back to
+/// the shared picture when it closes them, live.
+#[test]
+#[ignore = "needs ssh and ssh-keygen (Debian openssh-client)"]
+fn sessions_that_look_the_same_share_a_picture_and_keep_their_own() {
+    let bench = Bench::start();
+    let mut one = bench.session(24, 80);
+    let mut other = bench.session(24, 80);
+    assert!(one.wait_for(LIMIT, live), "{}", one.screen_text());
+    assert!(other.wait_for(LIMIT, live), "{}", other.screen_text());
+    const MARKER: &str = "◆";
+
+    one.send(b"m");
+    assert!(
+        one.wait_for(LIMIT, |s| s.contents().contains(MARKER)),
+        "{}",
+        one.screen_text()
+    );
+    // The other keeps drawing, without the marker.
+    other.drain_for(Duration::from_millis(500));
+    assert!(live(other.parser.screen()), "{}", other.screen_text());
+    assert!(!other.screen_text().contains(MARKER), "{}", other.screen_text());
+
+    other.send(b"?");
+    assert!(other.wait_for(LIMIT, |s| s.contents().contains("peak search")));
+    one.drain_for(Duration::from_millis(500));
+    assert!(!one.screen_text().contains("peak search"), "{}", one.screen_text());
+    assert!(one.screen_text().contains(MARKER), "{}", one.screen_text());
+
+    // Both closed: the same picture again, live on both.
+    one.send(b"m");
+    other.send(b"?");
+    assert!(one.wait_for(LIMIT, |s| live(s) && !s.contents().contains(MARKER)));
+    assert!(other.wait_for(LIMIT, |s| live(s) && !s.contents().contains("peak search")));
+}
+
 #[test]
 #[ignore = "needs ssh and ssh-keygen (Debian openssh-client)"]
 fn unlisted_keys_passwords_commands_and_no_pty_get_a_clear_answer() {

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use super::power_to_db;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum FreqAxis {
     #[default]
     Linear,

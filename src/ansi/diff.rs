@@ -2,9 +2,11 @@
 //! the terminal, and nothing at all when none do (not even a reset of colours), so an
 //! unchanged frame costs no bytes on the link. When a band of rows has only moved down (the
 //! waterfall), the terminal scrolls it itself and the diff starts from the rows moved: a new
-//! line costs one row.
+//! line costs one row. A picture made once for many screens (`crate::ui::studio`) is drawn
+//! from the cells its maker found changed, by every screen that showed the picture before it.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use ratatui::backend::Backend;
 use ratatui::buffer::{Buffer, Cell};
@@ -19,15 +21,39 @@ pub struct Scroll {
 }
 
 pub struct Screen {
-    shown: Buffer,
+    /// What the terminal shows; shared with a studio when it shows a shared picture.
+    shown: Arc<Buffer>,
+    /// Which shared picture `shown` is, while it is one.
+    shown_picture: Option<PictureId>,
     next: Buffer,
+}
+
+/// A shared picture: the studio that made it, and its number there.
+pub type PictureId = (u64, u64);
+
+/// A picture made once for every screen that shows the same view at the same size, and how
+/// to draw it on a terminal that shows the picture before it.
+#[derive(Clone, Debug)]
+pub struct SharedPicture {
+    pub id: PictureId,
+    pub buffer: Arc<Buffer>,
+    pub step: Arc<Step>,
+}
+
+/// From one shared picture to the next: the scroll first, then the cells that changed.
+#[derive(Debug, Default)]
+pub struct Step {
+    pub from: Option<PictureId>,
+    pub scroll: Option<Scroll>,
+    pub cells: Vec<(u16, u16, Cell)>,
 }
 
 impl Screen {
     /// For a terminal of `area`, blank (as the alternate screen starts).
     pub fn new(area: Rect) -> Self {
         Self {
-            shown: Buffer::empty(area),
+            shown: Arc::new(Buffer::empty(area)),
+            shown_picture: None,
             next: Buffer::empty(area),
         }
     }
@@ -52,13 +78,10 @@ impl Screen {
         scroll: Option<Scroll>,
     ) -> Result<bool, B::Error> {
         let area = self.shown.area;
-        if let Some(Scroll { rows, by }) = scroll
-            && by > 0
-            && by < rows.end.saturating_sub(rows.start)
-            && rows.end <= area.height
-        {
+        if let Some(Scroll { rows, by }) = usable(scroll, area) {
             backend.scroll_region_down(rows.clone(), by)?;
-            scroll_down(&mut self.shown, rows, by);
+            scroll_down(Arc::make_mut(&mut self.shown), rows, by);
+            self.shown_picture = None;
         }
         self.next.reset();
         picture.render(area, &mut self.next);
@@ -68,15 +91,71 @@ impl Screen {
         }
         backend.draw(updates.into_iter())?;
         backend.flush()?;
-        std::mem::swap(&mut self.shown, &mut self.next);
+        match Arc::get_mut(&mut self.shown) {
+            Some(shown) => std::mem::swap(shown, &mut self.next),
+            // Shown was a shared picture: this screen's own from now on.
+            None => {
+                let next = std::mem::replace(&mut self.next, Buffer::empty(area));
+                self.shown = Arc::new(next);
+            }
+        }
+        self.shown_picture = None;
         Ok(true)
     }
+
+    /// Draws a shared picture of this screen's size: from the cells its studio found changed
+    /// when this screen shows the picture before it (no diff of its own), else by a diff from
+    /// what it shows. Returns whether anything was sent.
+    pub fn draw_shared<B: Backend>(
+        &mut self,
+        backend: &mut B,
+        picture: &SharedPicture,
+    ) -> Result<bool, B::Error> {
+        debug_assert_eq!(
+            picture.buffer.area, self.shown.area,
+            "a picture of another size"
+        );
+        if self.shown_picture == Some(picture.id) {
+            return Ok(false);
+        }
+        let sent = if picture.step.from.is_some() && self.shown_picture == picture.step.from {
+            if let Some(Scroll { rows, by }) = picture.step.scroll.clone() {
+                backend.scroll_region_down(rows, by)?;
+            }
+            let cells = &picture.step.cells;
+            if !cells.is_empty() {
+                backend.draw(cells.iter().map(|(x, y, cell)| (*x, *y, cell)))?;
+            }
+            picture.step.scroll.is_some() || !cells.is_empty()
+        } else {
+            let updates = changed_cells(&self.shown, &picture.buffer);
+            let any = !updates.is_empty();
+            if any {
+                backend.draw(updates.into_iter())?;
+            }
+            any
+        };
+        if sent {
+            backend.flush()?;
+        }
+        self.shown = picture.buffer.clone();
+        self.shown_picture = Some(picture.id);
+        Ok(sent)
+    }
+}
+
+/// `scroll` when a terminal of `area` can do it (a band of more rows than it moves, on the
+/// screen); `None` otherwise.
+pub fn usable(scroll: Option<Scroll>, area: Rect) -> Option<Scroll> {
+    scroll.filter(|Scroll { rows, by }| {
+        *by > 0 && *by < rows.end.saturating_sub(rows.start) && rows.end <= area.height
+    })
 }
 
 /// The cells of `next` that differ from `shown`, in reading order. Unlike ratatui's diff,
 /// a cell's display width is looked up only when it changed (most of a screen does not): a
 /// wide character covers the cell after it, which is then not sent.
-fn changed_cells<'a>(shown: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)> {
+pub fn changed_cells<'a>(shown: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)> {
     use unicode_width::UnicodeWidthStr;
     let width = usize::from(next.area.width);
     let mut updates = Vec::new();
@@ -97,7 +176,7 @@ fn changed_cells<'a>(shown: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cel
 
 /// Rows `rows` of `buffer` moved down by `by`, blank rows coming in at the top: what a
 /// terminal's scroll-down in that region does.
-fn scroll_down(buffer: &mut Buffer, rows: Range<u16>, by: u16) {
+pub fn scroll_down(buffer: &mut Buffer, rows: Range<u16>, by: u16) {
     let width = buffer.area.width;
     for y in rows.clone().rev() {
         for x in 0..width {

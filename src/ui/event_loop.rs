@@ -15,22 +15,22 @@ use tokio::time::Instant;
 
 use super::budget::Budget;
 use super::model::Model;
+use super::studio::{Pictures, SharedStudio, TICK};
 use super::{Message, Request};
 use crate::ansi::Resizable;
 use crate::ansi::diff::Screen;
 use crate::snapshot::Snapshot;
 use crate::vocabulary::Control;
 
-/// Ages and staleness are re-read this often when no data comes.
-const TICK: Duration = Duration::from_millis(250);
-
 /// What the loop asks of the rest of the program: changes to the analysis, what the screen
 /// asks to have done outside it (saving its settings, writing an export: the answer is a
-/// sentence to show), and the link to the terminal.
-pub struct Hooks<C, A, L> {
+/// sentence to show), the link to the terminal, and where pictures made for many screens
+/// come from (`()`: nowhere, this screen draws its own).
+pub struct Hooks<C, A, L, P = ()> {
     pub control: C,
     pub ask: A,
     pub link: L,
+    pub pictures: P,
 }
 
 /// The way to the terminal as the loop sees it.
@@ -76,7 +76,7 @@ pub async fn event_loop<B, K, M>(
     backend: &mut B,
     mut keys: K,
     snapshots: Vec<watch::Receiver<Arc<Snapshot>>>,
-    hooks: Hooks<impl Fn(usize, Control), impl Fn(Request) -> String, impl Link>,
+    hooks: Hooks<impl Fn(usize, Control), impl Fn(Request) -> String, impl Link, impl Pictures<M>>,
     app: &mut M,
     pace: Pace,
     shutdown: impl Future<Output = ()>,
@@ -100,7 +100,14 @@ where
     );
     backend.hide_cursor().map_err(io::Error::other)?;
     let mut screen = Screen::new(Rect::new(0, 0, size.width, size.height));
-    let Hooks { control, ask, link } = hooks;
+    let Hooks {
+        control,
+        ask,
+        link,
+        pictures,
+    } = hooks;
+    // The studio drawing this screen's pictures while its look is shared, with that look.
+    let mut studio: Option<(M::Look, SharedStudio<M>)> = None;
     for (board, c) in app.start_controls() {
         control(board, c);
     }
@@ -126,12 +133,37 @@ where
                 next_draw = until;
             } else {
                 if link.ready() {
-                    link.drawing(app.taken_at());
-                    let scroll = app.take_scroll(screen.area());
+                    let area = screen.area();
                     let before = backend.written();
-                    screen
-                        .draw(backend, &*app, scroll)
-                        .map_err(io::Error::other)?;
+                    let look = app.look();
+                    if studio.as_ref().map(|(held, _)| held) != look.as_ref() {
+                        studio = look.and_then(|look| {
+                            let held = pictures.studio(&look, app, area)?;
+                            Some((look, held))
+                        });
+                    }
+                    match &studio {
+                        Some((_, studio)) => {
+                            let picture = {
+                                let mut studio = studio.lock().expect("studio lock");
+                                let picture = studio.picture(now.into_std());
+                                link.drawing(studio.taken_at());
+                                picture
+                            };
+                            // The studio's model scrolls for all of its screens.
+                            app.take_scroll(area);
+                            screen
+                                .draw_shared(backend, &picture)
+                                .map_err(io::Error::other)?;
+                        }
+                        None => {
+                            link.drawing(app.taken_at());
+                            let scroll = app.take_scroll(area);
+                            screen
+                                .draw(backend, &*app, scroll)
+                                .map_err(io::Error::other)?;
+                        }
+                    }
                     if let Some(budget) = &mut budget {
                         budget.spent(backend.written() - before, now);
                     }

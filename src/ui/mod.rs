@@ -9,6 +9,7 @@ pub mod keys;
 pub mod markers;
 pub mod model;
 pub mod scope;
+pub mod studio;
 pub mod view;
 pub mod wall;
 
@@ -87,6 +88,7 @@ pub enum Message {
     Say(String),
 }
 
+#[derive(Clone)]
 pub struct App {
     pub view: ViewOptions,
     snapshot: Arc<Snapshot>,
@@ -131,7 +133,25 @@ pub struct App {
     lowered: Option<(f32, u32)>,
 }
 
+/// How a screen looks besides its snapshots and the time: two screens of the same look show
+/// the same picture (see [`model::Model::look`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Look {
+    size: (u16, u16),
+    kind: ViewKind,
+    ascii: bool,
+    color: bool,
+    axis: FreqAxis,
+    /// The dB floor and ceiling, as their bits.
+    db_range: (u32, u32),
+    start: ViewKind,
+    measure: bool,
+    scope: (scope::Edge, scope::TriggerMode, u32, usize),
+    lowered: Option<(u32, u32)>,
+}
+
 /// A check on screen: its limits and mask, and the verdict on what is measured so far.
+#[derive(Clone)]
 pub struct CheckOverlay {
     pub limits: Arc<Limits>,
     pub strict: bool,
@@ -221,6 +241,72 @@ impl App {
 
     pub fn is_frozen(&self) -> bool {
         self.frozen
+    }
+
+    /// How the screen looks, while nothing on it is its own: not frozen (its own moment),
+    /// no help, no markers, no sentence, no check. Every field is named here, so that one
+    /// added to the screen must be placed: in the look, or as what a shared picture takes
+    /// from the snapshots and the time.
+    pub fn look(&self) -> Option<Look> {
+        let Self {
+            view,
+            snapshot: _,
+            panel: _,
+            panel_at: _,
+            panel_drawn: _,
+            rates: _,
+            bars: _,
+            size,
+            frozen,
+            help,
+            measure,
+            markers,
+            kind,
+            scope,
+            lines_seen: _,
+            scrolled: _,
+            live_settings: _,
+            request: _,
+            said: _,
+            quit: _,
+            now: _,
+            check,
+            lowered,
+        } = self;
+        let own = *frozen
+            || *help
+            || markers.is_on()
+            || markers.has_reference()
+            || self.saying().is_some()
+            || check.is_some();
+        if own {
+            return None;
+        }
+        let ViewOptions {
+            ascii,
+            color,
+            axis,
+            db_floor,
+            db_ceiling,
+            start,
+        } = *view;
+        Some(Look {
+            size: *size,
+            kind: *kind,
+            ascii,
+            color,
+            axis,
+            db_range: (db_floor.to_bits(), db_ceiling.to_bits()),
+            start,
+            measure: *measure,
+            scope: (
+                scope.edge,
+                scope.mode,
+                scope.level.to_bits(),
+                scope.samples_per_column,
+            ),
+            lowered: lowered.map(|(fps, bytes)| (fps.to_bits(), bytes)),
+        })
     }
 
     /// What the byte budget does to the pace: `Some((fps, bytes_per_s))` while it holds

@@ -14,6 +14,14 @@ use crate::vocabulary::Control;
 /// A screen's state and logic, drawn as a widget (`&Self: Widget`). Boards are numbered in
 /// the order the loop's snapshots were given; a control goes to the board it names.
 pub trait Model {
+    /// What decides the picture besides the boards' snapshots and the time: screens whose
+    /// models have the same look show the same picture, so it is made once for them all
+    /// (`super::studio`).
+    type Look: Clone + Eq + std::hash::Hash + Send;
+
+    /// The look, while the picture is one another screen may share; `None` while it shows
+    /// something of this screen's own (help, markers, a frozen picture, a sentence).
+    fn look(&self) -> Option<Self::Look>;
     /// Takes a key, a resize, a tick or a sentence to show; returns what a board's pipeline
     /// must change, if anything.
     fn update(&mut self, message: Message, now: Instant) -> Option<(usize, Control)>;
@@ -34,6 +42,12 @@ pub trait Model {
 }
 
 impl Model for App {
+    type Look = super::Look;
+
+    fn look(&self) -> Option<super::Look> {
+        App::look(self)
+    }
+
     fn update(&mut self, message: Message, now: Instant) -> Option<(usize, Control)> {
         App::update(self, message, now).map(|c| (0, c))
     }

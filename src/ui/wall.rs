@@ -21,12 +21,14 @@ pub const TILE_TEXT_LINES: u16 = 4;
 pub const MIN_TILE: (u16, u16) = (20, TILE_TEXT_LINES + 2);
 
 /// One board on the wall: its name, its whole screen, and its tile's small spectrum.
+#[derive(Clone)]
 pub struct WallBoard {
     pub name: String,
     pub app: App,
     pub tile_bars: Bars,
 }
 
+#[derive(Clone)]
 pub struct Wall {
     boards: Vec<WallBoard>,
     picked: usize,
@@ -140,7 +142,39 @@ impl Wall {
     }
 }
 
+/// How a wall looks besides its boards' snapshots and the time (see [`Model::look`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct WallLook {
+    size: (u16, u16),
+    picked: usize,
+    opened: Option<usize>,
+    lowered: Option<(u32, u32)>,
+    /// Each board's screen: the tiles draw with their boards' ranges and axes.
+    boards: Vec<super::Look>,
+}
+
 impl Model for Wall {
+    type Look = WallLook;
+
+    /// The wall's look, while no board's screen shows anything of its own.
+    fn look(&self) -> Option<WallLook> {
+        let Self {
+            boards,
+            picked,
+            opened,
+            size,
+            quit: _,
+            lowered,
+        } = self;
+        Some(WallLook {
+            size: *size,
+            picked: *picked,
+            opened: *opened,
+            lowered: lowered.map(|(fps, bytes)| (fps.to_bits(), bytes)),
+            boards: boards.iter().map(|b| b.app.look()).collect::<Option<_>>()?,
+        })
+    }
+
     fn update(&mut self, message: Message, now: Instant) -> Option<(usize, Control)> {
         match message {
             Message::Key(key) if key.kind == KeyEventKind::Release => None,

@@ -1,6 +1,7 @@
 //! `serve --ssh ADDR` (SPEC §8): the live screen for anyone with a listed key, over SSH, with
 //! nothing installed on their side. One analysis, many screens: every session draws the
-//! server's snapshots with its own `App` (view, keys, markers, freeze, size).
+//! server's snapshots with its own `App` (view, keys, markers, freeze, size), and sessions
+//! that look the same (view and size, nothing of their own on screen) share one picture.
 
 mod accept;
 mod handler;
@@ -19,6 +20,7 @@ use tokio::sync::watch;
 
 use crate::snapshot::Snapshot;
 use crate::ui::ViewOptions;
+use crate::ui::studio::Studios;
 use crate::vocabulary::Control;
 pub use keys::KeyError;
 
@@ -140,8 +142,11 @@ pub async fn start(config: SshConfig, feed: Feed) -> Result<SshServer, SshError>
         ..Default::default()
     });
     let (shutdown, stopping) = watch::channel(false);
+    let snapshots: Vec<_> = feed.boards.iter().map(|b| b.snapshots.clone()).collect();
     let shared = Arc::new(shared::Shared {
         allowed,
+        pictures: Studios::new(snapshots.clone()),
+        wall_pictures: Studios::new(snapshots),
         boards: feed.boards,
         view: feed.view,
         fps: feed.fps,

@@ -18,6 +18,7 @@ use super::shared::{Seat, Shared};
 use crate::ansi::AnsiBackend;
 use crate::ui::event_loop::{Hooks, Pace, event_loop};
 use crate::ui::model::Model;
+use crate::ui::studio::Studios;
 use crate::ui::wall::Wall;
 use crate::ui::{App, ViewOptions};
 use crate::vocabulary::{Control, ViewKind};
@@ -115,12 +116,12 @@ pub async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat:
     // that took `q` itself said so already).
     let (ended, left): (io::Result<()>, Vec<(usize, ViewKind)>) = if apps.len() == 1 {
         let (_, mut app) = apps.pop().expect("one board");
-        let ended = session.run(&mut backend, keys(read), &mut app).await;
+        let ended = (session.run(&mut backend, keys(read), &mut app, &shared.pictures)).await;
         let left = (!app.should_quit()).then(|| (0, app.view_kind()));
         (ended, left.into_iter().collect())
     } else {
         let mut wall = Wall::new(apps);
-        let ended = session.run(&mut backend, keys(read), &mut wall).await;
+        let ended = (session.run(&mut backend, keys(read), &mut wall, &shared.wall_pictures)).await;
         let left = (wall.boards().iter().enumerate())
             .filter(|(_, b)| !b.app.should_quit())
             .map(|(i, b)| (i, b.app.view_kind()))
@@ -163,15 +164,17 @@ struct Session<'a, C> {
 
 impl<C: Fn(usize, Control)> Session<'_, C> {
     /// The screen loop on `model` (one board's screen or the wall) until `q`, the watcher
-    /// leaving, or the server stopping.
+    /// leaving, or the server stopping; its pictures shared with the sessions that look the
+    /// same, from `pictures`.
     async fn run<M>(
         &self,
         backend: &mut AnsiBackend<PictureWriter>,
         keys: impl Stream<Item = io::Result<Event>> + Unpin,
         model: &mut M,
+        pictures: &Studios<M>,
     ) -> io::Result<()>
     where
-        M: Model,
+        M: Model + Clone,
         for<'m> &'m M: ratatui::widgets::Widget,
     {
         let mut stopping = self.shared.stopping.clone();
@@ -187,6 +190,7 @@ impl<C: Fn(usize, Control)> Session<'_, C> {
                 control: self.control,
                 ask: |_| "that is the server's to do: nothing is written from SSH".to_owned(),
                 link: &**self.outbox,
+                pictures,
             },
             model,
             Pace {

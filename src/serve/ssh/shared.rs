@@ -7,12 +7,18 @@ use tokio::sync::{Notify, watch};
 
 use super::keys::Allowed;
 use crate::serve::metrics::Watchers;
-use crate::ui::ViewOptions;
+use crate::ui::studio::Studios;
+use crate::ui::wall::Wall;
+use crate::ui::{App, ViewOptions};
 
 pub struct Shared {
     pub allowed: Allowed,
     /// Every board served: a session shows one, or the wall of several.
     pub boards: Vec<super::SshBoard>,
+    /// Pictures made once for the sessions that show the same view at the same size: of one
+    /// board's screen (a server of one board), and of the wall (of several).
+    pub pictures: Studios<App>,
+    pub wall_pictures: Studios<Wall>,
     pub view: ViewOptions,
     pub fps: u32,
     pub byte_budget: Option<u32>,

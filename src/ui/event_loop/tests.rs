@@ -63,6 +63,7 @@ async fn plain_loop(
         control: |_, _| {},
         ask: |_| String::new(),
         link,
+        pictures: (),
     };
     let pace = Pace {
         fps: 30,
@@ -112,6 +113,7 @@ async fn scripted_keys_drive_the_loop() {
             control: |_, c| asked.lock().unwrap().push(c),
             ask: |_| String::new(),
             link: (),
+            pictures: (),
         },
         &mut app,
         Pace {
