@@ -228,12 +228,20 @@ fn sessions_that_look_the_same_share_a_picture_and_keep_their_own() {
     // The other keeps drawing, without the marker.
     other.drain_for(Duration::from_millis(500));
     assert!(live(other.parser.screen()), "{}", other.screen_text());
-    assert!(!other.screen_text().contains(MARKER), "{}", other.screen_text());
+    assert!(
+        !other.screen_text().contains(MARKER),
+        "{}",
+        other.screen_text()
+    );
 
     other.send(b"?");
     assert!(other.wait_for(LIMIT, |s| s.contents().contains("peak search")));
     one.drain_for(Duration::from_millis(500));
-    assert!(!one.screen_text().contains("peak search"), "{}", one.screen_text());
+    assert!(
+        !one.screen_text().contains("peak search"),
+        "{}",
+        one.screen_text()
+    );
     assert!(one.screen_text().contains(MARKER), "{}", one.screen_text());
 
     // Both closed: the same picture again, live on both.

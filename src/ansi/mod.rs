@@ -63,37 +63,36 @@ impl<W: Write> AnsiBackend<W> {
         self.out.write_all(bytes)
     }
 
-    /// The cursor to `to`, by the shortest sequence.
+    /// The cursor to `to`, by the shortest sequence (written without allocating: a picture
+    /// makes one for every run of changed cells, a server for every session).
     fn move_to(&mut self, to: Position, scratch: &mut Vec<u8>) {
         scratch.clear();
         if self.cursor == Some(to) {
             return;
         }
-        let absolute = format!("\x1b[{};{}H", to.y + 1, to.x + 1);
-        let relative = self.cursor.and_then(|from| {
-            if to.y < from.y {
-                return None;
-            }
-            let mut moves = String::new();
-            match to.y - from.y {
-                0 => {}
-                1 => moves.push_str("\x1b[B"),
-                n => moves.push_str(&format!("\x1b[{n}B")),
-            }
-            match i32::from(to.x) - i32::from(from.x) {
-                0 => {}
-                -1 => moves.push('\x08'),
-                1 => moves.push_str("\x1b[C"),
-                n if n > 0 => moves.push_str(&format!("\x1b[{n}C")),
-                n => moves.push_str(&format!("\x1b[{}D", -n)),
-            }
-            Some(moves)
-        });
-        let chosen = match relative {
-            Some(r) if r.len() < absolute.len() => r,
-            _ => absolute,
+        let _ = write!(scratch, "\x1b[{};{}H", to.y + 1, to.x + 1);
+        let Some(from) = self.cursor.filter(|from| to.y >= from.y) else {
+            return;
         };
-        scratch.extend_from_slice(chosen.as_bytes());
+        let mut moves = [0u8; 24];
+        let mut relative = io::Cursor::new(&mut moves[..]);
+        let _ = match to.y - from.y {
+            0 => Ok(()),
+            1 => relative.write_all(b"\x1b[B"),
+            n => write!(relative, "\x1b[{n}B"),
+        };
+        let _ = match i32::from(to.x) - i32::from(from.x) {
+            0 => Ok(()),
+            -1 => relative.write_all(b"\x08"),
+            1 => relative.write_all(b"\x1b[C"),
+            n if n > 0 => write!(relative, "\x1b[{n}C"),
+            n => write!(relative, "\x1b[{}D", -n),
+        };
+        let length = relative.position() as usize;
+        if length < scratch.len() {
+            scratch.clear();
+            scratch.extend_from_slice(&moves[..length]);
+        }
     }
 
     /// The SGR codes from the pen in force to `pen`.

@@ -157,6 +157,7 @@ where
                                 .map_err(io::Error::other)?;
                         }
                         None => {
+                            app.catch_up();
                             link.drawing(app.taken_at());
                             let scroll = app.take_scroll(area);
                             screen
@@ -202,7 +203,12 @@ where
             _ = &mut shutdown => return Ok(()),
             next = snapshots.next(), if engine_running => match next {
                 Some((board, snapshot)) => {
-                    app.show(board, snapshot, Instant::now().into_std());
+                    let now = Instant::now().into_std();
+                    // A studio draws this screen: only what its keys read is kept up.
+                    match studio {
+                        Some(_) => app.keep(board, snapshot, now),
+                        None => app.show(board, snapshot, now),
+                    }
                     dirty = true;
                     fresh_since_tick = true;
                 }

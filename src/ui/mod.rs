@@ -119,6 +119,9 @@ pub struct App {
     /// has scrolled since the screen last drew (the terminal scrolls them instead).
     lines_seen: Option<u64>,
     scrolled: u16,
+    /// Snapshots were kept ([`App::keep`]) while a studio drew this screen: the bars and the
+    /// scope are not yet brought up to the latest.
+    views_behind: bool,
     /// The analysis settings in force (those of the latest snapshot, frozen or not).
     live_settings: crate::analysis::AnalyzerSettings,
     /// What a key asked to have done outside the screen, for the terminal loop.
@@ -181,6 +184,7 @@ impl App {
             scope: Scope::default(),
             lines_seen: None,
             scrolled: 0,
+            views_behind: false,
             live_settings: snapshot_settings,
             request: None,
             said: None,
@@ -265,6 +269,7 @@ impl App {
             scope,
             lines_seen: _,
             scrolled: _,
+            views_behind: _,
             live_settings: _,
             request: _,
             said: _,
@@ -549,11 +554,34 @@ impl App {
     }
 
     fn show(&mut self, snapshot: Arc<Snapshot>) {
+        self.take(snapshot);
+        self.refresh_view();
+    }
+
+    /// Takes a snapshot whose picture a studio draws for this screen (and others that look
+    /// the same): the keys read it, the waterfall's scroll is counted, but the bars and the
+    /// scope wait until this screen draws itself again ([`App::catch_up`]).
+    pub fn keep(&mut self, snapshot: Arc<Snapshot>, now: Instant) {
+        self.now = now;
+        self.live_settings = snapshot.settings;
+        if !self.frozen {
+            self.take(snapshot);
+            self.views_behind = true;
+        }
+    }
+
+    /// Brings the bars and the scope up to the snapshot, if kept snapshots left them behind.
+    pub fn catch_up(&mut self) {
+        if self.views_behind {
+            self.refresh_view();
+        }
+    }
+
+    fn take(&mut self, snapshot: Arc<Snapshot>) {
         if self.kind == ViewKind::Waterfall {
             self.count_scroll(&snapshot);
         }
         self.snapshot = snapshot;
-        self.refresh_view();
         if self
             .panel_at
             .is_none_or(|at| self.now - at >= PANEL_REFRESH)
@@ -585,6 +613,7 @@ impl App {
 
     /// The bars, and what the view in use takes from the picture.
     fn refresh_view(&mut self) {
+        self.views_behind = false;
         self.refresh_bars();
         if self.kind == ViewKind::Scope
             && let Some(trace) = &self.snapshot.trace

@@ -27,6 +27,13 @@ pub trait Model {
     fn update(&mut self, message: Message, now: Instant) -> Option<(usize, Control)>;
     /// Takes `board`'s newest snapshot.
     fn show(&mut self, board: usize, snapshot: Arc<Snapshot>, now: Instant);
+    /// Takes `board`'s newest snapshot while a studio draws this screen: what only the
+    /// picture needs may wait for [`Model::catch_up`].
+    fn keep(&mut self, board: usize, snapshot: Arc<Snapshot>, now: Instant) {
+        self.show(board, snapshot, now);
+    }
+    /// Before this screen draws itself again: what [`Model::keep`] left behind.
+    fn catch_up(&mut self) {}
     /// What the pipelines must know before the first picture.
     fn start_controls(&self) -> Vec<(usize, Control)>;
     fn should_quit(&self) -> bool;
@@ -54,6 +61,14 @@ impl Model for App {
 
     fn show(&mut self, _board: usize, snapshot: Arc<Snapshot>, now: Instant) {
         App::update(self, Message::Snapshot(snapshot), now);
+    }
+
+    fn keep(&mut self, _board: usize, snapshot: Arc<Snapshot>, now: Instant) {
+        App::keep(self, snapshot, now);
+    }
+
+    fn catch_up(&mut self) {
+        App::catch_up(self);
     }
 
     fn start_controls(&self) -> Vec<(usize, Control)> {

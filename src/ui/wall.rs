@@ -37,6 +37,8 @@ pub struct Wall {
     size: (u16, u16),
     quit: bool,
     lowered: Option<(f32, u32)>,
+    /// Snapshots were kept while a studio drew the wall: the tiles' bars wait.
+    tiles_behind: bool,
 }
 
 impl Wall {
@@ -56,6 +58,7 @@ impl Wall {
             size: (0, 0),
             quit: false,
             lowered: None,
+            tiles_behind: false,
         }
     }
 
@@ -165,6 +168,7 @@ impl Model for Wall {
             size,
             quit: _,
             lowered,
+            tiles_behind: _,
         } = self;
         Some(WallLook {
             size: *size,
@@ -226,6 +230,22 @@ impl Model for Wall {
         wall_board.app.update(Message::Snapshot(snapshot), now);
         if self.opened.is_none() {
             self.refresh_tile(board);
+        }
+    }
+
+    fn keep(&mut self, board: usize, snapshot: Arc<Snapshot>, now: Instant) {
+        if let Some(wall_board) = self.boards.get_mut(board) {
+            wall_board.app.keep(snapshot, now);
+            self.tiles_behind = true;
+        }
+    }
+
+    fn catch_up(&mut self) {
+        for board in &mut self.boards {
+            board.app.catch_up();
+        }
+        if std::mem::take(&mut self.tiles_behind) && self.opened.is_none() {
+            (0..self.boards.len()).for_each(|b| self.refresh_tile(b));
         }
     }
 

@@ -231,3 +231,32 @@ fn a_snapshot_that_changes_nothing_shown_keeps_the_picture() {
     drop(studio);
     assert_eq!(studios.open(), 0, "a studio no screen holds is closed");
 }
+
+/// A screen a studio drew only keeps its snapshots (its bars wait); when it draws itself
+/// again (its help opened, a marker set), its bars are brought up to the latest first.
+#[test]
+fn a_screen_that_draws_itself_again_catches_up_with_the_latest_snapshot() {
+    let t0 = Instant::now();
+    let mut screen_app = app(ViewKind::Spectrum, sample_snapshot(t0), 100, 30);
+    let mut loud = sample_snapshot(t0);
+    let mut spectrum = loud.spectrum.to_vec();
+    spectrum[400] = 0.5; // −3 dBFS where the sample has its noise floor
+    loud.spectrum = spectrum.into();
+    let column = |app: &App| {
+        let layout = app_layout(app);
+        app.bars_levels()[layout]
+    };
+    let before = column(&screen_app);
+    assert!(before < -60.0, "{before}");
+    screen_app.keep(Arc::new(loud), t0);
+    assert_eq!(column(&screen_app), before, "kept: the bars wait");
+    screen_app.catch_up();
+    assert!(column(&screen_app) > -10.0, "{}", column(&screen_app));
+}
+
+/// The bar of bin 400.
+fn app_layout(app: &App) -> usize {
+    let layout = app.bars.layout().expect("bars laid out");
+    let at = layout.position_of_bin(400.0).expect("bin 400 on the axis");
+    ((at * layout.bands() as f64) as usize).min(layout.bands() - 1)
+}
