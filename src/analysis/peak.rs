@@ -57,12 +57,15 @@ pub fn interpolate(power: &[f32], index: usize) -> Option<Peak> {
 /// then its first position.
 pub fn strongest_bin(power: &[f32], skip: usize) -> Option<(usize, f32)> {
     let searched = power.get(skip..).filter(|p| !p.is_empty())?;
-    let mut lanes = [f32::MIN; 8];
-    let chunks = searched.chunks_exact(8);
+    // Thirty-two lanes, so that the vector comparisons in flight cover their latency; a
+    // comparison, not `f32::max`, whose NaN rule keeps it from vectorising (powers are never
+    // NaN).
+    let mut lanes = [f32::MIN; 32];
+    let chunks = searched.chunks_exact(32);
     let tail = chunks.remainder().iter().fold(f32::MIN, |m, &p| m.max(p));
     for chunk in chunks {
         for (lane, &p) in lanes.iter_mut().zip(chunk) {
-            *lane = lane.max(p);
+            *lane = if p > *lane { p } else { *lane };
         }
     }
     let strongest = lanes.iter().fold(tail, |m, &p| m.max(p));

@@ -405,17 +405,22 @@ impl Analyzer {
             self.average.clear();
             self.average.resize(bins, 0.0);
         }
-        for (avg, &p) in self.average.iter_mut().zip(&self.fresh) {
-            *avg += weight * (p - *avg);
-        }
         if self.settings.peak_hold {
             let decay = hold_decay(span);
             if self.hold.len() != bins {
                 self.hold.clear();
                 self.hold.resize(bins, 0.0);
             }
-            for (held, &avg) in self.hold.iter_mut().zip(&self.average) {
-                *held = (*held * decay).max(avg);
+            // One pass for both: the average, and the held peak that follows it.
+            for ((avg, held), &p) in self.average.iter_mut().zip(&mut self.hold).zip(&self.fresh) {
+                *avg += weight * (p - *avg);
+                let decayed = *held * decay;
+                // A comparison, not `f32::max` (whose NaN rule keeps it from vectorising).
+                *held = if *avg > decayed { *avg } else { decayed };
+            }
+        } else {
+            for (avg, &p) in self.average.iter_mut().zip(&self.fresh) {
+                *avg += weight * (p - *avg);
             }
         }
         self.spectra += 1;
@@ -437,11 +442,14 @@ fn hold_decay(span: f64) -> f32 {
     10f64.powf(-HOLD_DECAY_DB_PER_S * span / 10.0) as f32
 }
 
-/// A sum in eight lanes: the compiler may not reorder a plain float sum, and a serial
-/// chain of additions costs more than the window and the scaling together.
+/// Independent partial sums: the compiler may not reorder a plain float sum, and a serial
+/// chain of additions costs more than the window and the scaling together. Thirty-two, so
+/// that the vector additions in flight cover the adder's latency (eight left it waiting).
+const LANES: usize = 32;
+
 fn sum(values: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let chunks = values.chunks_exact(8);
+    let mut lanes = [0f32; LANES];
+    let chunks = values.chunks_exact(LANES);
     let tail: f32 = chunks.remainder().iter().sum();
     for chunk in chunks {
         for (lane, v) in lanes.iter_mut().zip(chunk) {
@@ -451,11 +459,11 @@ fn sum(values: &[f32]) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
-/// A dot product in eight lanes, as [`sum`].
+/// A dot product in partial sums, as [`sum`].
 fn dot(values: &[f32], weights: &[f32]) -> f32 {
-    let mut lanes = [0f32; 8];
-    let chunks = values.chunks_exact(8).zip(weights.chunks_exact(8));
-    let rest = values.len() - values.len() % 8;
+    let mut lanes = [0f32; LANES];
+    let chunks = values.chunks_exact(LANES).zip(weights.chunks_exact(LANES));
+    let rest = values.len() - values.len() % LANES;
     let tail: f32 = values[rest..]
         .iter()
         .zip(&weights[rest..])
