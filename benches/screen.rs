@@ -3,7 +3,8 @@
 //! (Debian's `cava`, the console visualizer) in a second 120×40 pseudo-terminal over the same
 //! seconds, fed the same kind of signal through its `fifo` input; and the time to build and
 //! diff one frame, measured in-process.
-//! Run: `cargo bench --bench screen` (add `-- quick` for a short run).
+//! Run: `cargo bench --bench screen` (add `-- quick` for a short run, words to pick rows, and
+//! `bin=PATH` to measure another build of sse-tui).
 
 // Shared with the tests; the bench uses only part of it.
 // Shared with the tests and the other benches; each uses part of it.
@@ -31,6 +32,14 @@ use sse_tui::ui::{App, Message, ViewOptions};
 use sse_tui::wire::lines::LineOptions;
 use sse_tui::wire::{ByteDecoder, Format};
 
+/// The sse-tui measured: this build's, or another build's given as `-- bin=PATH` (an earlier
+/// commit's, to compare; cava runs beside either).
+fn binary() -> String {
+    std::env::args()
+        .find_map(|a| a.strip_prefix("bin=").map(str::to_owned))
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_sse-tui").to_owned())
+}
+
 /// Bytes per second and % of a core of each program, over the same `seconds`.
 struct Cost {
     ours: (f64, f64),
@@ -45,7 +54,7 @@ fn measure_side_by_side(args: &[&str], keys: &[u8], seconds: f64) -> Cost {
 
 /// As [`measure_side_by_side`], once the screen shows `ready`.
 fn measure_when(args: &[&str], keys: &[u8], seconds: f64, ready: &str) -> Cost {
-    let mut tui = PtyChild::spawn(env!("CARGO_BIN_EXE_sse-tui"), args, 40, 120, &[]);
+    let mut tui = PtyChild::spawn(&binary(), args, 40, 120, &[]);
     assert!(tui.wait_for(Duration::from_secs(30), |s| {
         s.contents().contains(ready)
     }));
@@ -279,7 +288,7 @@ fn main() {
     // Any other word picks the rows whose label holds it (`-- waterfall`).
     let only: Vec<String> = std::env::args()
         .skip(1)
-        .filter(|a| a != "quick" && a != "--bench")
+        .filter(|a| a != "quick" && a != "--bench" && !a.starts_with("bin="))
         .collect();
     let seconds = if quick { 5.0 } else { 20.0 };
     println!(

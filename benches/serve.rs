@@ -16,8 +16,9 @@
 //! reference's arrivals (the earliest arrival in the first and the last tenth of the run), and a
 //! watcher's latency for frame k is its arrival minus that schedule. It is what a watcher waits
 //! beyond the quickest delivery the origin ever made, queueing in every hop included.
-//! Run: `cargo bench --bench serve` (add `-- quick` for fewer sizes); the hub needs nginx,
-//! libnginx-mod-nchan and redis-server (Debian) and is left out, said so, without them.
+//! Run: `cargo bench --bench serve` (add `-- quick` for fewer sizes, `-- quick peers` for ours and
+//! better-sse at 1000 only); the hub needs nginx, libnginx-mod-nchan and redis-server (Debian)
+//! and is left out, said so, without them.
 
 // Shared with the tests and the other benches; each uses part of it (the module allows that).
 #[path = "../tests/common/mod.rs"]
@@ -297,6 +298,8 @@ struct Outcome {
     latency_p50_ms: f64,
     latency_p99_ms: f64,
     server_cpu: f64,
+    /// Of which in the kernel (its system time: the sends to every socket).
+    server_kernel_cpu: f64,
     rss_mb: f64,
     /// Every other process: name, CPU %.
     helpers_cpu: Vec<(&'static str, f64)>,
@@ -363,6 +366,7 @@ fn run(mut server: Server, watchers: usize) -> Outcome {
             .chain(std::iter::once(std::process::id()))
             .collect();
         let before: Vec<f64> = pids.iter().map(|pid| cpu(*pid)).collect();
+        let kernel_before = procfs::process_kernel_cpu(pid).unwrap();
         let t0 = Instant::now();
         if server.cue {
             server
@@ -381,16 +385,17 @@ fn run(mut server: Server, watchers: usize) -> Outcome {
             .zip(&before)
             .map(|(pid, before)| (cpu(*pid) - before) / seconds * 100.0)
             .collect();
+        let kernel = (procfs::process_kernel_cpu(pid).unwrap() - kernel_before) / seconds * 100.0;
         let rss = procfs::memory_mb(pid, "VmRSS").unwrap();
         let mut all = Vec::new();
         for task in tasks {
             all.push(task.await.unwrap());
         }
-        (all, reference.await.unwrap(), used, rss)
+        (all, reference.await.unwrap(), used, kernel, rss)
     });
     let _ = server.child.kill();
     let _ = server.child.wait();
-    let (all, reference, used, rss_mb) = results;
+    let (all, reference, used, server_kernel_cpu, rss_mb) = results;
     // The frames every watcher could have had: from the latest first seq to the last one.
     let first = all
         .iter()
@@ -452,6 +457,7 @@ fn run(mut server: Server, watchers: usize) -> Outcome {
         latency_p50_ms: percentile(&latencies, 0.50),
         latency_p99_ms: percentile(&latencies, 0.99),
         server_cpu: used[0],
+        server_kernel_cpu,
         rss_mb,
         helpers_cpu: server
             .helpers
@@ -469,7 +475,7 @@ fn main() {
     let feed = feed(dir.path());
     println!("## fan-out of a {RATE} frames/s `frame` feed (about 2.8 KB an event)\n");
     println!(
-        "| server | watchers | frames | delivered to every watcher | events/s | skew p99 | latency p50 | latency p99 | server CPU | server memory | other processes' CPU | simulator CPU |"
+        "| server | watchers | frames | delivered to every watcher | events/s | skew p99 | latency p50 | latency p99 | server CPU (in the kernel) | server memory | other processes' CPU | simulator CPU |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
     let ours: &[usize] = if quick {
@@ -478,6 +484,8 @@ fn main() {
         &[500, 1000, 2000, 4000]
     };
     let theirs: &[usize] = if quick { &[1000] } else { &[500, 1000] };
+    // `-- quick peers`: ours and better-sse only (not the hub).
+    let peers_only = std::env::args().any(|a| a == "peers");
     let hub: &[usize] = if quick { &[1000] } else { &[250, 500, 1000] };
     let print = |name: &str, n: usize, o: Outcome| {
         let others = if o.helpers_cpu.is_empty() {
@@ -490,7 +498,7 @@ fn main() {
                 .join(", ")
         };
         println!(
-            "| {name} | {n} | {} | {:.1} % | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} % | {:.0} MB ({:.1} KB per watcher) | {others} | {:.0} % |",
+            "| {name} | {n} | {} | {:.1} % | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} % ({:.0} %) | {:.0} MB ({:.1} KB per watcher) | {others} | {:.0} % |",
             o.events,
             o.delivered,
             o.events_per_s,
@@ -498,6 +506,7 @@ fn main() {
             o.latency_p50_ms,
             o.latency_p99_ms,
             o.server_cpu,
+            o.server_kernel_cpu,
             o.rss_mb,
             o.rss_mb * 1024.0 / n as f64,
             o.simulator_cpu
@@ -510,6 +519,9 @@ fn main() {
     for &n in theirs {
         let o = run(start_better_sse(&feed), n);
         print("better-sse 0.16.1 (Node 20)", n, o);
+    }
+    if peers_only {
+        return;
     }
     if hub_installed() {
         for &n in hub {

@@ -55,6 +55,14 @@ where
         }
     };
     let mut backend = AnsiBackend::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()), size);
+    // Raw mode here is termios's (no carriage return added on output): line feeds keep the
+    // column once the newline mode is off. A failed write shows in the first picture's,
+    // which gives the terminal back.
+    #[cfg(unix)]
+    let mut backend = {
+        let _ = io::Write::write_all(backend.writer_mut(), crate::ansi::LINE_FEED_ONLY);
+        backend.with_line_feeds()
+    };
     let result = event_loop(
         &mut backend,
         keys,

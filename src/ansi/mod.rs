@@ -14,6 +14,10 @@ use ratatui::layout::{Position, Size};
 use ratatui::style::{Color, Modifier};
 use unicode_width::UnicodeWidthStr;
 
+/// The terminal's newline mode off (as it is unless an application set it): a line feed moves
+/// down only. Sent before a backend [`AnsiBackend::with_line_feeds`] draws.
+pub const LINE_FEED_ONLY: &[u8] = b"\x1b[20l";
+
 /// The SGR state of the terminal: what the next character is drawn with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Pen {
@@ -31,6 +35,8 @@ pub struct AnsiBackend<W: Write> {
     pen: Option<Pen>,
     /// Bytes written since start.
     written: u64,
+    /// Whether a line feed keeps the column (see [`AnsiBackend::with_line_feeds`]).
+    line_feeds: bool,
 }
 
 impl<W: Write> AnsiBackend<W> {
@@ -41,7 +47,17 @@ impl<W: Write> AnsiBackend<W> {
             cursor: None,
             pen: None,
             written: 0,
+            line_feeds: false,
         }
+    }
+
+    /// Moves down by line feeds, a byte a row instead of three: only for a terminal known to
+    /// keep the column on a line feed, one whose output this process has put in raw mode
+    /// itself (no CR added on output) with the newline mode off ([`LINE_FEED_ONLY`]). A
+    /// remote watcher's terminal is not known so (a console may add a carriage return).
+    pub fn with_line_feeds(mut self) -> Self {
+        self.line_feeds = true;
+        self
     }
 
     /// The terminal's size changed (a resize event, an SSH window change).
@@ -76,14 +92,19 @@ impl<W: Write> AnsiBackend<W> {
         };
         let mut moves = [0u8; 24];
         let mut relative = io::Cursor::new(&mut moves[..]);
+        // Down by line feeds where they keep the column (a byte a row; never from the last
+        // row, where one would scroll), back by backspaces or to the first column by a carriage
+        // return: a bar growing down its column costs two bytes a cell instead of four.
         let _ = match to.y - from.y {
             0 => Ok(()),
+            n @ 1..=3 if self.line_feeds => relative.write_all(&b"\n\n\n"[..usize::from(n)]),
             1 => relative.write_all(b"\x1b[B"),
             n => write!(relative, "\x1b[{n}B"),
         };
         let _ = match i32::from(to.x) - i32::from(from.x) {
             0 => Ok(()),
-            -1 => relative.write_all(b"\x08"),
+            _ if to.x == 0 => relative.write_all(b"\r"),
+            n @ -3..=-1 => relative.write_all(&b"\x08\x08\x08"[..(-n) as usize]),
             1 => relative.write_all(b"\x1b[C"),
             n if n > 0 => write!(relative, "\x1b[{n}C"),
             n => write!(relative, "\x1b[{}D", -n),
@@ -349,9 +370,21 @@ mod tests {
     /// remembered colours and cursor, the short moves and the codes all add up.
     #[test]
     fn what_the_terminal_shows_is_the_buffer_drawn() {
+        for line_feeds in [false, true] {
+            drawn_as_shown(line_feeds);
+        }
+    }
+
+    /// Random frames drawn by a backend that moves down by line feeds or not.
+    fn drawn_as_shown(line_feeds: bool) {
         let (width, height) = (30, 8);
         let area = Rect::new(0, 0, width, height);
-        let mut backend = AnsiBackend::new(Vec::new(), Size::new(width, height));
+        let backend = AnsiBackend::new(Vec::new(), Size::new(width, height));
+        let mut backend = if line_feeds {
+            backend.with_line_feeds()
+        } else {
+            backend
+        };
         let mut shown = Buffer::empty(area);
         let mut rng = fastrand::Rng::with_seed(4);
         let colours = [
@@ -415,15 +448,26 @@ mod tests {
     #[test]
     fn a_cell_below_the_last_one_costs_a_cursor_down_and_a_backspace() {
         let area = Rect::new(0, 0, 10, 4);
-        let mut backend = AnsiBackend::new(Vec::new(), Size::new(10, 4));
         let mut next = Buffer::empty(area);
         next[(3, 1)].set_symbol("█");
         next[(3, 2)].set_symbol("█");
-        backend
-            .draw(Buffer::empty(area).diff(&next).into_iter())
-            .unwrap();
-        // An absolute move for the first, then down and back one.
-        let out = String::from_utf8(backend.out.clone()).unwrap();
-        assert_eq!(out, "\x1b[2;4H\x1b[0m█\x1b[B\x08█");
+        let drawn = |backend: AnsiBackend<Vec<u8>>| {
+            let mut backend = backend;
+            backend
+                .draw(Buffer::empty(area).diff(&next).into_iter())
+                .unwrap();
+            String::from_utf8(backend.out).unwrap()
+        };
+        // An absolute move for the first, then down and back one: by a line feed where it
+        // keeps the column.
+        let size = Size::new(10, 4);
+        assert_eq!(
+            drawn(AnsiBackend::new(Vec::new(), size)),
+            "\x1b[2;4H\x1b[0m█\x1b[B\x08█"
+        );
+        assert_eq!(
+            drawn(AnsiBackend::new(Vec::new(), size).with_line_feeds()),
+            "\x1b[2;4H\x1b[0m█\n\x08█"
+        );
     }
 }

@@ -11,6 +11,14 @@ pub fn cpu_seconds(stat: &Path) -> Option<f64> {
     Some(ticks / rustix::param::clock_ticks_per_second() as f64)
 }
 
+/// CPU seconds a process spent in the kernel (its system time) so far.
+pub fn process_kernel_cpu(pid: u32) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = text[text.rfind(')')? + 2..].split(' ').collect();
+    let ticks = fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / rustix::param::clock_ticks_per_second() as f64)
+}
+
 pub fn process_cpu(pid: u32) -> Option<f64> {
     cpu_seconds(Path::new(&format!("/proc/{pid}/stat")))
 }
