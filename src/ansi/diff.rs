@@ -152,9 +152,10 @@ pub fn usable(scroll: Option<Scroll>, area: Rect) -> Option<Scroll> {
     })
 }
 
-/// The cells of `next` that differ from `shown`, in reading order. Unlike ratatui's diff,
-/// a cell's display width is looked up only when it changed (most of a screen does not): a
-/// wide character covers the cell after it, which is then not sent.
+/// The cells of `next` that differ from `shown`, in the order cheapest to draw
+/// ([`super::order`]). Unlike ratatui's diff, a cell's display width is looked up only when it
+/// changed (most of a screen does not): a wide character covers the cell after it, which is
+/// then not sent.
 pub fn changed_cells<'a>(shown: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a Cell)> {
     use unicode_width::UnicodeWidthStr;
     let width = usize::from(next.area.width);
@@ -171,7 +172,7 @@ pub fn changed_cells<'a>(shown: &Buffer, next: &'a Buffer) -> Vec<(u16, u16, &'a
             covered = new.symbol().width().saturating_sub(1);
         }
     }
-    updates
+    super::order::cheapest(updates, next.area.width)
 }
 
 /// Rows `rows` of `buffer` moved down by `by`, blank rows coming in at the top: what a

@@ -5,6 +5,7 @@
 //! and the 16 named colours as their short codes.
 
 pub mod diff;
+pub mod order;
 
 use std::io::{self, Write};
 
@@ -394,7 +395,7 @@ mod tests {
             Color::Indexed(200),
             Color::Rgb(1, 2, 3),
         ];
-        for _ in 0..40 {
+        for _ in 0..200 {
             let mut next = shown.clone();
             for _ in 0..rng.usize(1..60) {
                 let (x, y) = (rng.u16(0..width), rng.u16(0..height));
@@ -410,7 +411,9 @@ mod tests {
                     .set_symbol(["█", "▀", "x", " ", "▆"][rng.usize(..5)])
                     .set_style(style);
             }
-            backend.draw(shown.diff(&next).into_iter()).unwrap();
+            // In the order the screen draws them (not reading order).
+            let cells = diff::changed_cells(&shown, &next);
+            backend.draw(cells.into_iter()).unwrap();
             shown = next;
         }
         let parser = emulate(&backend.out, width, height);
