@@ -8,6 +8,9 @@
 
 // Shared with the tests; the bench uses only part of it.
 // Shared with the tests and the other benches; each uses part of it.
+#[allow(dead_code)]
+#[path = "../tests/common/board.rs"]
+mod board;
 #[path = "demo_recording.rs"]
 mod demo_recording;
 #[allow(dead_code)]
@@ -96,6 +99,62 @@ fn measure_when(args: &[&str], keys: &[u8], seconds: f64, ready: &str) -> Cost {
     tui.send(b"q");
     tui.wait_exit(Duration::from_secs(10));
     Cost { ours, cava }
+}
+
+/// The demo board's frames made by a thread of the bench and written, paced to 48 kHz, into a
+/// pseudo-terminal that sse-tui reads as a serial port (`--serial`): as cava's samples are
+/// made by the bench, so that neither program's figures include making its input.
+mod fed {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    use sse_tui::source::demo::{DemoBoard, FRAME_SAMPLES, SAMPLE_RATE};
+
+    use super::board::Board;
+
+    pub struct Fed {
+        pub port: std::path::PathBuf,
+        stop: Arc<AtomicBool>,
+        dir: std::path::PathBuf,
+    }
+
+    impl Fed {
+        pub fn start() -> Self {
+            let dir = std::env::temp_dir().join(format!("sse-tui-fed-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let port = dir.join("ttyBENCH");
+            let mut board = Board::plug_in(&port);
+            let stop = Arc::new(AtomicBool::new(false));
+            let stopping = stop.clone();
+            std::thread::spawn(move || {
+                let mut demo = DemoBoard::new(3);
+                let mut bytes = Vec::new();
+                let start = Instant::now();
+                let mut frames = 0u64;
+                while !stopping.load(Ordering::SeqCst) {
+                    bytes.clear();
+                    demo.next_frame(&mut bytes);
+                    if board.write(&bytes).is_err() {
+                        return;
+                    }
+                    frames += 1;
+                    let samples = frames * FRAME_SAMPLES as u64;
+                    let due =
+                        start + Duration::from_secs_f64(samples as f64 / f64::from(SAMPLE_RATE));
+                    std::thread::sleep(due.saturating_duration_since(Instant::now()));
+                }
+            });
+            Self { port, stop, dir }
+        }
+    }
+
+    impl Drop for Fed {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 /// cava in a pseudo-terminal of its own, reading a named pipe that a thread fills in real time
@@ -347,6 +406,13 @@ fn main() {
             continue;
         }
         print_row(label, &measure_side_by_side(args, keys, seconds));
+    }
+    let fed_label = "spectrum, defaults, the demo's frames made by the bench (as cava's input is)";
+    if only.is_empty() || only.iter().any(|word| fed_label.contains(word.as_str())) {
+        let feed = fed::Fed::start();
+        let port = feed.port.to_str().unwrap().to_owned();
+        let args = ["--no-config", "--serial", port.as_str()];
+        print_row(fed_label, &measure_when(&args, b"", seconds, "Latency"));
     }
     if only.is_empty() || only.iter().any(|word| "wall".contains(word.as_str())) {
         wall_rows(seconds);
