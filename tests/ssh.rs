@@ -217,6 +217,9 @@ fn sessions_that_look_the_same_share_a_picture_and_keep_their_own() {
     let mut other = bench.session(24, 80);
     assert!(one.wait_for(LIMIT, live), "{}", one.screen_text());
     assert!(other.wait_for(LIMIT, live), "{}", other.screen_text());
+    // The server moves OpenSSH watchers' cursors down by line feeds: their client leaves its
+    // terminal's output raw, so a line feed keeps the column.
+    assert!(one.output_is_raw(), "OpenSSH's client processes its output");
     const MARKER: &str = "◆";
 
     one.send(b"m");

@@ -53,9 +53,10 @@ impl<W: Write> AnsiBackend<W> {
     }
 
     /// Moves down by line feeds, a byte a row instead of three: only for a terminal known to
-    /// keep the column on a line feed, one whose output this process has put in raw mode
-    /// itself (no CR added on output) with the newline mode off ([`LINE_FEED_ONLY`]). A
-    /// remote watcher's terminal is not known so (a console may add a carriage return).
+    /// keep the column on a line feed, one whose output is in raw mode (no CR added on
+    /// output: this process's own terminal, or an OpenSSH client's) with the newline mode off
+    /// ([`LINE_FEED_ONLY`]). Other watchers' terminals are not known so (a console may add a
+    /// carriage return).
     pub fn with_line_feeds(mut self) -> Self {
         self.line_feeds = true;
         self

@@ -119,6 +119,15 @@ impl PtyChild {
         self.bytes - before
     }
 
+    /// Whether the terminal's output is raw (no processing: a line feed is not turned into a
+    /// carriage return and a line feed), as the program running in it has set it.
+    pub fn output_is_raw(&self) -> bool {
+        let termios = rustix::termios::tcgetattr(&self.master).expect("the terminal's modes");
+        !termios
+            .output_modes
+            .contains(rustix::termios::OutputModes::OPOST)
+    }
+
     pub fn send(&mut self, keys: &[u8]) {
         self.master.write_all(keys).expect("write keys");
     }

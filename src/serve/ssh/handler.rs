@@ -11,7 +11,7 @@ use russh::server::{
 };
 use russh::{Channel, ChannelId};
 
-use super::screen::{Pty, UNKNOWN_SIZE, screen, screen_size};
+use super::screen::{Pty, UNKNOWN_SIZE, keeps_the_column, screen, screen_size};
 use super::shared::{Seat, Shared, Startup};
 
 pub struct Connection {
@@ -110,6 +110,7 @@ impl Handler for Connection {
         self.pty = Some(Pty {
             term: term.to_owned(),
             size: screen_size(col_width, row_height).unwrap_or(UNKNOWN_SIZE),
+            line_feeds: keeps_the_column(session.remote_sshid()),
         });
         session.channel_success(channel)
     }

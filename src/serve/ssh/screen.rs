@@ -39,6 +39,19 @@ const LEAVE: &[u8] = b"\x1b[0m\x1b[?25h\x1b[?1049l";
 pub struct Pty {
     pub term: String,
     pub size: Size,
+    /// The watcher's terminal takes a line feed as a move down in the same column (see
+    /// [`keeps_the_column`]): the screen moves down by line feeds, a byte a row.
+    pub line_feeds: bool,
+}
+
+/// Whether the client that sent this identification (`SSH-2.0-OpenSSH_9.2p1 Debian-2`) draws
+/// on a terminal whose output it has put in raw mode, where a line feed keeps the column:
+/// OpenSSH's client clears the output processing of its terminal (checked by the OpenSSH
+/// tests); its Windows port writes to a console that may add a carriage return, and other
+/// clients are not known, so they keep the cursor-down.
+pub fn keeps_the_column(client: &[u8]) -> bool {
+    let client = String::from_utf8_lossy(client);
+    client.starts_with("SSH-2.0-OpenSSH_") && !client.contains("Windows")
 }
 
 /// A size asked for in a pty request or a window change, within bounds; `None` for a size
@@ -96,6 +109,10 @@ pub async fn screen(channel: Channel<Msg>, pty: Pty, shared: Arc<Shared>, _seat:
         ..shared.view
     };
     let mut backend = AnsiBackend::new(PictureWriter::new(outbox.clone()), pty.size);
+    if pty.line_feeds {
+        outbox.push(crate::ansi::LINE_FEED_ONLY);
+        backend = backend.with_line_feeds();
+    }
     let control = |board: usize, c: Control| {
         // The analysis is the server's: a session changes only what its own views need.
         if matches!(c, Control::Views { .. }) {
@@ -269,6 +286,16 @@ mod tests {
 
     /// A watcher's pty request cannot make the server allocate more than 12 MB of cells for
     /// its screen, and a size the client does not know is none (the session draws 80×24).
+    #[test]
+    fn line_feeds_go_to_openssh_clients_but_not_to_windows_consoles() {
+        assert!(keeps_the_column(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"));
+        assert!(keeps_the_column(b"SSH-2.0-OpenSSH_9.8"));
+        assert!(!keeps_the_column(b"SSH-2.0-OpenSSH_for_Windows_8.1"));
+        assert!(!keeps_the_column(b"SSH-2.0-PuTTY_Release_0.81"));
+        assert!(!keeps_the_column(b"SSH-2.0-russh_0.65.2"));
+        assert!(!keeps_the_column(b""));
+    }
+
     #[test]
     fn the_screen_a_session_may_ask_for_is_bounded() {
         let largest = screen_size(u32::MAX, u32::MAX).unwrap();
