@@ -17,8 +17,8 @@
 //! watcher's latency for frame k is its arrival minus that schedule. It is what a watcher waits
 //! beyond the quickest delivery the origin ever made, queueing in every hop included.
 //! Run: `cargo bench --bench serve` (add `-- quick` for fewer sizes, `-- quick peers` for ours and
-//! better-sse at 1000 only); the hub needs nginx, libnginx-mod-nchan and redis-server (Debian)
-//! and is left out, said so, without them.
+//! better-sse at 1000 only, `watchers=N` for another count); the hub needs nginx,
+//! libnginx-mod-nchan and redis-server (Debian) and is left out, said so, without them.
 
 // Shared with the tests and the other benches; each uses part of it (the module allows that).
 #[path = "../tests/common/mod.rs"]
@@ -120,7 +120,11 @@ fn endpoint(addr: &str, path: &str, seq: SeqFrom) -> Endpoint {
 /// `serve --replay` of the feed at 100 frames/s, with extra arguments; its address.
 fn spawn_serve(feed: &Feed, extra: &[&str]) -> (Child, String) {
     let speed = RATE * 1024.0 / 48_000.0;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sse-tui"))
+    // `-- bin=PATH`: another build of sse-tui (an earlier commit's, to compare).
+    let bin = std::env::args()
+        .find_map(|a| a.strip_prefix("bin=").map(str::to_owned))
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_sse-tui").to_owned());
+    let mut child = Command::new(bin)
         .args([
             "serve",
             "--no-config",
@@ -484,8 +488,16 @@ fn main() {
         &[500, 1000, 2000, 4000]
     };
     let theirs: &[usize] = if quick { &[1000] } else { &[500, 1000] };
-    // `-- quick peers`: ours and better-sse only (not the hub).
+    // `-- quick peers`: ours and better-sse only (not the hub); `watchers=N`: at N only.
     let peers_only = std::env::args().any(|a| a == "peers");
+    let only: Vec<usize> = std::env::args()
+        .filter_map(|a| a.strip_prefix("watchers=")?.parse().ok())
+        .collect();
+    let (ours, theirs) = if only.is_empty() {
+        (ours, theirs)
+    } else {
+        (&only[..], &only[..])
+    };
     let hub: &[usize] = if quick { &[1000] } else { &[250, 500, 1000] };
     let print = |name: &str, n: usize, o: Outcome| {
         let others = if o.helpers_cpu.is_empty() {
