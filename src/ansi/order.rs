@@ -27,10 +27,10 @@ pub fn cheapest(cells: Vec<(u16, u16, &Cell)>, width: u16) -> Vec<(u16, u16, &Ce
         return cells;
     }
     let count = cells.len();
-    let height = cells.iter().map(|&(_, y, _)| y).max().unwrap_or(0) + 1;
+    let lowest = cells.iter().map(|&(_, y, _)| y).max().unwrap_or(0);
     let place = |x: u16, y: u16| usize::from(y) * usize::from(width) + usize::from(x);
     // Each place's cell, as its index + 1 (0: none, or drawn).
-    let mut at = vec![0u32; usize::from(width) * usize::from(height)];
+    let mut at = vec![0u32; usize::from(width) * (usize::from(lowest) + 1)];
     for (i, &(x, y, _)) in cells.iter().enumerate() {
         if x < width {
             at[place(x, y)] = i as u32 + 1;
@@ -50,9 +50,9 @@ pub fn cheapest(cells: Vec<(u16, u16, &Cell)>, width: u16) -> Vec<(u16, u16, &Ce
             }
         };
         if let Some((cx, cy)) = cursor {
-            for y in cy..(cy + ROWS_BELOW + 1).min(height) {
+            for y in cy..=cy.saturating_add(ROWS_BELOW).min(lowest) {
                 let from = cx.saturating_sub(COLUMNS_ASIDE);
-                for x in from..(cx + COLUMNS_ASIDE + 1).min(width) {
+                for x in from..=cx.saturating_add(COLUMNS_ASIDE).min(width - 1) {
                     if let Some(i) = at[place(x, y)].checked_sub(1) {
                         consider(i as usize);
                     }
@@ -121,7 +121,7 @@ fn digits(n: u16) -> u32 {
 /// About the bytes of the backend's shortest move (`crate::ansi::AnsiBackend`): an absolute
 /// position, or down, then back, to the first column, or forward.
 fn move_cost(from: Option<(u16, u16)>, to: (u16, u16)) -> u32 {
-    let absolute = 4 + digits(to.1 + 1) + digits(to.0 + 1);
+    let absolute = 4 + digits(to.1.saturating_add(1)) + digits(to.0.saturating_add(1));
     let Some(from) = from else {
         return absolute;
     };
