@@ -25,7 +25,8 @@ pub struct Screen {
     shown: Arc<Buffer>,
     /// Which shared picture `shown` is, while it is one.
     shown_picture: Option<PictureId>,
-    next: Buffer,
+    /// Where this screen's own pictures are made: none while a studio makes them.
+    next: Option<Buffer>,
 }
 
 /// A shared picture: the studio that made it, and its number there.
@@ -54,7 +55,7 @@ impl Screen {
         Self {
             shown: Arc::new(Buffer::empty(area)),
             shown_picture: None,
-            next: Buffer::empty(area),
+            next: None,
         }
     }
 
@@ -83,21 +84,19 @@ impl Screen {
             scroll_down(Arc::make_mut(&mut self.shown), rows, by);
             self.shown_picture = None;
         }
-        self.next.reset();
-        picture.render(area, &mut self.next);
-        let updates = changed_cells(&self.shown, &self.next);
+        let next = self.next.get_or_insert_with(|| Buffer::empty(area));
+        next.reset();
+        picture.render(area, next);
+        let updates = changed_cells(&self.shown, next);
         if updates.is_empty() {
             return Ok(false);
         }
         backend.draw(updates.into_iter())?;
         backend.flush()?;
         match Arc::get_mut(&mut self.shown) {
-            Some(shown) => std::mem::swap(shown, &mut self.next),
+            Some(shown) => std::mem::swap(shown, next),
             // Shown was a shared picture: this screen's own from now on.
-            None => {
-                let next = std::mem::replace(&mut self.next, Buffer::empty(area));
-                self.shown = Arc::new(next);
-            }
+            None => self.shown = Arc::new(self.next.take().expect("made above")),
         }
         self.shown_picture = None;
         Ok(true)

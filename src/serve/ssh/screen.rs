@@ -23,9 +23,10 @@ use crate::ui::wall::Wall;
 use crate::ui::{App, ViewOptions};
 use crate::vocabulary::{Control, ViewKind};
 
-/// The largest screen a session may ask for: its two cell buffers are allocated from the
-/// size (a ratatui cell is 48 bytes), so 512×256 is 12 MB where 1000×500 was 46 MB a session;
-/// the largest real terminal, a 4K screen in a small font, is about 480×135.
+/// The largest screen a session may ask for: a picture's two cell buffers (the one shown and
+/// the one being made, by the session or by the studio it shares) are allocated from the size
+/// (a ratatui cell is 48 bytes), so 512×256 is 12 MB where 1000×500 was 46 MB a session; the
+/// largest real terminal, a 4K screen in a small font, is about 480×135.
 const MAX_COLUMNS: u32 = 512;
 const MAX_ROWS: u32 = 256;
 /// The size of a session whose client does not know its own (what terminals assume).
@@ -284,8 +285,6 @@ fn keys(read: ChannelReadHalf) -> impl Stream<Item = io::Result<Event>> + Unpin 
 mod tests {
     use super::*;
 
-    /// A watcher's pty request cannot make the server allocate more than 12 MB of cells for
-    /// its screen, and a size the client does not know is none (the session draws 80×24).
     #[test]
     fn line_feeds_go_to_openssh_clients_but_not_to_windows_consoles() {
         assert!(keeps_the_column(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"));
@@ -296,6 +295,8 @@ mod tests {
         assert!(!keeps_the_column(b""));
     }
 
+    /// A watcher's pty request cannot make the server allocate more than 12 MB of cells for
+    /// its screen, and a size the client does not know is none (the session draws 80×24).
     #[test]
     fn the_screen_a_session_may_ask_for_is_bounded() {
         let largest = screen_size(u32::MAX, u32::MAX).unwrap();
