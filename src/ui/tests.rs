@@ -428,7 +428,8 @@ pub fn with_waterfall(mut snapshot: Snapshot, made: u64) -> Snapshot {
     snapshot
 }
 
-fn app_in(kind: super::ViewKind, snapshot: Snapshot, width: u16, height: u16) -> App {
+/// A screen of `kind` at `width` × `height` on `snapshot`.
+pub(crate) fn app_in(kind: super::ViewKind, snapshot: Snapshot, width: u16, height: u16) -> App {
     let t0 = snapshot.taken_at;
     let mut app = App::new(
         Arc::new(snapshot),

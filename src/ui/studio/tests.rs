@@ -6,9 +6,9 @@ use ratatui::backend::TestBackend;
 use super::*;
 use crate::ansi::diff::Screen;
 use crate::snapshot::sample::sample_snapshot;
-use crate::ui::tests::with_waterfall;
+use crate::ui::tests::{app_in as app, with_waterfall};
 use crate::ui::wall::Wall;
-use crate::ui::{App, ViewOptions, keys};
+use crate::ui::{App, keys};
 use crate::vocabulary::ViewKind;
 
 /// A snapshot every view has something of: a spectrum, waterfall lines, a scope trace;
@@ -26,19 +26,6 @@ fn rich_snapshot(at: Instant, lines: u64) -> Snapshot {
     spectrum[40 + (lines as usize * 37) % 400] = 0.1;
     snapshot.spectrum = spectrum.into();
     snapshot
-}
-
-fn app(kind: ViewKind, snapshot: Snapshot, width: u16, height: u16) -> App {
-    let t0 = snapshot.taken_at;
-    let mut app = App::new(
-        Arc::new(snapshot),
-        ViewOptions {
-            start: kind,
-            ..ViewOptions::default()
-        },
-    );
-    app.update(Message::Resize { width, height }, t0);
-    app
 }
 
 fn rendered<M>(model: &M, width: u16, height: u16) -> Buffer
