@@ -124,25 +124,21 @@ fn spawn_serve(feed: &Feed, extra: &[&str]) -> (Child, String) {
     let bin = std::env::args()
         .find_map(|a| a.strip_prefix("bin=").map(str::to_owned))
         .unwrap_or_else(|| env!("CARGO_BIN_EXE_sse-tui").to_owned());
-    let mut child = Command::new(bin)
-        .args([
-            "serve",
-            "--no-config",
-            "--listen",
-            "127.0.0.1:0",
-            "--max-clients",
-            "20000",
-            "--replay",
-        ])
-        .arg(&feed.recording)
-        .args(["--speed", &speed.to_string(), "--report-every", "60"])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let addr = common::served_address(&mut BufReader::new(child.stderr.take().unwrap()));
-    (child, addr)
+    common::spawn_served(
+        Command::new(bin)
+            .args([
+                "serve",
+                "--no-config",
+                "--listen",
+                "127.0.0.1:0",
+                "--max-clients",
+                "20000",
+                "--replay",
+            ])
+            .arg(&feed.recording)
+            .args(["--speed", &speed.to_string(), "--report-every", "60"])
+            .args(extra),
+    )
 }
 
 fn start_ours(feed: &Feed) -> Server {

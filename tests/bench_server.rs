@@ -6,9 +6,8 @@
 
 mod common;
 
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::ChildGuard;
 use common::generator::{Signal, tone};
@@ -50,13 +49,7 @@ fn bench(extra: &[&str]) -> (ChildGuard, String, tempfile::TempDir) {
         .arg("--tls-cert")
         .arg(fixture("lab_server.pem"));
     command.arg("--tls-key").arg(fixture("lab_server.key"));
-    let mut child = command
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let addr = common::served_address(&mut BufReader::new(child.stderr.take().unwrap()));
+    let (child, addr) = common::spawn_served(command.args(extra));
     (ChildGuard(child), addr, dir)
 }
 

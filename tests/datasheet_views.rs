@@ -6,9 +6,8 @@
 
 mod common;
 
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::ChildGuard;
 use serde_json::{Value, json};
@@ -202,14 +201,11 @@ fn the_reports_datasheet_tables_and_marks_are_the_runs_summary() {
 
 /// `serve` on a demo channel, as the page's tests run it.
 fn serve(args: &[&str]) -> (ChildGuard, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--no-config", "--demo"])
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let addr = common::served_address(&mut BufReader::new(child.stderr.take().unwrap()));
+    let (child, addr) = common::spawn_served(
+        Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--no-config", "--demo"])
+            .args(args),
+    );
     (ChildGuard(child), addr)
 }
 

@@ -6,7 +6,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::ChildGuard;
@@ -21,14 +21,11 @@ struct Served {
 
 impl Served {
     fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let addr = common::served_address(&mut BufReader::new(child.stderr.take().unwrap()));
+        let (child, addr) = common::spawn_served(
+            Command::new(BIN)
+                .args(["serve", "--listen", "127.0.0.1:0"])
+                .args(args),
+        );
         Self {
             child: ChildGuard(child),
             addr,

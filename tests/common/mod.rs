@@ -14,6 +14,17 @@ pub mod serial;
 pub mod tls;
 pub mod wall;
 
+/// `command` (a `serve`) started with stderr piped, and the address it listens on.
+pub fn spawn_served(command: &mut std::process::Command) -> (std::process::Child, String) {
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = served_address(&mut std::io::BufReader::new(child.stderr.take().unwrap()));
+    (child, addr)
+}
+
 /// The address `serve` listens on, from its first line on stderr ("… serving http://ADDR/ …",
 /// or https).
 pub fn served_address(stderr: &mut impl std::io::BufRead) -> String {

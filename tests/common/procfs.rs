@@ -4,18 +4,27 @@ use std::path::Path;
 
 /// User + system CPU seconds from a `/proc/…/stat` file.
 pub fn cpu_seconds(stat: &Path) -> Option<f64> {
-    let text = std::fs::read_to_string(stat).ok()?;
-    // Fields after the command name, which is in parentheses; utime and stime are 14 and 15.
-    let fields: Vec<&str> = text[text.rfind(')')? + 2..].split(' ').collect();
-    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / rustix::param::clock_ticks_per_second() as f64)
+    Some(stat_seconds(stat, UTIME)? + stat_seconds(stat, STIME)?)
 }
 
 /// CPU seconds a process spent in the kernel (its system time) so far.
 pub fn process_kernel_cpu(pid: u32) -> Option<f64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let fields: Vec<&str> = text[text.rfind(')')? + 2..].split(' ').collect();
-    let ticks = fields.get(12)?.parse::<f64>().ok()?;
+    stat_seconds(Path::new(&format!("/proc/{pid}/stat")), STIME)
+}
+
+/// utime and stime, fields 14 and 15 of a stat file: 11 and 12 after the command name.
+const UTIME: usize = 11;
+const STIME: usize = 12;
+
+/// Field `field` (counted after the command name, which is in parentheses) of a stat file,
+/// clock ticks as seconds.
+fn stat_seconds(stat: &Path, field: usize) -> Option<f64> {
+    let text = std::fs::read_to_string(stat).ok()?;
+    let ticks: f64 = text[text.rfind(')')? + 2..]
+        .split(' ')
+        .nth(field)?
+        .parse()
+        .ok()?;
     Some(ticks / rustix::param::clock_ticks_per_second() as f64)
 }
 
